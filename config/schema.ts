@@ -1,0 +1,293 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import {
+  HOSTNAME_PATTERN,
+  imageRefProblem,
+  RESOURCE_NAME_PATTERN,
+  RESOURCE_NAME_RULE,
+  SQL_IDENTIFIER_PATTERN,
+  SQL_IDENTIFIER_RULE,
+  ValidationError,
+  ValidationProblem,
+} from "../constructs/common/validation";
+
+/*
+ * The configuration schema for every stack. One file per environment under config/; this module
+ * validates it at startup and turns every problem into one message that names each bad field.
+ */
+
+const hostname = z.string().regex(HOSTNAME_PATTERN, "must be a lower-case DNS name such as example.com or localhost");
+const subdomainLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be one lower-case DNS label such as n8n");
+const emailDomain = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case email domain such as example.com (no @, no wildcard)");
+const email = z.string().regex(/^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be an email address such as ops@example.com");
+const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE);
+const duration = z.string().regex(/^([1-9]\d*(h|m|s))+$/, "must be a Go duration such as 8h, 30m or 1h30m");
+const cpus = z.string().regex(/^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d?(\.\d{1,2})?)$/, "must be a CPU count from 0.01 to 99, such as 0.5 or 2");
+
+function imageRef(check?: (version: number[]) => string | undefined) {
+  return z.string().superRefine((ref, ctx) => {
+    const problem = imageRefProblem(ref);
+    if (problem) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+      return;
+    }
+    if (check) {
+      const tag = /:([^/:@]+)(@|$)/.exec(ref)?.[1];
+      const version = tag ? (/^v?(\d+(?:\.\d+)*)/.exec(tag)?.[1] ?? "").split(".").map(Number) : [];
+      const versionProblem = version.length > 0 ? check(version) : undefined;
+      if (versionProblem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: versionProblem });
+    }
+  });
+}
+
+function atLeast(version: number[], min: number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = version[i] ?? 0;
+    if (a !== min[i]) return a > min[i];
+  }
+  return true;
+}
+
+const limits = (maxMemoryMb: number) =>
+  z
+    .object({
+      memoryMb: z.number().int().min(32, "must be at least 32").max(maxMemoryMb, `must be at most ${maxMemoryMb}`),
+      cpus: cpus.optional(),
+    })
+    .strict();
+
+const publicPath = z.enum(["webhook", "webhook-waiting", "webhook-test", "form", "form-waiting", "form-test", "mcp"]);
+
+export const runtimeConfigSchema = z
+  .object({
+    /** Prefix of every Docker name (containers, networks, volumes, routers). */
+    name: z.string().regex(RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE),
+    /** Base domain; n8n is served at `<hosts.n8n>.<domain>`. */
+    domain: hostname,
+    hosts: z
+      .object({
+        n8n: subdomainLabel.default("n8n"),
+        auth: subdomainLabel.default("auth"),
+      })
+      .strict()
+      .default({}),
+    tls: z.discriminatedUnion("mode", [
+      z.object({ mode: z.literal("local") }).strict(),
+      z
+        .object({
+          mode: z.literal("acme"),
+          email,
+          caServer: z.string().url().startsWith("https://", "must be an https URL").optional(),
+          challenge: z.enum(["tls-alpn-01", "http-01"]).default("tls-alpn-01"),
+        })
+        .strict(),
+    ]),
+    sso: z
+      .object({
+        provider: z.enum(["local-dex", "oidc"]),
+        issuerUrl: z.string().url().startsWith("https://", "must be an https URL").optional(),
+        clientId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : -"),
+        allowedEmailDomains: z.array(emailDomain).default([]),
+        allowedGroups: z.array(z.string().regex(/^[A-Za-z0-9._:@/-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : @ / -")).default([]),
+        cookieExpire: duration.default("8h"),
+        cookieRefresh: duration.default("1h"),
+      })
+      .strict(),
+    devIdp: z
+      .object({
+        demoUserEmail: email,
+        demoUserName: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, "must be 1-64 letters, digits, spaces, . _ -").default("Demo User"),
+      })
+      .strict()
+      .optional(),
+    images: z
+      .object({
+        traefik: imageRef((v) => (atLeast(v, [3, 7]) && v[0] === 3 ? undefined : "must be Traefik v3.7 or later 3.x (TLS options and forwardAuth settings this stack uses)")),
+        socketProxy: imageRef(),
+        oauth2Proxy: imageRef((v) => (atLeast(v, [7, 15, 3]) ? undefined : "must be oauth2-proxy v7.15.3 or later (earlier 7.x releases have auth-bypass advisories)")),
+        n8n: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n 2.x release")),
+        n8nRunners: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n runners 2.x release matching images.n8n")),
+        postgres: imageRef((v) => (v[0] >= 15 ? undefined : "must be Postgres 15 or later")),
+        dex: imageRef().optional(),
+      })
+      .strict(),
+    resources: z
+      .object({
+        traefik: limits(4096).default({ memoryMb: 256, cpus: "0.5" }),
+        socketProxy: limits(512).default({ memoryMb: 64, cpus: "0.2" }),
+        oauth2Proxy: limits(1024).default({ memoryMb: 128, cpus: "0.25" }),
+        n8n: limits(32768).default({ memoryMb: 2048, cpus: "1" }),
+        n8nRunners: limits(16384).default({ memoryMb: 1024, cpus: "1" }),
+        postgres: limits(32768).default({ memoryMb: 1024, cpus: "1" }),
+        dex: limits(1024).default({ memoryMb: 128, cpus: "0.25" }),
+      })
+      .strict()
+      .default({}),
+    n8n: z
+      .object({
+        timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$|^UTC$/, "must be an IANA time zone such as UTC or Europe/Berlin").default("UTC"),
+        executionsMaxAgeHours: z.number().int().min(1, "must be at least 1").max(8760, "must be at most 8760 (one year)").default(336),
+        publicPaths: z.array(publicPath).min(1).default(["webhook", "webhook-waiting", "form", "form-waiting"]),
+        webhookRateLimit: z
+          .object({
+            average: z.number().int().min(1).max(10000).default(20),
+            burst: z.number().int().min(1).max(100000).default(50),
+            periodSeconds: z.number().int().min(1).max(3600).default(1),
+          })
+          .strict()
+          .default({}),
+        logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
+      })
+      .strict()
+      .default({}),
+    postgres: z
+      .object({
+        database: sqlIdentifier.default("n8n"),
+        schema: sqlIdentifier.default("n8n"),
+        n8nRole: sqlIdentifier.default("n8n"),
+        reportingRole: sqlIdentifier.default("n8n_reporting"),
+        agentSchema: sqlIdentifier.default("agent_data"),
+        agentRole: sqlIdentifier.default("n8n_agent"),
+        connectionLimit: z.number().int().min(5).max(500).default(40),
+      })
+      .strict()
+      .default({}),
+    network: z
+      .object({
+        edgeSubnet: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 CIDR from /16 to /28").default("172.30.0.0/24"),
+      })
+      .strict()
+      .default({}),
+    /** Host folder with the secret files, relative to the repository root or absolute. */
+    secretsDir: z.string().min(1),
+    /** uid:gid the containers that read secret files run as; must own the secret files (0600). */
+    runAs: z
+      .object({
+        uid: z.number().int().min(1, "must not be 0 (root)").max(2147483647),
+        gid: z.number().int().min(1, "must not be 0 (root)").max(2147483647),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const devConfigSchema = runtimeConfigSchema
+  .extend({ environment: z.literal("dev") })
+  .strict()
+  .superRefine((c, ctx) => crossFieldChecks(c, ctx));
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+export type DevConfig = z.infer<typeof devConfigSchema>;
+
+function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
+  const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });
+  if (c.sso.allowedEmailDomains.length === 0 && c.sso.allowedGroups.length === 0) {
+    issue(["sso", "allowedEmailDomains"], "set allowedEmailDomains or allowedGroups (or both): an empty allow-list would let any account at the IdP in");
+  }
+  if (c.sso.provider === "oidc" && !c.sso.issuerUrl) issue(["sso", "issuerUrl"], 'is required when sso.provider is "oidc"');
+  if (c.sso.provider === "local-dex") {
+    if (!c.devIdp) issue(["devIdp"], 'is required when sso.provider is "local-dex"');
+    if (!c.images.dex) issue(["images", "dex"], 'is required when sso.provider is "local-dex"');
+    if (c.tls.mode !== "local") issue(["sso", "provider"], '"local-dex" is for dev only and needs tls.mode "local"; use "oidc" with your organisation\'s issuer');
+  }
+  const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
+  if (tagOf(c.images.n8n) !== tagOf(c.images.n8nRunners)) {
+    issue(["images", "n8nRunners"], `must use the same version tag as images.n8n (${tagOf(c.images.n8n)}); runners and broker must match`);
+  }
+  const roles = [c.postgres.n8nRole, c.postgres.reportingRole, c.postgres.agentRole];
+  if (new Set(roles).size !== roles.length) issue(["postgres", "agentRole"], "n8nRole, reportingRole and agentRole must be three different roles");
+  if (roles.includes("postgres")) issue(["postgres", "n8nRole"], 'must not be "postgres" (the bootstrap superuser)');
+  if (c.postgres.schema === c.postgres.agentSchema) issue(["postgres", "agentSchema"], "must differ from postgres.schema");
+  if (["public", "pg_catalog", "information_schema"].includes(c.postgres.schema)) issue(["postgres", "schema"], "must be a dedicated schema, not public or a system schema");
+  if (["public", "pg_catalog", "information_schema"].includes(c.postgres.agentSchema)) issue(["postgres", "agentSchema"], "must be a dedicated schema, not public or a system schema");
+  if (c.hosts.n8n === c.hosts.auth) issue(["hosts", "auth"], "must differ from hosts.n8n");
+}
+
+/** Runtime values derived from the config, shared by the stacks. */
+export interface ResolvedRuntime {
+  readonly n8nHost: string;
+  readonly authHost: string;
+  readonly issuerUrl: string;
+  readonly secretsDir: string;
+}
+
+export function resolveRuntime(c: RuntimeConfig, repoRoot: string): ResolvedRuntime {
+  const n8nHost = `${c.hosts.n8n}.${c.domain}`;
+  const authHost = `${c.hosts.auth}.${c.domain}`;
+  return {
+    n8nHost,
+    authHost,
+    issuerUrl: c.sso.provider === "local-dex" ? `https://${authHost}/dex` : (c.sso.issuerUrl as string),
+    secretsDir: path.isAbsolute(c.secretsDir) ? c.secretsDir : path.resolve(repoRoot, c.secretsDir),
+  };
+}
+
+/** Lists the fields a schema allows at a path, for "unknown field" messages. */
+function allowedKeysAt(schema: z.ZodTypeAny, at: (string | number)[]): string[] {
+  let s: z.ZodTypeAny = schema;
+  const unwrap = (t: z.ZodTypeAny): z.ZodTypeAny => {
+    for (;;) {
+      if (t instanceof z.ZodEffects) t = t.innerType();
+      else if (t instanceof z.ZodOptional || t instanceof z.ZodDefault) t = t._def.innerType;
+      else return t;
+    }
+  };
+  for (const key of at) {
+    s = unwrap(s);
+    if (s instanceof z.ZodObject) s = s.shape[key];
+    else if (s instanceof z.ZodArray) s = s.element;
+    else if (s instanceof z.ZodDiscriminatedUnion) return [];
+    else return [];
+    if (!s) return [];
+  }
+  s = unwrap(s);
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+}
+
+/** Turns zod issues into problems that each name one field. */
+export function zodProblems(schema: z.ZodTypeAny, error: z.ZodError): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  for (const issue of error.issues) {
+    const field = issue.path.join(".") || "(root)";
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      const allowed = allowedKeysAt(schema, issue.path);
+      for (const key of issue.keys) {
+        out.push({
+          field: [...issue.path, key].join("."),
+          message: `unknown field${allowed.length ? `; allowed fields here: ${allowed.join(", ")}` : ""}`,
+        });
+      }
+    } else if (issue.code === z.ZodIssueCode.invalid_type && issue.received === "undefined") {
+      out.push({ field, message: `is required (${issue.expected})` });
+    } else {
+      out.push({ field, message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Parses and validates a config object; throws one ValidationError naming every bad field. */
+export function parseConfig<S extends z.ZodTypeAny>(schema: S, raw: unknown, source: string): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ValidationError(`Invalid config ${source}`, zodProblems(schema, result.error));
+  return result.data;
+}
+
+/** Reads a JSON config file and validates it. */
+export function loadConfigFile<S extends z.ZodTypeAny>(schema: S, file: string): z.infer<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ValidationError(`Cannot read config ${file}`, [{ field: "(file)", message: (e as Error).message }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(`Invalid config ${file}`, [{ field: "(json)", message: `not valid JSON: ${(e as Error).message}` }]);
+  }
+  return parseConfig(schema, raw, file);
+}

@@ -1,0 +1,198 @@
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { Postgres } from "../data/postgres";
+import { PostgresBootstrapProps } from "../data/postgres-bootstrap";
+import { DevIdp } from "../edge/dev-idp";
+import { OAuth2Proxy } from "../edge/oauth2-proxy";
+import { DockerSocketProxy } from "../edge/socket-proxy";
+import { Traefik, TraefikTls } from "../edge/traefik";
+import { SegmentedNetworks } from "../network/segmented-networks";
+import { N8n, N8nPublicPath } from "./n8n";
+
+/** Resource limits of one container. */
+export interface ContainerLimits {
+  readonly memoryMb: number;
+  readonly cpus?: string;
+}
+
+/** Which services get logs where (e.g. the awslogs driver into CloudWatch in prod). */
+export type RuntimeService = "traefik" | "socketProxy" | "oauth2Proxy" | "n8n" | "n8nRunners" | "postgres";
+
+export interface N8nRuntimeProps {
+  /** Prefix of every Docker name; lets several tenants share one host. */
+  readonly prefix: string;
+  /** Public host of n8n, e.g. `n8n.example.com`. */
+  readonly n8nHost: string;
+  /** Host folder with the secret files (dev: generated folder; prod: tmpfs filled by the agent). */
+  readonly secretsDir: string;
+  /** uid/gid every secret-reading container runs as; it must own the secret files. */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /** Subnet of the edge network. @default "172.30.0.0/24" */
+  readonly edgeSubnet?: string;
+  /** TLS: local certificate from the secrets folder, or ACME. */
+  readonly tls: { readonly mode: "local" } | Omit<Extract<TraefikTls, { mode: "acme" }>, "storageHostDir"> & { readonly storageHostDir: string };
+  /** SSO: a local Dex (dev only) or any OIDC issuer. */
+  readonly sso: {
+    readonly issuerUrl: string;
+    readonly clientId: string;
+    readonly allowedEmailDomains: string[];
+    readonly allowedGroups: string[];
+    readonly cookieExpire?: string;
+    readonly cookieRefresh?: string;
+  };
+  /** Run a local Dex at this host as the IdP (dev). @default - none; use an external issuer */
+  readonly devIdp?: { readonly host: string; readonly image: string; readonly limits?: ContainerLimits };
+  /** Pinned images. */
+  readonly images: {
+    readonly traefik: string;
+    readonly socketProxy: string;
+    readonly oauth2Proxy: string;
+    readonly n8n: string;
+    readonly n8nRunners: string;
+    readonly postgres: string;
+  };
+  /** Resource limits per service. @default - each construct's defaults */
+  readonly limits?: Partial<Record<RuntimeService, ContainerLimits>>;
+  /** n8n settings. */
+  readonly n8n?: {
+    readonly publicPaths?: N8nPublicPath[];
+    readonly webhookRateLimit?: { readonly average: number; readonly burst: number; readonly periodSeconds: number };
+    readonly executionsMaxAgeHours?: number;
+    readonly timezone?: string;
+    readonly logLevel?: "error" | "warn" | "info" | "debug";
+  };
+  /** Postgres role model. */
+  readonly postgres: PostgresBootstrapProps;
+  /** Log driver per service. @default - json-file with rotation */
+  readonly logging?: Partial<Record<RuntimeService, ContainerLogging>>;
+  /**
+   * Fail `terraform plan` with a clear message when a secret file is missing. Only meaningful
+   * when Terraform runs on the Docker host itself (dev). @default false
+   */
+  readonly requireSecretFilesAtPlan?: boolean;
+}
+
+/**
+ * The whole n8n runtime on one Docker host, wired for zero trust: segmented networks, socket
+ * proxy, Traefik (the only published ports), oauth2-proxy SSO in front of the editor, n8n with
+ * external task runners, Postgres with least-privilege roles, and optionally a local IdP.
+ * The `dev` and `prod-runtime` stacks both use it; only the options differ.
+ */
+export class N8nRuntime extends Construct {
+  public readonly networks: SegmentedNetworks;
+  public readonly socketProxy: DockerSocketProxy;
+  public readonly traefik: Traefik;
+  public readonly sso: OAuth2Proxy;
+  public readonly idp?: DevIdp;
+  public readonly postgres: Postgres;
+  public readonly n8n: N8n;
+
+  constructor(scope: Construct, id: string, props: N8nRuntimeProps) {
+    super(scope, id);
+    const { prefix, secretsDir, runAs, limits = {}, logging = {} } = props;
+    this.networks = new SegmentedNetworks(this, "Networks", { prefix, edgeSubnet: props.edgeSubnet });
+    const networks = this.networks;
+
+    this.socketProxy = new DockerSocketProxy(this, "SocketProxy", {
+      networks,
+      image: props.images.socketProxy,
+      memoryMb: limits.socketProxy?.memoryMb,
+      cpus: limits.socketProxy?.cpus,
+      logging: logging.socketProxy,
+    });
+    this.traefik = new Traefik(this, "Traefik", {
+      networks,
+      socketProxy: this.socketProxy,
+      image: props.images.traefik,
+      tls: props.tls.mode === "local" ? { mode: "local", secretsDir } : props.tls,
+      runAs,
+      // Containers on the edge network (oauth2-proxy) reach the dev IdP's public URL through Traefik.
+      edgeAliases: props.devIdp ? [props.devIdp.host] : undefined,
+      memoryMb: limits.traefik?.memoryMb,
+      cpus: limits.traefik?.cpus,
+      logging: logging.traefik,
+    });
+    if (props.devIdp) {
+      this.idp = new DevIdp(this, "DevIdp", {
+        networks,
+        traefik: this.traefik,
+        image: props.devIdp.image,
+        host: props.devIdp.host,
+        secretsDir,
+        runAs,
+        memoryMb: props.devIdp.limits?.memoryMb,
+        cpus: props.devIdp.limits?.cpus,
+      });
+    }
+    this.sso = new OAuth2Proxy(this, "Sso", {
+      networks,
+      traefik: this.traefik,
+      image: props.images.oauth2Proxy,
+      issuerUrl: props.sso.issuerUrl,
+      clientId: props.sso.clientId,
+      protectedHost: props.n8nHost,
+      allowedEmailDomains: props.sso.allowedEmailDomains,
+      allowedGroups: props.sso.allowedGroups,
+      cookieExpire: props.sso.cookieExpire,
+      cookieRefresh: props.sso.cookieRefresh,
+      secretsDir,
+      runAs,
+      trustDevCa: props.devIdp !== undefined,
+      memoryMb: limits.oauth2Proxy?.memoryMb,
+      cpus: limits.oauth2Proxy?.cpus,
+      logging: logging.oauth2Proxy,
+    });
+    this.postgres = new Postgres(this, "Postgres", {
+      networks,
+      image: props.images.postgres,
+      bootstrap: props.postgres,
+      secretsDir,
+      runAs,
+      memoryMb: limits.postgres?.memoryMb,
+      cpus: limits.postgres?.cpus,
+      logging: logging.postgres,
+    });
+    this.n8n = new N8n(this, "N8n", {
+      networks,
+      traefik: this.traefik,
+      ssoMiddleware: this.sso.middleware,
+      image: props.images.n8n,
+      runnersImage: props.images.n8nRunners,
+      host: props.n8nHost,
+      database: {
+        host: this.postgres.host,
+        database: props.postgres.database,
+        schema: props.postgres.schema,
+        user: props.postgres.n8nRole,
+      },
+      secretsDir,
+      runAs,
+      publicPaths: props.n8n?.publicPaths,
+      webhookRateLimit: props.n8n?.webhookRateLimit,
+      executionsMaxAgeHours: props.n8n?.executionsMaxAgeHours,
+      timezone: props.n8n?.timezone,
+      logLevel: props.n8n?.logLevel,
+      memoryMb: limits.n8n || limits.n8nRunners ? { n8n: limits.n8n?.memoryMb ?? 2048, runners: limits.n8nRunners?.memoryMb ?? 1024 } : undefined,
+      cpus: { n8n: limits.n8n?.cpus, runners: limits.n8nRunners?.cpus },
+      logging: { n8n: logging.n8n, runners: logging.n8nRunners },
+      dependsOn: [this.postgres.container],
+    });
+
+    if (props.requireSecretFilesAtPlan) {
+      // `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
+      // before any container is created, instead of surfacing as a crash loop.
+      for (const c of this.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
+        const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
+        if (sources.length === 0) continue;
+        c.container.lifecycle = {
+          ...c.container.lifecycle,
+          precondition: sources.map((source) => ({
+            condition: Fn.fileexists(source),
+            errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
+          })),
+        };
+      }
+    }
+  }
+}

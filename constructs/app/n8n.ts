@@ -1,0 +1,256 @@
+import { Construct } from "constructs";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { isHostname, Validator } from "../common/validation";
+import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
+import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
+import { SegmentedNetworks } from "../network/segmented-networks";
+
+/** Paths n8n serves to the public without a session: webhooks, forms, MCP. */
+export type N8nPublicPath = "webhook" | "webhook-waiting" | "webhook-test" | "form" | "form-waiting" | "form-test" | "mcp";
+
+export interface N8nDatabase {
+  /** Host name of Postgres on the data network. */
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  readonly database: string;
+  readonly schema: string;
+  /** Login role n8n connects as (never the owner or a superuser). */
+  readonly user: string;
+}
+
+export interface N8nProps {
+  /** The runtime's networks; n8n joins app (Traefik, runners), data (Postgres) and egress. */
+  readonly networks: SegmentedNetworks;
+  /** Edge proxy that publishes the editor and the public paths. */
+  readonly traefik: Traefik;
+  /** forwardAuth middleware of the SSO proxy (`OAuth2Proxy.middleware`); the editor router always carries it. */
+  readonly ssoMiddleware: string;
+  /** Pinned n8n 2.x image (`docker.n8n.io/n8nio/n8n:<version>`). */
+  readonly image: string;
+  /** Pinned task runners image with the same version (`n8nio/runners:<version>`). */
+  readonly runnersImage: string;
+  /** Public host, e.g. `n8n.example.com`. */
+  readonly host: string;
+  /** Postgres connection (password read from the secrets folder). */
+  readonly database: N8nDatabase;
+  /** Host folder with the secret files. */
+  readonly secretsDir: string;
+  /** uid/gid to run as; must be able to read the secret files. */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /**
+   * Paths reachable without SSO, each on the public router with a rate limit. The editor, REST
+   * API and test webhooks stay behind SSO.
+   * @default ["webhook", "webhook-waiting", "form", "form-waiting"]
+   */
+  readonly publicPaths?: N8nPublicPath[];
+  /** Rate limit per client IP on the public router. @default { average: 20, burst: 50, periodSeconds: 1 } */
+  readonly webhookRateLimit?: { readonly average: number; readonly burst: number; readonly periodSeconds: number };
+  /** Largest request body accepted on public paths, in MiB (n8n's own limit is 16). @default 16 */
+  readonly maxPublicBodyMb?: number;
+  /** Delete execution data older than this. @default 336 (14 days) */
+  readonly executionsMaxAgeHours?: number;
+  /** IANA time zone for schedules. @default "UTC" */
+  readonly timezone?: string;
+  /** @default "info" */
+  readonly logLevel?: "error" | "warn" | "info" | "debug";
+  /** Memory limits in MiB. @default { n8n: 2048, runners: 1024 } */
+  readonly memoryMb?: { readonly n8n: number; readonly runners: number };
+  /** CPU limits. @default { n8n: "1", runners: "1" } */
+  readonly cpus?: { readonly n8n?: string; readonly runners?: string };
+  /** Container name prefix. @default `<networks.prefix>` → `<prefix>-main`, `<prefix>-runners` */
+  readonly name?: string;
+  /** Log drivers. @default - json-file with rotation */
+  readonly logging?: { readonly n8n?: ContainerLogging; readonly runners?: ContainerLogging };
+  /** The Postgres container, so n8n is created after it. */
+  readonly dependsOn?: HardenedContainer[];
+}
+
+const PORT = 5678;
+const BROKER_PORT = 5679;
+const RUNNERS_HEALTH_PORT = 5680;
+/** Paths never routed by the editor router either: n8n metrics and health are internal only. */
+const NEVER_ROUTED = ["/metrics", "/healthz"];
+
+/** Healthcheck with node itself: n8n's images are not guaranteed to ship wget or curl. */
+function nodeHttpCheck(url: string): string[] {
+  return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
+}
+
+/**
+ * n8n 2.x with external task runners, on Postgres, behind two routers:
+ *
+ * - `<prefix>-editor`: everything on the host (UI, REST API, test webhooks) **behind SSO**, except
+ *   `/metrics` and `/healthz`, which no router matches;
+ * - `<prefix>-public`: only the configured public paths (`/webhook/`, `/form/`, ...), no SSO, a
+ *   per-IP rate limit and a body-size limit, at a higher priority so it wins for those paths.
+ *
+ * Secrets are read from files (`*_FILE`): the encryption key, the DB password and the runners'
+ * auth token never appear in the environment. Telemetry, version checks and templates are off.
+ * Code nodes run in the separate runners container, which sits only on the internal app network.
+ *
+ * @example
+ * new N8n(this, "N8n", {
+ *   networks, traefik, ssoMiddleware: sso.middleware,
+ *   image: "docker.n8n.io/n8nio/n8n:2.41.3", runnersImage: "n8nio/runners:2.41.3",
+ *   host: "n8n.example.com",
+ *   database: { host: "n8n-postgres", database: "n8n", schema: "n8n", user: "n8n" },
+ *   secretsDir: "/run/n8n-secrets", runAs: { uid: 1000, gid: 1000 },
+ * });
+ */
+export class N8n extends Construct {
+  public readonly main: HardenedContainer;
+  public readonly runners: HardenedContainer;
+  /** Router for the editor/UI/API (SSO). */
+  public readonly editorRouter: string;
+  /** Router for the public webhook/form paths (no SSO, rate-limited). */
+  public readonly publicWebhookRouter: string;
+  /** The public path prefixes, e.g. `/webhook/`. */
+  public readonly publicPathPrefixes: string[];
+
+  constructor(scope: Construct, id: string, props: N8nProps) {
+    super(scope, id);
+    const prefix = props.name ?? props.networks.prefix;
+    const publicPaths = props.publicPaths ?? ["webhook", "webhook-waiting", "form", "form-waiting"];
+    const rate = props.webhookRateLimit ?? { average: 20, burst: 50, periodSeconds: 1 };
+    const maxBodyMb = props.maxPublicBodyMb ?? 16;
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(isHostname(props.host), "host", "must be a DNS name");
+    v.check(publicPaths.length > 0 && new Set(publicPaths).size === publicPaths.length, "publicPaths", "must list at least one path, without repeats");
+    v.check(props.ssoMiddleware.length > 0, "ssoMiddleware", "is required: the editor is never served without SSO");
+    v.check(rate.average >= 1 && rate.burst >= 1 && rate.periodSeconds >= 1, "webhookRateLimit", "average, burst and periodSeconds must be at least 1");
+    v.check(maxBodyMb >= 1 && maxBodyMb <= 512, "maxPublicBodyMb", "must be from 1 to 512");
+    v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
+    v.check(tagOf(props.image) === tagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
+    v.throwIfAny();
+
+    this.editorRouter = `${prefix}-editor`;
+    this.publicWebhookRouter = `${prefix}-public`;
+    this.publicPathPrefixes = publicPaths.map((p) => `/${p}/`);
+    const mainName = `${prefix}-main`;
+    const service = `${prefix}-n8n`;
+    const rateLimit = `${prefix}-public-ratelimit`;
+    const bodyLimit = `${prefix}-public-bodylimit`;
+    const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+    const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
+    const host = hostRule(props.host);
+
+    const labels: Record<string, string> = {
+      ...exposeLabels(props.networks.prefix, props.networks.app.name),
+      ...serviceLabels(service, PORT),
+      ...routerLabels({
+        name: this.editorRouter,
+        rule: `${host} && ${NEVER_ROUTED.map((p) => `!${pathPrefixRule(p)}`).join(" && ")}`,
+        priority: 10,
+        middlewares: [SECURITY_HEADERS_MIDDLEWARE, props.ssoMiddleware],
+        service,
+        certResolver: props.traefik.certResolver,
+      }),
+      ...routerLabels({
+        name: this.publicWebhookRouter,
+        rule: `${host} && (${this.publicPathPrefixes.map(pathPrefixRule).join(" || ")})`,
+        priority: 100,
+        middlewares: [SECURITY_HEADERS_MIDDLEWARE, `${rateLimit}@docker`, `${bodyLimit}@docker`],
+        service,
+        certResolver: props.traefik.certResolver,
+      }),
+      [`traefik.http.middlewares.${rateLimit}.ratelimit.average`]: String(rate.average),
+      [`traefik.http.middlewares.${rateLimit}.ratelimit.burst`]: String(rate.burst),
+      [`traefik.http.middlewares.${rateLimit}.ratelimit.period`]: `${rate.periodSeconds}s`,
+      // Traefik is the first hop, so the TCP peer is the client: depth 0, no forwarded headers.
+      [`traefik.http.middlewares.${rateLimit}.ratelimit.sourcecriterion.ipstrategy.depth`]: "0",
+      [`traefik.http.middlewares.${bodyLimit}.buffering.maxRequestBodyBytes`]: String(maxBodyMb * 1024 * 1024),
+    };
+
+    const db = props.database;
+    const publicUrl = `https://${props.host}/`;
+    this.main = new HardenedContainer(this, "Main", {
+      name: mainName,
+      image: props.image,
+      networks: [
+        // The runners reach the task broker by this name on the internal app network.
+        { network: props.networks.app, aliases: [`${prefix}-broker`] },
+        { network: props.networks.data },
+        { network: props.networks.egress },
+      ],
+      memoryMb: props.memoryMb?.n8n ?? 2048,
+      cpus: props.cpus?.n8n ?? "1",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      env: {
+        DB_TYPE: "postgresdb",
+        DB_POSTGRESDB_HOST: db.host,
+        DB_POSTGRESDB_PORT: String(db.port ?? 5432),
+        DB_POSTGRESDB_DATABASE: db.database,
+        DB_POSTGRESDB_SCHEMA: db.schema,
+        DB_POSTGRESDB_USER: db.user,
+        DB_POSTGRESDB_PASSWORD_FILE: secret(SECRET_FILES.n8nDbPassword),
+        DB_POSTGRESDB_SSL_ENABLED: "true",
+        DB_POSTGRESDB_SSL_CA_FILE: secret(TLS_FILES.caCert),
+        DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED: "true",
+        N8N_ENCRYPTION_KEY_FILE: secret(SECRET_FILES.n8nEncryptionKey),
+        N8N_HOST: props.host,
+        N8N_PORT: String(PORT),
+        N8N_PROTOCOL: "https",
+        N8N_PROXY_HOPS: "1",
+        N8N_EDITOR_BASE_URL: publicUrl,
+        N8N_WEBHOOK_URL: publicUrl,
+        N8N_SECURE_COOKIE: "true",
+        N8N_SAMESITE_COOKIE: "lax",
+        N8N_DIAGNOSTICS_ENABLED: "false",
+        N8N_VERSION_NOTIFICATIONS_ENABLED: "false",
+        N8N_TEMPLATES_ENABLED: "false",
+        N8N_HIRING_BANNER_ENABLED: "false",
+        N8N_PERSONALIZATION_ENABLED: "false",
+        N8N_METRICS: "false",
+        N8N_BLOCK_ENV_ACCESS_IN_NODE: "true",
+        N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: "true",
+        N8N_RESTRICT_FILE_ACCESS_TO: "/home/node/.n8n-files",
+        N8N_GIT_NODE_DISABLE_BARE_REPOS: "true",
+        N8N_PAYLOAD_SIZE_MAX: String(maxBodyMb),
+        EXECUTIONS_DATA_PRUNE: "true",
+        EXECUTIONS_DATA_MAX_AGE: String(props.executionsMaxAgeHours ?? 336),
+        N8N_RUNNERS_ENABLED: "true",
+        N8N_RUNNERS_MODE: "external",
+        N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0",
+        N8N_RUNNERS_BROKER_PORT: String(BROKER_PORT),
+        N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
+        N8N_LOG_LEVEL: props.logLevel ?? "info",
+        N8N_LOG_OUTPUT: "console",
+        GENERIC_TIMEZONE: props.timezone ?? "UTC",
+        TZ: props.timezone ?? "UTC",
+      },
+      labels,
+      readOnlyMounts: [mount(SECRET_FILES.n8nDbPassword), mount(SECRET_FILES.n8nEncryptionKey), mount(SECRET_FILES.n8nRunnersAuthToken), mount(TLS_FILES.caCert)],
+      volumes: { [`${prefix}-n8n-data`]: "/home/node/.n8n", [`${prefix}-n8n-files`]: "/home/node/.n8n-files" },
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },
+      healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },
+      stopTimeoutSeconds: 30,
+      logging: props.logging?.n8n,
+      dependsOn: props.dependsOn?.map((c) => c.container),
+    });
+
+    this.runners = new HardenedContainer(this, "Runners", {
+      name: `${prefix}-runners`,
+      image: props.runnersImage,
+      // Only the internal app network: code nodes get no direct route to the database or the internet.
+      networks: [{ network: props.networks.app }],
+      memoryMb: props.memoryMb?.runners ?? 1024,
+      cpus: props.cpus?.runners ?? "1",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      env: {
+        N8N_RUNNERS_TASK_BROKER_URI: `http://${prefix}-broker:${BROKER_PORT}`,
+        N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
+        N8N_RUNNERS_LAUNCHER_HEALTH_CHECK_PORT: String(RUNNERS_HEALTH_PORT),
+        N8N_RUNNERS_AUTO_SHUTDOWN_TIMEOUT: "15",
+        GENERIC_TIMEZONE: props.timezone ?? "UTC",
+      },
+      readOnlyMounts: [mount(SECRET_FILES.n8nRunnersAuthToken)],
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },
+      healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${RUNNERS_HEALTH_PORT}/healthz`) },
+      logging: props.logging?.runners,
+      dependsOn: [this.main.container],
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Names of the secret files the runtime reads. The same names are used by the dev generator
+ * (`npm run secrets:dev`, into a git-ignored folder) and by the prod agent (tmpfs on the host),
+ * so the runtime constructs do not care where a file came from.
+ *
+ * Every file holds exactly the secret, with no trailing newline: n8n's `_FILE` variables and
+ * oauth2-proxy's `--*-file` flags use the bytes as they are.
+ */
+export const SECRET_FILES = {
+  /** n8n's credential encryption key. Never rotated automatically. */
+  n8nEncryptionKey: "n8n-encryption-key",
+  /** Password of the n8n login role in Postgres. Rotated. */
+  n8nDbPassword: "n8n-db-password",
+  /** Shared token between n8n's task broker and the external task runners. */
+  n8nRunnersAuthToken: "n8n-runners-auth-token",
+  /** Password of the Postgres bootstrap superuser (`postgres`); used only by the init scripts and DBAs. */
+  postgresSuperuserPassword: "postgres-superuser-password",
+  /** Password of the read-only reporting role. */
+  postgresReportingPassword: "postgres-reporting-password",
+  /** Password of the AI-agent data role (row-level security). */
+  postgresAgentPassword: "postgres-agent-password",
+  /** oauth2-proxy cookie secret: URL-safe base64 of 32 random bytes. Rotated. */
+  oauth2ProxyCookieSecret: "oauth2-proxy-cookie-secret",
+  /** OIDC client secret oauth2-proxy uses at the IdP. */
+  oauth2ProxyClientSecret: "oauth2-proxy-client-secret",
+  /** Dev only: the local IdP's (Dex) full config; it embeds the client secret and the demo user's bcrypt hash. */
+  devIdpConfig: "dex-config.yaml",
+  /** Dev only: the demo user's password for signing in (read by the developer, not by any container). */
+  devIdpDemoPassword: "dex-demo-password",
+} as const;
+
+/** Non-secret TLS material the dev generator also writes (a local CA and a wildcard leaf certificate). */
+export const TLS_FILES = {
+  /** The local CA certificate: trust it in the browser to avoid warnings. */
+  caCert: "tls/ca.pem",
+  /** Leaf certificate for `*.<domain>` and `<domain>`, signed by the local CA. */
+  cert: "tls/cert.pem",
+  /** Private key of the leaf certificate (secret). */
+  key: "tls/key.pem",
+} as const;
+
+export type SecretFileName = (typeof SECRET_FILES)[keyof typeof SECRET_FILES];
+
+/** Where secret files are mounted inside containers. */
+export const SECRETS_MOUNT_DIR = "/run/secrets";

@@ -1,0 +1,92 @@
+import { Construct } from "constructs";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { Validator } from "../common/validation";
+import { SegmentedNetworks } from "../network/segmented-networks";
+import { PostgresBootstrap, PostgresBootstrapProps, renderPostgresBootstrap } from "./postgres-bootstrap";
+
+export interface PostgresProps {
+  /** The runtime's networks; Postgres joins only `data` (internal). */
+  readonly networks: SegmentedNetworks;
+  /** Pinned Postgres image, major 15 or later. */
+  readonly image: string;
+  /** Role model and names (validated and quoted by the bootstrap). */
+  readonly bootstrap: PostgresBootstrapProps;
+  /** Host folder with the secret files (passwords, TLS key). */
+  readonly secretsDir: string;
+  /** uid/gid to run as; must own the TLS key (Postgres refuses a key readable by others). */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /** Container name. @default `<networks.prefix>-postgres` */
+  readonly name?: string;
+  /** Memory limit in MiB. @default 1024 */
+  readonly memoryMb?: number;
+  /** CPU limit. @default "1" */
+  readonly cpus?: string;
+  /** Log driver. @default - json-file with rotation */
+  readonly logging?: ContainerLogging;
+}
+
+const BOOTSTRAP_DIR = "/etc/n8n-bootstrap";
+/** PGDATA below the image's 1777 volume root, so a non-root uid can initialise it. */
+const PGDATA = "/var/lib/postgresql/data/pgdata";
+
+/**
+ * Postgres on the internal data network only, with the least-privilege role model applied on
+ * first start (see `renderPostgresBootstrap`): TLS on, SCRAM-SHA-256 only, `pg_hba` rejecting
+ * everything not explicitly allowed, connection logging on. Passwords come from the secrets
+ * folder as files; the bootstrap SQL, hba file and init script are uploaded verbatim, so what
+ * the container runs is exactly what `npm run db:bootstrap:print` shows a DBA.
+ */
+export class Postgres extends Construct {
+  public readonly container: HardenedContainer;
+  /** Host name of the server on the data network. */
+  public readonly host: string;
+  /** The rendered bootstrap the container runs. */
+  public readonly bootstrap: PostgresBootstrap;
+
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    super(scope, id);
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    v.throwIfAny();
+    this.bootstrap = renderPostgresBootstrap(props.bootstrap);
+    this.host = props.name ?? `${props.networks.prefix}-postgres`;
+    const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+    const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
+
+    this.container = new HardenedContainer(this, "Container", {
+      name: this.host,
+      image: props.image,
+      networks: [{ network: props.networks.data }],
+      memoryMb: props.memoryMb ?? 1024,
+      cpus: props.cpus ?? "1",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      command: ["postgres", ...this.bootstrap.serverArgs],
+      env: {
+        POSTGRES_USER: "postgres",
+        POSTGRES_DB: "postgres",
+        POSTGRES_PASSWORD_FILE: secret(SECRET_FILES.postgresSuperuserPassword),
+        POSTGRES_INITDB_ARGS: "--auth-local=scram-sha-256 --auth-host=scram-sha-256",
+        PGDATA,
+      },
+      uploads: [
+        { file: `${BOOTSTRAP_DIR}/bootstrap.sql`, content: this.bootstrap.sql },
+        { file: `${BOOTSTRAP_DIR}/pg_hba.conf`, content: this.bootstrap.hba },
+        { file: "/docker-entrypoint-initdb.d/10-n8n-bootstrap.sh", content: this.bootstrap.initScript, executable: true },
+      ],
+      readOnlyMounts: [
+        mount(SECRET_FILES.postgresSuperuserPassword),
+        mount(SECRET_FILES.n8nDbPassword),
+        mount(SECRET_FILES.postgresReportingPassword),
+        mount(SECRET_FILES.postgresAgentPassword),
+        mount(TLS_FILES.cert),
+        mount(TLS_FILES.key),
+      ],
+      volumes: { [`${this.host}-data`]: "/var/lib/postgresql/data" },
+      tmpfs: { "/var/run/postgresql": "rw,noexec,nosuid,size=8m", "/tmp": "rw,noexec,nosuid,size=64m" },
+      healthcheck: { test: ["CMD-SHELL", "pg_isready -h /var/run/postgresql -U postgres -d postgres || exit 1"], startPeriod: "60s" },
+      stopTimeoutSeconds: 60,
+      logging: props.logging,
+    });
+  }
+}

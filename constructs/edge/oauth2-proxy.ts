@@ -1,0 +1,160 @@
+import { Construct } from "constructs";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { isHostname, Validator } from "../common/validation";
+import { SegmentedNetworks } from "../network/segmented-networks";
+import { Traefik, SECURITY_HEADERS_MIDDLEWARE } from "./traefik";
+import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
+
+export interface OAuth2ProxyProps {
+  /** The runtime's networks; oauth2-proxy joins only `edge` (it must reach the IdP). */
+  readonly networks: SegmentedNetworks;
+  /** The edge proxy in front; only its fixed edge address is trusted for X-Forwarded-* headers. */
+  readonly traefik: Traefik;
+  /** Pinned oauth2-proxy image, v7.15.3 or later (`-alpine` variant: its healthcheck uses wget). */
+  readonly image: string;
+  /** OIDC issuer URL (https). Any standards-compliant OIDC provider works. */
+  readonly issuerUrl: string;
+  /** OIDC client id registered at the IdP. */
+  readonly clientId: string;
+  /** Public host this proxy protects; the callback is `https://<host>/oauth2/callback`. */
+  readonly protectedHost: string;
+  /** Email domains allowed in. At least one of this or `allowedGroups` must be non-empty. */
+  readonly allowedEmailDomains: string[];
+  /** IdP groups allowed in (`groups` claim). */
+  readonly allowedGroups: string[];
+  /** Host folder with the secret files (cookie secret, client secret; CA for a private IdP). */
+  readonly secretsDir: string;
+  /** uid/gid to run as; must be able to read the secret files. */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /**
+   * Trust the dev CA (`tls/ca.pem` in the secrets folder) for the IdP's certificate.
+   * @default false - the IdP must present a publicly trusted certificate
+   */
+  readonly trustDevCa?: boolean;
+  /** Session lifetime. @default "8h" */
+  readonly cookieExpire?: string;
+  /** Refresh the session against the IdP this often, so revoked users lose access. @default "1h" */
+  readonly cookieRefresh?: string;
+  /** Container name. @default `<networks.prefix>-oauth2-proxy` */
+  readonly name?: string;
+  /** Memory limit in MiB. @default 128 */
+  readonly memoryMb?: number;
+  /** CPU limit. @default "0.25" */
+  readonly cpus?: string;
+  /** Log driver. @default - json-file with rotation */
+  readonly logging?: ContainerLogging;
+}
+
+const PORT = 4180;
+
+/**
+ * oauth2-proxy as Traefik's forwardAuth: every request to a router that carries
+ * {@link OAuth2Proxy.middleware} is checked against a session cookie, and anonymous browsers are
+ * sent to the OIDC provider. Secrets (cookie secret, client secret) are read from files.
+ *
+ * Uses oauth2-proxy's "static upstream" pattern: Traefik asks `/` with the original request in
+ * `X-Forwarded-*`; a valid session answers 202 with `X-Auth-Request-*` identity headers,
+ * anything else redirects to the IdP. Cookies are `__Host-` prefixed, Secure, HttpOnly,
+ * SameSite=Lax, and refreshed against the IdP so revoked users are locked out.
+ *
+ * @example
+ * const sso = new OAuth2Proxy(this, "Sso", {
+ *   networks, traefik, image: "quay.io/oauth2-proxy/oauth2-proxy:v7.15.3-alpine",
+ *   issuerUrl: "https://login.example.com/realms/ops", clientId: "n8n",
+ *   protectedHost: "n8n.example.com", allowedEmailDomains: ["example.com"], allowedGroups: [],
+ *   secretsDir: "/run/n8n-secrets", runAs: { uid: 1000, gid: 1000 },
+ * });
+ */
+export class OAuth2Proxy extends Construct {
+  public readonly container: HardenedContainer;
+  /** The forwardAuth middleware to put on every router that needs SSO (`<prefix>-sso@docker`). */
+  public readonly middleware: string;
+  /** Router that serves `/oauth2/*` (sign-in, callback, sign-out) on the protected host. */
+  public readonly callbackRouter: string;
+
+  constructor(scope: Construct, id: string, props: OAuth2ProxyProps) {
+    super(scope, id);
+    const prefix = props.networks.prefix;
+    const name = props.name ?? `${prefix}-oauth2-proxy`;
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(props.issuerUrl), "issuerUrl", "must be an https URL without query or fragment");
+    v.check(isHostname(props.protectedHost), "protectedHost", "must be a DNS name");
+    v.check(props.allowedEmailDomains.length + props.allowedGroups.length > 0, "allowedEmailDomains", "set allowedEmailDomains or allowedGroups: an empty allow-list lets every IdP account in");
+    for (const d of props.allowedEmailDomains) v.check(d !== "*" && isHostname(d), "allowedEmailDomains", `"${d}" is not an email domain (wildcards are refused)`);
+    for (const g of props.allowedGroups) v.check(/^[A-Za-z0-9._:@/-]{1,128}$/.test(g), "allowedGroups", `"${g}" has characters outside [A-Za-z0-9._:@/-]`);
+    v.check(/^[A-Za-z0-9._:-]{1,128}$/.test(props.clientId), "clientId", "must be 1-128 characters of letters, digits, . _ : -");
+    v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    v.throwIfAny();
+
+    this.middleware = `${prefix}-sso@docker`;
+    this.callbackRouter = `${prefix}-oauth2`;
+    const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+
+    const args = [
+      `--http-address=0.0.0.0:${PORT}`,
+      "--provider=oidc",
+      `--oidc-issuer-url=${props.issuerUrl}`,
+      `--client-id=${props.clientId}`,
+      `--client-secret-file=${secret(SECRET_FILES.oauth2ProxyClientSecret)}`,
+      `--cookie-secret-file=${secret(SECRET_FILES.oauth2ProxyCookieSecret)}`,
+      `--redirect-url=https://${props.protectedHost}/oauth2/callback`,
+      `--whitelist-domain=${props.protectedHost}`,
+      "--code-challenge-method=S256",
+      "--scope=openid email profile groups",
+      // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
+      `--cookie-name=__Host-${prefix}-sso`,
+      "--cookie-secure=true",
+      "--cookie-httponly=true",
+      "--cookie-samesite=lax",
+      `--cookie-expire=${props.cookieExpire ?? "8h"}`,
+      `--cookie-refresh=${props.cookieRefresh ?? "1h"}`,
+      "--reverse-proxy=true",
+      // X-Forwarded-* are honoured only from Traefik's fixed edge address.
+      `--trusted-proxy-ip=${props.traefik.edgeAddress}/32`,
+      "--set-xauthrequest=true",
+      "--upstream=static://202",
+      "--skip-provider-button=true",
+      "--show-debug-on-error=false",
+      "--silence-ping-logging=true",
+      "--request-logging=true",
+      ...(props.allowedEmailDomains.length > 0 ? props.allowedEmailDomains.map((d) => `--email-domain=${d}`) : ["--email-domain=*"]),
+      ...props.allowedGroups.map((g) => `--allowed-group=${g}`),
+      ...(props.trustDevCa ? [`--provider-ca-file=${secret(TLS_FILES.caCert)}`] : []),
+    ];
+
+    const labels = {
+      ...exposeLabels(prefix, props.networks.edge.name),
+      ...serviceLabels(`${prefix}-oauth2-proxy`, PORT),
+      [`traefik.http.middlewares.${prefix}-sso.forwardauth.address`]: `http://${name}:${PORT}/`,
+      [`traefik.http.middlewares.${prefix}-sso.forwardauth.trustForwardHeader`]: "true",
+      [`traefik.http.middlewares.${prefix}-sso.forwardauth.authResponseHeaders`]: "X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Groups",
+      ...routerLabels({
+        name: this.callbackRouter,
+        rule: `${hostRule(props.protectedHost)} && ${pathPrefixRule("/oauth2/")}`,
+        priority: 200,
+        middlewares: [SECURITY_HEADERS_MIDDLEWARE],
+        service: `${prefix}-oauth2-proxy`,
+        certResolver: props.traefik.certResolver,
+      }),
+    };
+
+    this.container = new HardenedContainer(this, "Container", {
+      name,
+      image: props.image,
+      networks: [{ network: props.networks.edge }],
+      memoryMb: props.memoryMb ?? 128,
+      cpus: props.cpus ?? "0.25",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      command: args,
+      labels,
+      readOnlyMounts: [
+        { source: `${props.secretsDir}/${SECRET_FILES.oauth2ProxyClientSecret}`, target: secret(SECRET_FILES.oauth2ProxyClientSecret) },
+        { source: `${props.secretsDir}/${SECRET_FILES.oauth2ProxyCookieSecret}`, target: secret(SECRET_FILES.oauth2ProxyCookieSecret) },
+        ...(props.trustDevCa ? [{ source: `${props.secretsDir}/${TLS_FILES.caCert}`, target: secret(TLS_FILES.caCert) }] : []),
+      ],
+      healthcheck: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PORT}/ping`] },
+      logging: props.logging,
+    });
+  }
+}

@@ -1,0 +1,259 @@
+import { Construct } from "constructs";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { isHostname, Validator } from "../common/validation";
+import { toYaml, YamlValue } from "../common/yaml";
+import { SegmentedNetworks } from "../network/segmented-networks";
+import { DockerSocketProxy } from "./socket-proxy";
+import { ENTRYPOINTS, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
+
+/** TLS from a local certificate (dev) or ACME (prod). */
+export type TraefikTls =
+  | {
+      readonly mode: "local";
+      /** Host folder holding `tls/cert.pem` and `tls/key.pem` (the dev secrets folder). */
+      readonly secretsDir: string;
+    }
+  | {
+      readonly mode: "acme";
+      /** Account email for the ACME CA. */
+      readonly email: string;
+      /** ACME directory URL. @default - Let's Encrypt production */
+      readonly caServer?: string;
+      /** Challenge type. @default "tls-alpn-01" */
+      readonly challenge?: "tls-alpn-01" | "http-01";
+      /** Host folder, owned by `runAs`, where `acme.json` is kept across restarts. */
+      readonly storageHostDir: string;
+    };
+
+export interface TraefikProps {
+  /** The runtime's networks; Traefik joins edge, socket and app. */
+  readonly networks: SegmentedNetworks;
+  /** The socket proxy Traefik reads container labels through (Traefik never mounts the socket). */
+  readonly socketProxy: DockerSocketProxy;
+  /** Pinned Traefik v3.7+ image. */
+  readonly image: string;
+  /** TLS source. */
+  readonly tls: TraefikTls;
+  /** uid/gid to run as; must be able to read the TLS key. */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /**
+   * Extra DNS names for Traefik on the edge network, e.g. the IdP's public host, so that
+   * containers on the edge network reach public hosts through Traefik with TLS.
+   * @default - none
+   */
+  readonly edgeAliases?: string[];
+  /** Host ports for HTTPS and the HTTP redirect. @default { https: 443, http: 80 } */
+  readonly hostPorts?: { readonly https: number; readonly http: number };
+  /** Host address to bind the published ports to. @default "0.0.0.0" */
+  readonly bindAddress?: string;
+  /** HSTS max-age in seconds. @default 31536000 (one year) */
+  readonly hstsSeconds?: number;
+  /** Container name. @default `<networks.prefix>-traefik` */
+  readonly name?: string;
+  /** Memory limit in MiB. @default 256 */
+  readonly memoryMb?: number;
+  /** CPU limit. @default "0.5" */
+  readonly cpus?: string;
+  /** Log driver. @default - json-file with rotation */
+  readonly logging?: ContainerLogging;
+}
+
+/** Name of the security-headers middleware every router should carry. */
+export const SECURITY_HEADERS_MIDDLEWARE = "security-headers@file";
+/** Name of the ACME certificate resolver when `tls.mode` is "acme". */
+export const ACME_RESOLVER = "acme";
+
+/** Ports inside the container: unprivileged, so Traefik needs no NET_BIND_SERVICE. */
+const PORTS = { web: 8000, websecure: 8443, ping: 8082 } as const;
+const STATIC_CONFIG = "/etc/traefik/traefik.yml";
+const DYNAMIC_DIR = "/etc/traefik/dynamic";
+
+/** Only AEAD suites with forward secrecy (TLS 1.2); TLS 1.3 suites are not configurable in Go. */
+const TLS12_CIPHER_SUITES = [
+  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+  "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+  "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+  "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+];
+
+/**
+ * Traefik v3 as the only way in: publishes 443 (and 80, which only redirects to HTTPS), reads
+ * routes from container labels through the socket proxy, and never exposes its API or dashboard.
+ *
+ * - `exposedByDefault=false` plus an instance constraint: only containers that opt in with
+ *   `traefik.enable=true` and this instance's label get a route.
+ * - TLS options live in a dynamic-config file (labels cannot set them): TLS >= 1.2, AEAD
+ *   ciphers, `sniStrict` so a request without a known SNI gets no certificate.
+ * - Access log in JSON with request headers dropped (`Authorization`, `Cookie` never logged).
+ * - A `security-headers@file` middleware (HSTS, nosniff, frame and referrer policy).
+ *
+ * @example
+ * const proxy = new DockerSocketProxy(this, "SocketProxy", { networks, image: "lscr.io/linuxserver/socket-proxy:1.24.0" });
+ * new Traefik(this, "Traefik", {
+ *   networks, socketProxy: proxy, image: "traefik:v3.7.13",
+ *   tls: { mode: "acme", email: "ops@example.com", storageHostDir: "/var/lib/n8n/acme" },
+ *   runAs: { uid: 1000, gid: 1000 },
+ * });
+ */
+export class Traefik extends Construct {
+  public readonly container: HardenedContainer;
+  /** Certificate resolver routers must name, when TLS comes from ACME. */
+  public readonly certResolver?: string;
+  /** Fixed address of Traefik on the edge network: the only proxy oauth2-proxy trusts. */
+  public readonly edgeAddress: string;
+  /** The rendered static configuration (uploaded to the container). */
+  public readonly staticConfig: string;
+  /** The rendered dynamic configuration: TLS options and shared middlewares. */
+  public readonly dynamicConfig: string;
+
+  constructor(scope: Construct, id: string, props: TraefikProps) {
+    super(scope, id);
+    const prefix = props.networks.prefix;
+    const name = props.name ?? `${prefix}-traefik`;
+    const ports = props.hostPorts ?? { https: 443, http: 80 };
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    for (const alias of props.edgeAliases ?? []) v.check(isHostname(alias), "edgeAliases", `"${alias}" is not a DNS name`);
+    v.check(ports.https !== ports.http, "hostPorts", "https and http must differ");
+    if (props.tls.mode === "acme") {
+      v.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/.test(props.tls.email), "tls.email", "must be an email address");
+      v.check(props.tls.storageHostDir.startsWith("/"), "tls.storageHostDir", "must be an absolute host path");
+    } else {
+      v.check(props.tls.secretsDir.startsWith("/"), "tls.secretsDir", "must be an absolute host path");
+    }
+    v.check(props.hstsSeconds === undefined || props.hstsSeconds >= 15552000, "hstsSeconds", "must be at least 15552000 (180 days)");
+    v.throwIfAny();
+
+    this.edgeAddress = hostAddress(props.networks.edgeSubnet, 10);
+    this.certResolver = props.tls.mode === "acme" ? ACME_RESOLVER : undefined;
+
+    const staticDoc: Record<string, YamlValue | undefined> = {
+      global: { checkNewVersion: false, sendAnonymousUsage: false },
+      entryPoints: {
+        [ENTRYPOINTS.web]: {
+          address: `:${PORTS.web}`,
+          // Port 80 exists only to redirect; no router is ever attached to it.
+          http: { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: "https", permanent: true } } },
+        },
+        [ENTRYPOINTS.websecure]: {
+          address: `:${PORTS.websecure}`,
+          http: { tls: this.certResolver ? { certResolver: this.certResolver } : {} },
+          // Traefik is the first hop: client-supplied X-Forwarded-* headers are never trusted.
+          forwardedHeaders: { insecure: false },
+        },
+        ping: { address: `127.0.0.1:${PORTS.ping}` },
+      },
+      ping: { entryPoint: "ping" },
+      providers: {
+        docker: {
+          endpoint: props.socketProxy.endpoint,
+          exposedByDefault: false,
+          network: props.networks.app.name,
+          constraints: `Label(\`${TRAEFIK_INSTANCE_LABEL}\`,\`${prefix}\`)`,
+          watch: true,
+        },
+        file: { directory: DYNAMIC_DIR, watch: false },
+      },
+      log: { level: "INFO", format: "json" },
+      accessLog: {
+        format: "json",
+        fields: {
+          defaultMode: "keep",
+          // Request headers are dropped by default; credentials are named explicitly so a
+          // change of default cannot start logging them.
+          headers: { defaultMode: "drop", names: { Authorization: "drop", Cookie: "drop", "X-Auth-Request-Access-Token": "drop", "User-Agent": "keep" } },
+        },
+      },
+      certificatesResolvers:
+        props.tls.mode === "acme"
+          ? {
+              [ACME_RESOLVER]: {
+                acme: {
+                  email: props.tls.email,
+                  storage: "/data/acme.json",
+                  caServer: props.tls.caServer,
+                  ...((props.tls.challenge ?? "tls-alpn-01") === "tls-alpn-01" ? { tlsChallenge: {} } : { httpChallenge: { entryPoint: ENTRYPOINTS.web } }),
+                },
+              },
+            }
+          : undefined,
+    };
+    this.staticConfig = toYaml(staticDoc);
+
+    const certPair = { certFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.cert}`, keyFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.key}` };
+    this.dynamicConfig = toYaml({
+      tls: {
+        options: {
+          default: {
+            minVersion: "VersionTLS12",
+            sniStrict: true,
+            cipherSuites: TLS12_CIPHER_SUITES,
+            curvePreferences: ["X25519", "CurveP256", "CurveP384"],
+          },
+        },
+        certificates: props.tls.mode === "local" ? [certPair] : undefined,
+        stores: props.tls.mode === "local" ? { default: { defaultCertificate: certPair } } : undefined,
+      },
+      http: {
+        middlewares: {
+          "security-headers": {
+            headers: {
+              stsSeconds: props.hstsSeconds ?? 31536000,
+              stsIncludeSubdomains: true,
+              forceSTSHeader: true,
+              contentTypeNosniff: true,
+              // n8n renders previews in same-origin iframes; other origins may not frame it.
+              customFrameOptionsValue: "SAMEORIGIN",
+              referrerPolicy: "strict-origin-when-cross-origin",
+              permissionsPolicy: "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+              customResponseHeaders: { "X-Powered-By": "", Server: "" },
+            },
+          },
+        },
+      },
+    });
+
+    const secretsDir = props.tls.mode === "local" ? props.tls.secretsDir : undefined;
+    this.container = new HardenedContainer(this, "Container", {
+      name,
+      image: props.image,
+      networks: [
+        { network: props.networks.edge, aliases: props.edgeAliases, ipv4Address: this.edgeAddress },
+        { network: props.networks.socket },
+        { network: props.networks.app },
+      ],
+      memoryMb: props.memoryMb ?? 256,
+      cpus: props.cpus ?? "0.5",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      command: [`--configFile=${STATIC_CONFIG}`],
+      publishedPorts: [
+        { internal: PORTS.websecure, external: ports.https, ip: props.bindAddress },
+        { internal: PORTS.web, external: ports.http, ip: props.bindAddress },
+      ],
+      uploads: [
+        { file: STATIC_CONFIG, content: this.staticConfig },
+        { file: `${DYNAMIC_DIR}/zero-trust.yml`, content: this.dynamicConfig },
+      ],
+      readOnlyMounts: secretsDir
+        ? [
+            { source: `${secretsDir}/${TLS_FILES.cert}`, target: certPair.certFile },
+            { source: `${secretsDir}/${TLS_FILES.key}`, target: certPair.keyFile },
+          ]
+        : undefined,
+      bindMounts: props.tls.mode === "acme" ? [{ source: props.tls.storageHostDir, target: "/data" }] : undefined,
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+      healthcheck: { test: ["CMD", "traefik", "healthcheck", `--configFile=${STATIC_CONFIG}`] },
+      logging: props.logging,
+      dependsOn: [props.socketProxy.container.container],
+    });
+  }
+}
+
+/** The n-th host address of an IPv4 CIDR (e.g. 172.30.0.0/24, 10 → 172.30.0.10). */
+export function hostAddress(cidr: string, n: number): string {
+  const [ip] = cidr.split("/");
+  const value = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + n;
+  return [24, 16, 8, 0].map((s) => Math.floor(value / 2 ** s) % 256).join(".");
+}

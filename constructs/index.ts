@@ -1,0 +1,20 @@
+/**
+ * Public API of the zero-trust n8n constructs. Import from here:
+ *
+ *   import { N8nRuntime, Traefik, OAuth2Proxy, N8n, Postgres } from "<package>/constructs";
+ */
+export * from "./common/validation";
+export * from "./common/hardened-container";
+export * from "./common/secret-files";
+export * from "./network/segmented-networks";
+export * from "./edge/traefik-labels";
+export * from "./edge/socket-proxy";
+export * from "./edge/traefik";
+export * from "./edge/oauth2-proxy";
+export * from "./edge/dev-idp";
+export * from "./app/n8n";
+export * from "./app/n8n-runtime";
+export * from "./data/postgres";
+export * from "./data/postgres-bootstrap";
+export * from "./policy/traefik-rules";
+export * from "./policy/docker-model";

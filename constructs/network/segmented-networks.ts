@@ -1,0 +1,72 @@
+import { Construct } from "constructs";
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
+
+/** The trust boundaries of the runtime, one Docker network each. */
+export type NetworkRole = "edge" | "socket" | "app" | "data" | "egress";
+
+export interface SegmentedNetworksProps {
+  /**
+   * Prefix of the Docker network names (`<prefix>-edge`, ...). Lets several tenants share a host.
+   * @default - the construct id, lower-cased
+   */
+  readonly prefix?: string;
+  /**
+   * Subnet of the edge network. oauth2-proxy trusts `X-Forwarded-*` only from this range, so it
+   * must be fixed and must not overlap other tenants' edge networks.
+   * @default "172.30.0.0/24"
+   */
+  readonly edgeSubnet?: string;
+}
+
+/**
+ * Five Docker networks, one per trust boundary. Only `edge` (the proxy's way in and the IdP's way
+ * out) and `egress` (n8n's calls to SaaS and AI APIs) may reach outside the host; `socket`, `app`
+ * and `data` are `internal`, so nothing on them can open an outbound connection.
+ *
+ * | network | members | internal |
+ * |---|---|---|
+ * | edge | traefik, oauth2-proxy, dev IdP | no |
+ * | socket | traefik, docker socket proxy | yes |
+ * | app | traefik, n8n, task runners | yes |
+ * | data | n8n, postgres | yes |
+ * | egress | n8n | no |
+ */
+export class SegmentedNetworks extends Construct {
+  public readonly edge: Network;
+  public readonly socket: Network;
+  public readonly app: Network;
+  public readonly data: Network;
+  public readonly egress: Network;
+  /** Subnet of the edge network (the only source oauth2-proxy trusts for forwarded headers). */
+  public readonly edgeSubnet: string;
+  public readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: SegmentedNetworksProps = {}) {
+    super(scope, id);
+    this.prefix = props.prefix ?? id.toLowerCase();
+    this.edgeSubnet = props.edgeSubnet ?? "172.30.0.0/24";
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(RESOURCE_NAME_PATTERN.test(this.prefix), "prefix", RESOURCE_NAME_RULE);
+    v.check(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/.test(this.edgeSubnet), "edgeSubnet", `must be an IPv4 CIDR from /16 to /28, got "${this.edgeSubnet}"`);
+    v.throwIfAny();
+
+    const make = (role: NetworkRole, internal: boolean, subnet?: string) =>
+      new Network(this, `${role[0].toUpperCase()}${role.slice(1)}Network`, {
+        name: `${this.prefix}-${role}`,
+        driver: "bridge",
+        internal,
+        attachable: false,
+        ipamConfig: subnet ? [{ subnet }] : undefined,
+        labels: [
+          { label: "org.n8n-zero-trust.network-role", value: role },
+          { label: "org.n8n-zero-trust.internal", value: String(internal) },
+        ],
+      });
+    this.edge = make("edge", false, this.edgeSubnet);
+    this.socket = make("socket", true);
+    this.app = make("app", true);
+    this.data = make("data", true);
+    this.egress = make("egress", false);
+  }
+}

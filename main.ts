@@ -1,0 +1,31 @@
+import path from "node:path";
+import { App } from "cdktf";
+import { devConfigSchema, loadConfigFile } from "./config/schema";
+import { ValidationError } from "./constructs/common/validation";
+import { DevStack } from "./stacks/dev-stack";
+
+/*
+ * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.mjs`
+ * (see cdktf.json), so synthesis costs about what an empty cdktf app costs.
+ */
+const repoRoot = process.cwd();
+/** Folder with dev.json, prod.json...; overridable so a team can keep configs elsewhere. */
+const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "config");
+
+function build(app: App): void {
+  const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
+  new DevStack(app, "dev", { config: dev, repoRoot });
+}
+
+const app = new App();
+try {
+  build(app);
+} catch (e) {
+  if (e instanceof ValidationError) {
+    // A config or props error is the user's to fix: say what is wrong, no stack trace.
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+app.synth();

@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ValidationError } from "../../constructs/common/validation";
+import { devConfig, rawDevConfig, REPO_ROOT } from "../helpers/synth";
+
+/** Returns the problems a raw config produces (empty when valid). */
+function problems(mutate: (c: Record<string, any>) => void): { field: string; message: string }[] {
+  const raw = rawDevConfig();
+  mutate(raw);
+  try {
+    devConfig(raw);
+    return [];
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return [...e.problems];
+  }
+}
+
+describe("config validation", () => {
+  test("the committed config/dev.json is valid", () => {
+    expect(problems(() => undefined)).toEqual([]);
+  });
+
+  test.each([
+    ["an unknown top-level key", (c: any) => (c.domian = "x.com"), "domian", /unknown field; allowed fields here: .*domain/],
+    ["an unknown nested key", (c: any) => (c.n8n.webhookRatelimit = {}), "n8n.webhookRatelimit", /unknown field; allowed fields here: .*webhookRateLimit/],
+    ["a bad domain", (c: any) => (c.domain = "Not A Domain!"), "domain", /lower-case DNS name/],
+    ["a bad email domain", (c: any) => (c.sso.allowedEmailDomains = ["@example.com"]), "sso.allowedEmailDomains.0", /email domain/],
+    ["a wildcard email domain", (c: any) => (c.sso.allowedEmailDomains = ["*"]), "sso.allowedEmailDomains.0", /no wildcard/],
+    ["an image tagged latest", (c: any) => (c.images.traefik = "traefik:latest"), "images.traefik", /tag "latest" is not pinned/],
+    ["an image with no tag", (c: any) => (c.images.postgres = "postgres"), "images.postgres", /has no tag/],
+    ["a bare major tag", (c: any) => (c.images.dex = "ghcr.io/dexidp/dex:v2"), "images.dex", /not pinned/],
+    ["oauth2-proxy older than 7.15.3", (c: any) => (c.images.oauth2Proxy = "quay.io/oauth2-proxy/oauth2-proxy:v7.15.2-alpine"), "images.oauth2Proxy", /v7\.15\.3 or later/],
+    ["Postgres older than 15", (c: any) => (c.images.postgres = "postgres:14.12-alpine"), "images.postgres", /Postgres 15 or later/],
+    ["n8n 1.x", (c: any) => ((c.images.n8n = "docker.n8n.io/n8nio/n8n:1.99.0"), (c.images.n8nRunners = "n8nio/runners:1.99.0")), "images.n8n", /n8n 2\.x/],
+    ["runners on another version than n8n", (c: any) => (c.images.n8nRunners = "n8nio/runners:2.40.0"), "images.n8nRunners", /same version tag/],
+    ["a memory limit below range", (c: any) => (c.resources.n8n.memoryMb = 8), "resources.n8n.memoryMb", /at least 32/],
+    ["a memory limit above range", (c: any) => (c.resources.traefik.memoryMb = 999999), "resources.traefik.memoryMb", /at most 4096/],
+    ["a bad CPU limit", (c: any) => (c.resources.n8n.cpus = "lots"), "resources.n8n.cpus", /CPU count/],
+    ["a SQL injection in a role name", (c: any) => (c.postgres.n8nRole = 'n8n"; DROP ROLE postgres; --'), "postgres.n8nRole", /must match/],
+    ["an empty allow-list", (c: any) => ((c.sso.allowedEmailDomains = []), (c.sso.allowedGroups = [])), "sso.allowedEmailDomains", /empty allow-list/],
+    ["an oidc provider without issuer", (c: any) => (c.sso.provider = "oidc"), "sso.issuerUrl", /required when sso.provider is "oidc"/],
+    ["an http issuer", (c: any) => ((c.sso.provider = "oidc"), (c.sso.issuerUrl = "http://idp.example.com")), "sso.issuerUrl", /https URL/],
+    ["running as root", (c: any) => (c.runAs.uid = 0), "runAs.uid", /not be 0/],
+    ["a missing required field", (c: any) => delete c.secretsDir, "secretsDir", /is required/],
+    ["an unknown TLS mode", (c: any) => (c.tls = { mode: "selfsigned" }), "tls.mode", /local.*acme|acme.*local/],
+  ])("%s is rejected with a message naming the field", (_label, mutate, field, message) => {
+    const found = problems(mutate);
+    const hit = found.find((p) => p.field === field);
+    expect(hit).toBeDefined();
+    expect(hit!.message).toMatch(message);
+  });
+
+  test("several bad fields produce one error naming each of them", () => {
+    const found = problems((c) => {
+      c.extra = true;
+      c.domain = "BAD";
+      c.images.n8n = "docker.n8n.io/n8nio/n8n:latest";
+      c.resources.postgres.memoryMb = 1;
+    });
+    expect(found.map((p) => p.field)).toEqual(expect.arrayContaining(["extra", "domain", "images.n8n", "resources.postgres.memoryMb"]));
+  });
+});
+
+describe("main.ts on a bad config", () => {
+  test("exits 1 with the field-by-field message and no stack trace", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+    const raw = rawDevConfig();
+    raw.domain = "Bad_Domain";
+    raw.images.traefik = "traefik:latest";
+    raw.unknownKey = 1;
+    writeFileSync(path.join(dir, "dev.json"), JSON.stringify(raw));
+    const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: path.join(dir, "out") },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`Invalid config ${path.join(dir, "dev.json")}`);
+    expect(r.stderr).toMatch(/- domain: /);
+    expect(r.stderr).toMatch(/- images\.traefik: tag "latest" is not pinned/);
+    expect(r.stderr).toMatch(/- unknownKey: unknown field/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a file that is not JSON is reported as such", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+    writeFileSync(path.join(dir, "dev.json"), "{ not json");
+    const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: path.join(dir, "out") },
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\(json\): not valid JSON/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,83 @@
+import { Testing, TerraformStack } from "cdktf";
+import { DockerSocketProxy } from "../../constructs/edge/socket-proxy";
+import { hostAddress, Traefik, TraefikTls } from "../../constructs/edge/traefik";
+import { ValidationError } from "../../constructs/common/validation";
+import { SegmentedNetworks } from "../../constructs/network/segmented-networks";
+import { dockerModel } from "../../constructs/policy/docker-model";
+
+function traefik(tls: TraefikTls) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "t");
+  const networks = new SegmentedNetworks(stack, "Net", { prefix: "t", edgeSubnet: "172.31.5.0/24" });
+  const socketProxy = new DockerSocketProxy(stack, "Sock", { networks, image: "lscr.io/linuxserver/socket-proxy:1.24.0" });
+  const t = new Traefik(stack, "Traefik", { networks, socketProxy, image: "traefik:v3.7.13", tls, runAs: { uid: 1000, gid: 1000 } });
+  const model = dockerModel(JSON.parse(Testing.synth(stack)));
+  return { t, container: model.containers.find((c) => c.name === "t-traefik")! };
+}
+
+describe("Traefik", () => {
+  const local = traefik({ mode: "local", secretsDir: "/srv/secrets" });
+
+  test("port 80 only redirects to HTTPS, permanently", () => {
+    expect(local.t.staticConfig).toMatch(/web:\n\s+address: ":8000"\n\s+http:\n\s+redirections:\n\s+entryPoint:\n\s+to: "websecure"\n\s+scheme: "https"\n\s+permanent: true/);
+  });
+
+  test("reads containers through the socket proxy, opt-in only, limited to its own instance", () => {
+    expect(local.t.staticConfig).toContain('endpoint: "tcp://t-socket-proxy:2375"');
+    expect(local.t.staticConfig).toContain("exposedByDefault: false");
+    expect(local.t.staticConfig).toContain("constraints: \"Label(`org.n8n-zero-trust.instance`,`t`)\"");
+    expect(local.container.mounts.some((m) => (m.source ?? "").includes("docker.sock"))).toBe(false);
+  });
+
+  test("TLS options from the dynamic file: TLS 1.2 minimum, sniStrict, AEAD suites only", () => {
+    expect(local.t.dynamicConfig).toMatch(/options:\n\s+default:\n\s+minVersion: "VersionTLS12"\n\s+sniStrict: true/);
+    expect(local.t.dynamicConfig).not.toMatch(/CBC|RC4|3DES/);
+  });
+
+  test("the access log is JSON and drops Authorization and Cookie", () => {
+    expect(local.t.staticConfig).toMatch(/accessLog:\n\s+format: "json"/);
+    expect(local.t.staticConfig).toMatch(/headers:\n\s+defaultMode: "drop"\n\s+names:\n\s+Authorization: "drop"\n\s+Cookie: "drop"/);
+  });
+
+  test("HSTS and other security headers are defined once, as a file middleware", () => {
+    expect(local.t.dynamicConfig).toMatch(/security-headers:\n\s+headers:\n\s+stsSeconds: 31536000\n\s+stsIncludeSubdomains: true\n\s+forceSTSHeader: true/);
+  });
+
+  test("local TLS mounts the dev certificate read-only; no ACME resolver", () => {
+    expect(local.t.certResolver).toBeUndefined();
+    expect(local.container.mounts.filter((m) => m.type === "bind")).toEqual([
+      { type: "bind", source: "/srv/secrets/tls/cert.pem", target: "/run/secrets/tls/cert.pem", readOnly: true },
+      { type: "bind", source: "/srv/secrets/tls/key.pem", target: "/run/secrets/tls/key.pem", readOnly: true },
+    ]);
+  });
+
+  test("ACME TLS adds a resolver with persistent storage and no local certificate", () => {
+    const acme = traefik({ mode: "acme", email: "ops@example.com", storageHostDir: "/var/lib/n8n/acme" });
+    expect(acme.t.certResolver).toBe("acme");
+    expect(acme.t.staticConfig).toMatch(/certificatesResolvers:\n\s+acme:\n\s+acme:\n\s+email: "ops@example.com"\n\s+storage: "\/data\/acme.json"\n\s+tlsChallenge: \{\}/);
+    expect(acme.t.dynamicConfig).not.toContain("certificates:");
+    expect(acme.container.mounts).toContainEqual({ type: "bind", source: "/var/lib/n8n/acme", target: "/data", readOnly: false });
+  });
+
+  test("listens on unprivileged ports inside the container and needs no capability", () => {
+    expect(local.container.ports).toEqual([
+      { internal: 8443, external: 443, ip: "0.0.0.0" },
+      { internal: 8000, external: 80, ip: "0.0.0.0" },
+    ]);
+    expect(local.container.capAdd).toEqual([]);
+  });
+
+  test("has a fixed address on the edge network", () => {
+    expect(local.t.edgeAddress).toBe("172.31.5.10");
+    expect(hostAddress("10.0.0.0/16", 300)).toBe("10.0.1.44");
+  });
+
+  test("a bad ACME email and relative storage are refused by name", () => {
+    expect(() => traefik({ mode: "acme", email: "nope", storageHostDir: "acme" })).toThrow(ValidationError);
+    try {
+      traefik({ mode: "acme", email: "nope", storageHostDir: "acme" });
+    } catch (e) {
+      expect((e as ValidationError).problems.map((p) => p.field)).toEqual(["tls.email", "tls.storageHostDir"]);
+    }
+  });
+});
