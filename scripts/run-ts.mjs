@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point with plain `node`: esbuild transpiles and bundles only the
 // project's own sources (node_modules stay external) into .cache/, then the result is required.
-// This keeps `cdktf synth` within a few tens of milliseconds of an empty cdktf app, where
-// ts-node would add seconds of type-checking on every run. Type checking is `npm run typecheck`.
-import { buildSync } from "esbuild";
+// The bundle is reused while none of its source files changed (one stat per file), so a repeat
+// `cdktf synth` costs about what an empty cdktf app costs; ts-node would add seconds of type
+// checking on every run. Type checking is `npm run typecheck`.
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,16 +17,39 @@ if (!entry) {
 }
 const entryPath = path.resolve(root, entry);
 const outfile = path.join(root, ".cache", "run-ts", path.relative(root, entryPath).replace(/\.ts$/, ".cjs"));
-mkdirSync(path.dirname(outfile), { recursive: true });
-buildSync({
-  entryPoints: [entryPath],
-  outfile,
-  bundle: true,
-  packages: "external",
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  logLevel: "error",
-});
+const inputsFile = `${outfile}.inputs.json`;
+
+/** True when the bundle exists and no source it was built from is newer (or gone). */
+function isFresh() {
+  try {
+    const built = statSync(outfile).mtimeMs;
+    const inputs = JSON.parse(readFileSync(inputsFile, "utf8"));
+    return inputs.every((f) => statSync(path.join(root, f)).mtimeMs <= built);
+  } catch {
+    return false;
+  }
+}
+
+if (!isFresh()) {
+  const { buildSync } = await import("esbuild");
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  // Build to a private name and rename: concurrent runs (parallel tests) never see half a file.
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  const result = buildSync({
+    absWorkingDir: root,
+    entryPoints: [entryPath],
+    outfile: tmp,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "error",
+    metafile: true,
+  });
+  writeFileSync(`${inputsFile}.${process.pid}.tmp`, JSON.stringify(Object.keys(result.metafile.inputs)));
+  renameSync(tmp, outfile);
+  renameSync(`${inputsFile}.${process.pid}.tmp`, inputsFile);
+}
 process.argv = [process.argv[0], entryPath, ...rest];
 createRequire(import.meta.url)(outfile);
