@@ -37,6 +37,8 @@ export const TLS_FILES = {
   cert: "tls/cert.pem",
   /** Private key of the leaf certificate (secret). */
   key: "tls/key.pem",
+  /** Private key of the local CA (secret; stays in the secrets folder, never mounted). */
+  caKey: "tls/ca-key.pem",
 } as const;
 
 export type SecretFileName = (typeof SECRET_FILES)[keyof typeof SECRET_FILES];

@@ -1,0 +1,214 @@
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes, randomInt } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import bcrypt from "bcryptjs";
+import { SECRET_FILES, TLS_FILES } from "./secret-files";
+
+/*
+ * Generates the dev secrets once into a git-ignored folder: every file 0600 (public certificates
+ * 0644) in a 0700 folder, no trailing newline, written atomically, never overwritten. Rotating
+ * or regenerating is a decision a developer makes by deleting a file, not something a re-run does:
+ * a new n8n encryption key would make every stored credential unreadable.
+ */
+
+export interface DevSecretsOptions {
+  /** Folder to write (created 0700). */
+  readonly dir: string;
+  /** Base domain; the certificate covers it and `*.<domain>`. */
+  readonly domain: string;
+  /** n8n's public host. */
+  readonly n8nHost: string;
+  /** The dev IdP's public host. */
+  readonly authHost: string;
+  /** OIDC issuer of the dev IdP. */
+  readonly issuerUrl: string;
+  /** OIDC client id oauth2-proxy uses. */
+  readonly clientId: string;
+  /** oauth2-proxy's callback URL. */
+  readonly redirectUrl: string;
+  readonly demoUserEmail: string;
+  readonly demoUserName: string;
+  /** Extra DNS names for the certificate (e.g. the Postgres container, which n8n verifies). */
+  readonly extraSans?: string[];
+  /** Make a new leaf certificate even when one exists (the CA is kept). @default false */
+  readonly renewCertificate?: boolean;
+  /** Dex listen ports (must match the container). @default { http: 5556, telemetry: 5558 } */
+  readonly idpPorts?: { readonly http: number; readonly telemetry: number };
+}
+
+export interface DevSecretsResult {
+  /** Files created by this run (relative to `dir`). */
+  readonly created: string[];
+  /** Files that existed and were kept. */
+  readonly kept: string[];
+}
+
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Random string over [A-Za-z0-9]: safe in connection strings, URLs, YAML and shells. */
+export function randomAlnum(length: number): string {
+  let s = "";
+  for (let i = 0; i < length; i++) s += ALNUM[randomInt(ALNUM.length)];
+  return s;
+}
+
+/** URL-safe base64 with padding of `bytes` random bytes (oauth2-proxy's cookie secret format). */
+export function randomUrlSafeBase64(bytes: number): string {
+  return randomBytes(bytes).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/** The secret files and how each is made. */
+const GENERATED: { file: string; make: () => string }[] = [
+  { file: SECRET_FILES.n8nEncryptionKey, make: () => randomBytes(36).toString("base64url") },
+  { file: SECRET_FILES.n8nDbPassword, make: () => randomAlnum(32) },
+  { file: SECRET_FILES.n8nRunnersAuthToken, make: () => randomBytes(32).toString("hex") },
+  { file: SECRET_FILES.postgresSuperuserPassword, make: () => randomAlnum(32) },
+  { file: SECRET_FILES.postgresReportingPassword, make: () => randomAlnum(32) },
+  { file: SECRET_FILES.postgresAgentPassword, make: () => randomAlnum(32) },
+  { file: SECRET_FILES.oauth2ProxyCookieSecret, make: () => randomUrlSafeBase64(32) },
+  { file: SECRET_FILES.oauth2ProxyClientSecret, make: () => randomAlnum(40) },
+  { file: SECRET_FILES.devIdpDemoPassword, make: () => randomAlnum(20) },
+];
+
+/** Writes a new file atomically with the given mode; refuses to replace an existing one. */
+function writeNew(file: string, content: string | Buffer, mode: number): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode, flag: "wx" });
+  chmodSync(tmp, mode);
+  if (existsSync(file)) {
+    unlinkSync(tmp);
+    throw new Error(`${file} appeared while generating; not overwritten`);
+  }
+  renameSync(tmp, file);
+}
+
+function openssl(args: string[]): void {
+  try {
+    execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === "ENOENT") throw new Error("openssl is required to create the local CA and certificates; install it (e.g. apt-get install openssl) and run again");
+    throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`);
+  }
+}
+
+/** The local CA and a leaf certificate for the dev hosts, made with the openssl CLI. */
+function ensureTls(opts: DevSecretsOptions, created: string[], kept: string[]): void {
+  const dir = opts.dir;
+  const p = (f: string) => path.join(dir, f);
+  mkdirSync(path.join(dir, "tls"), { recursive: true, mode: 0o700 });
+  chmodSync(path.join(dir, "tls"), 0o700);
+  const work = path.join(dir, "tls", `.work-${process.pid}`);
+  mkdirSync(work, { mode: 0o700 });
+  try {
+    if (!existsSync(p(TLS_FILES.caCert)) || !existsSync(p(TLS_FILES.caKey))) {
+      openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path.join(work, "ca-key.pem")]);
+      const caCnf = path.join(work, "ca.cnf");
+      writeFileSync(caCnf, "[req]\ndistinguished_name=dn\nx509_extensions=v3\nprompt=no\n[dn]\nCN=n8n zero-trust dev CA\n[v3]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n");
+      openssl(["req", "-x509", "-new", "-key", path.join(work, "ca-key.pem"), "-sha256", "-days", "825", "-config", caCnf, "-out", path.join(work, "ca.pem")]);
+      writeNew(p(TLS_FILES.caKey), readFileSync(path.join(work, "ca-key.pem")), 0o600);
+      writeNew(p(TLS_FILES.caCert), readFileSync(path.join(work, "ca.pem")), 0o644);
+      created.push(TLS_FILES.caKey, TLS_FILES.caCert);
+    } else kept.push(TLS_FILES.caKey, TLS_FILES.caCert);
+
+    const leafExists = existsSync(p(TLS_FILES.cert)) && existsSync(p(TLS_FILES.key));
+    if (leafExists && !opts.renewCertificate) {
+      kept.push(TLS_FILES.cert, TLS_FILES.key);
+      return;
+    }
+    const sans = [...new Set([opts.domain, `*.${opts.domain}`, opts.n8nHost, opts.authHost, ...(opts.extraSans ?? [])])];
+    for (const s of sans) if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(s)) throw new Error(`not a DNS name for the certificate: ${JSON.stringify(s)}`);
+    openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path.join(work, "key.pem")]);
+    const leafCnf = path.join(work, "leaf.cnf");
+    writeFileSync(
+      leafCnf,
+      `[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=${opts.n8nHost}\n[v3]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.map((s) => `DNS:${s}`).join(",")}\n`,
+    );
+    openssl(["req", "-new", "-key", path.join(work, "key.pem"), "-config", leafCnf, "-out", path.join(work, "leaf.csr")]);
+    openssl(["x509", "-req", "-in", path.join(work, "leaf.csr"), "-CA", p(TLS_FILES.caCert), "-CAkey", p(TLS_FILES.caKey), "-set_serial", `0x${randomBytes(16).toString("hex")}`, "-days", "397", "-sha256", "-extfile", leafCnf, "-extensions", "v3", "-out", path.join(work, "cert.pem")]);
+    if (leafExists) {
+      unlinkSync(p(TLS_FILES.cert));
+      unlinkSync(p(TLS_FILES.key));
+    }
+    writeNew(p(TLS_FILES.key), readFileSync(path.join(work, "key.pem")), 0o600);
+    writeNew(p(TLS_FILES.cert), readFileSync(path.join(work, "cert.pem")), 0o644);
+    created.push(TLS_FILES.cert, TLS_FILES.key);
+  } finally {
+    for (const f of ["ca-key.pem", "ca.pem", "ca.cnf", "key.pem", "leaf.cnf", "leaf.csr", "cert.pem"]) if (existsSync(path.join(work, f))) unlinkSync(path.join(work, f));
+    require("node:fs").rmdirSync(work);
+  }
+}
+
+/** The Dex config (JSON, which Dex reads as YAML): static client and demo user from the secret files. */
+export function renderDexConfig(opts: DevSecretsOptions, clientSecret: string, demoPasswordHash: string): string {
+  const ports = opts.idpPorts ?? { http: 5556, telemetry: 5558 };
+  const userId = createHash("sha256").update(opts.demoUserEmail).digest("hex");
+  const uuid = `${userId.slice(0, 8)}-${userId.slice(8, 12)}-4${userId.slice(13, 16)}-a${userId.slice(17, 20)}-${userId.slice(20, 32)}`;
+  return JSON.stringify(
+    {
+      issuer: opts.issuerUrl,
+      storage: { type: "memory" },
+      web: { http: `0.0.0.0:${ports.http}` },
+      telemetry: { http: `0.0.0.0:${ports.telemetry}` },
+      logger: { level: "info", format: "json" },
+      oauth2: { skipApprovalScreen: true, responseTypes: ["code"] },
+      expiry: { idTokens: "1h", refreshTokens: { validIfNotUsedFor: "24h" } },
+      enablePasswordDB: true,
+      staticClients: [{ id: opts.clientId, name: "n8n (oauth2-proxy)", secret: clientSecret, redirectURIs: [opts.redirectUrl] }],
+      staticPasswords: [{ email: opts.demoUserEmail, hash: demoPasswordHash, username: opts.demoUserName, userID: uuid }],
+    },
+    null,
+    2,
+  );
+}
+
+/** Creates whatever is missing; keeps everything that exists. */
+export function generateDevSecrets(opts: DevSecretsOptions): DevSecretsResult {
+  const created: string[] = [];
+  const kept: string[] = [];
+  mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.dir, 0o700);
+  for (const g of GENERATED) {
+    const file = path.join(opts.dir, g.file);
+    if (existsSync(file)) {
+      kept.push(g.file);
+      continue;
+    }
+    writeNew(file, g.make(), 0o600);
+    created.push(g.file);
+  }
+  const dexFile = path.join(opts.dir, SECRET_FILES.devIdpConfig);
+  if (existsSync(dexFile)) kept.push(SECRET_FILES.devIdpConfig);
+  else {
+    const read = (f: string) => readFileSync(path.join(opts.dir, f), "utf8");
+    const hash = bcrypt.hashSync(read(SECRET_FILES.devIdpDemoPassword), 12);
+    writeNew(dexFile, renderDexConfig(opts, read(SECRET_FILES.oauth2ProxyClientSecret), hash), 0o600);
+    created.push(SECRET_FILES.devIdpConfig);
+  }
+  ensureTls(opts, created, kept);
+  return { created, kept };
+}
+
+/** Problems with a secrets folder (missing files, loose modes, trailing newlines, bad formats). */
+export function checkDevSecrets(dir: string): string[] {
+  const problems: string[] = [];
+  const secretFiles = [...GENERATED.map((g) => g.file), SECRET_FILES.devIdpConfig, TLS_FILES.key, TLS_FILES.caKey];
+  for (const f of [...secretFiles, TLS_FILES.cert, TLS_FILES.caCert]) {
+    const file = path.join(dir, f);
+    if (!existsSync(file)) {
+      problems.push(`${f}: missing`);
+      continue;
+    }
+    const mode = statSync(file).mode & 0o777;
+    if (secretFiles.includes(f) && (mode & 0o077) !== 0) problems.push(`${f}: mode ${mode.toString(8)} lets others read it; expected 600`);
+    const content = readFileSync(file, "utf8");
+    if (GENERATED.some((g) => g.file === f) && /[\r\n]$/.test(content)) problems.push(`${f}: ends with a newline (n8n and oauth2-proxy read the bytes as they are)`);
+  }
+  const cookie = path.join(dir, SECRET_FILES.oauth2ProxyCookieSecret);
+  if (existsSync(cookie)) {
+    const bytes = Buffer.from(readFileSync(cookie, "utf8").replace(/-/g, "+").replace(/_/g, "/"), "base64").length;
+    if (![16, 24, 32].includes(bytes)) problems.push(`${SECRET_FILES.oauth2ProxyCookieSecret}: decodes to ${bytes} bytes; oauth2-proxy needs 16, 24 or 32`);
+  }
+  return problems;
+}

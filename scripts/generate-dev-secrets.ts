@@ -1,0 +1,57 @@
+/*
+ * npm run secrets:dev [-- --config config/dev.json] [--renew-certificate] [--check]
+ * Generates the dev secrets once (existing files are kept) and prints what it created or kept —
+ * never a secret value.
+ */
+import path from "node:path";
+import { devConfigSchema, loadConfigFile, resolveRuntime } from "../config/schema";
+import { checkDevSecrets, generateDevSecrets } from "../constructs/common/dev-secrets";
+import { SECRET_FILES } from "../constructs/common/secret-files";
+import { ValidationError } from "../constructs/common/validation";
+import { DEV_IDP_PORTS } from "../constructs/edge/dev-idp";
+
+const args = process.argv.slice(2);
+const i = args.indexOf("--config");
+const repoRoot = process.cwd();
+const file = path.resolve(repoRoot, i >= 0 ? args[i + 1] : "config/dev.json");
+try {
+  const config = loadConfigFile(devConfigSchema, file);
+  const rt = resolveRuntime(config, repoRoot);
+  if (args.includes("--check")) {
+    const problems = checkDevSecrets(rt.secretsDir);
+    for (const p of problems) console.error(`  - ${p}`);
+    if (problems.length > 0) {
+      console.error(`${rt.secretsDir} is incomplete: run npm run secrets:dev`);
+      process.exit(1);
+    }
+    console.log(`${rt.secretsDir}: complete`);
+    process.exit(0);
+  }
+  if (!config.devIdp) throw new ValidationError(`Invalid config ${file}`, [{ field: "devIdp", message: "is required to generate the dev IdP's config" }]);
+  const result = generateDevSecrets({
+    dir: rt.secretsDir,
+    domain: config.domain,
+    n8nHost: rt.n8nHost,
+    authHost: rt.authHost,
+    issuerUrl: rt.issuerUrl,
+    clientId: config.sso.clientId,
+    redirectUrl: `https://${rt.n8nHost}/oauth2/callback`,
+    demoUserEmail: config.devIdp.demoUserEmail,
+    demoUserName: config.devIdp.demoUserName,
+    // n8n verifies Postgres' certificate against this name.
+    extraSans: [`${config.name}-postgres`],
+    renewCertificate: args.includes("--renew-certificate"),
+    idpPorts: DEV_IDP_PORTS,
+  });
+  for (const f of result.created) console.log(`created ${path.join(rt.secretsDir, f)}`);
+  for (const f of result.kept) console.log(`kept    ${path.join(rt.secretsDir, f)}`);
+  console.log(`\nSign in at https://${rt.n8nHost} as ${config.devIdp.demoUserEmail}; the password is in ${path.join(rt.secretsDir, SECRET_FILES.devIdpDemoPassword)}.`);
+  console.log(`Trust the dev CA to avoid browser warnings: ${path.join(rt.secretsDir, "tls/ca.pem")}`);
+} catch (e) {
+  if (e instanceof ValidationError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  console.error((e as Error).message);
+  process.exit(1);
+}
