@@ -18,3 +18,4 @@ export * from "./data/postgres";
 export * from "./data/postgres-bootstrap";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
+export * from "./aws";

@@ -1,0 +1,40 @@
+/** An IAM policy statement as plain data, so policies read naturally in `cdk.tf.json`. */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: "*" | { readonly AWS?: string | string[]; readonly Service?: string | string[] };
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+/** Renders a policy document (tokens inside are resolved by cdktf at synth). */
+export function policyDocument(statements: PolicyStatement[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** Where the stack lives: needed to build ARNs and key-policy conditions without calling AWS. */
+export interface AwsEnvironment {
+  readonly accountId: string;
+  readonly region: string;
+  /** @default "aws" */
+  readonly partition?: string;
+}
+
+export function partitionOf(env: AwsEnvironment): string {
+  return env.partition ?? "aws";
+}
+
+/** The account root principal ARN (enables IAM policies to grant use of a resource). */
+export function accountRootArn(env: AwsEnvironment): string {
+  return `arn:${partitionOf(env)}:iam::${env.accountId}:root`;
+}
+
+/** CloudWatch Logs' allowed retention values, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** Names of AWS resources derived from a prefix: lower-case, digits and dashes. */
+export const AWS_NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
+export const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

@@ -1,0 +1,42 @@
+import { App, Testing } from "cdktf";
+import { ProdCloudStack, ProdCloudStackProps } from "../../stacks/prod-cloud-stack";
+
+export const TEST_ENV = { accountId: "123456789012", region: "eu-central-1" };
+
+/** Settings only tests use: fake credentials, and no call to AWS during plan. */
+export const OFFLINE_PROVIDER = {
+  accessKey: "AKIATESTTESTTESTTEST",
+  secretKey: "test-secret-not-real",
+  skipCredentialsValidation: true,
+  skipRequestingAccountId: true,
+  skipMetadataApiCheck: "true",
+  skipRegionValidation: true,
+  // The account pin needs the caller's identity from STS, which an offline plan cannot ask for.
+  allowedAccountIds: undefined,
+};
+
+export function prodCloudProps(overrides: Partial<ProdCloudStackProps> = {}): ProdCloudStackProps {
+  return {
+    environment: TEST_ENV,
+    namePrefix: "n8n-prod",
+    alarmEmails: ["ops@example.com"],
+    operatorRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"],
+    backupBucketName: "example-n8n-prod-backups",
+    ...overrides,
+  };
+}
+
+export function synthProdCloud(overrides: Partial<ProdCloudStackProps> = {}): { json: any; text: string } {
+  const app = Testing.app();
+  const stack = new ProdCloudStack(app, "prod-cloud", prodCloudProps(overrides));
+  const text = Testing.synth(stack);
+  return { json: JSON.parse(text), text };
+}
+
+/** Full synthesis into a folder (for terraform), with the offline provider settings. */
+export function synthProdCloudToDir(outdir: string, overrides: Partial<ProdCloudStackProps> = {}): string {
+  const app = new App({ outdir, skipValidation: false });
+  new ProdCloudStack(app, "prod-cloud", prodCloudProps({ providerOverrides: OFFLINE_PROVIDER, ...overrides }));
+  app.synth();
+  return `${outdir}/stacks/prod-cloud`;
+}
