@@ -1,8 +1,10 @@
 import path from "node:path";
 import { App } from "cdktf";
-import { devConfigSchema, loadConfigFile } from "./config/schema";
+import { existsSync } from "node:fs";
+import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/schema";
 import { ValidationError } from "./constructs/common/validation";
 import { DevStack } from "./stacks/dev-stack";
+import { ProdCloudStack } from "./stacks/prod-cloud-stack";
 
 /*
  * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.mjs`
@@ -15,6 +17,20 @@ const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "confi
 function build(app: App): void {
   const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
   new DevStack(app, "dev", { config: dev, repoRoot });
+
+  // Production reads config/prod.json; without one, the example is synthesized so reviewers can
+  // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
+  const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
+  const prod = loadConfigFile(prodConfigSchema, prodFile);
+  new ProdCloudStack(app, "prod-cloud", {
+    environment: { accountId: prod.aws.accountId, region: prod.aws.region },
+    namePrefix: prod.aws.namePrefix,
+    alarmEmails: prod.aws.alarmEmails,
+    logRetentionDays: prod.aws.logRetentionDays,
+    operatorRoleArns: prod.aws.operatorRoleArns,
+    backupBucketName: prod.aws.backupBucketName,
+    backupRetentionLockDays: prod.aws.backupRetentionLockDays,
+  });
 }
 
 const app = new App();

@@ -178,8 +178,40 @@ export const devConfigSchema = runtimeConfigSchema
   .strict()
   .superRefine((c, ctx) => crossFieldChecks(c, ctx));
 
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/admin");
+
+export const awsConfigSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1"),
+    /** Prefix of AWS names (secrets, log groups, alarms). */
+    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "must match ^[a-z][a-z0-9-]{1,40}$"),
+    alarmEmails: z.array(email).min(1, "must list at least one address: alarms nobody receives protect nobody"),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of CloudWatch Logs' values: ${LOG_RETENTION_DAYS.join(", ")}`)
+      .default(365),
+    /** Roles allowed to set secret values by hand (the n8n encryption key, the OIDC client secret). */
+    operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
+    backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
+    backupRetentionLockDays: z.number().int().min(1).max(36500).optional(),
+  })
+  .strict();
+
+export const prodConfigSchema = runtimeConfigSchema
+  .extend({ environment: z.literal("prod"), aws: awsConfigSchema })
+  .strict()
+  .superRefine((c, ctx) => {
+    crossFieldChecks(c, ctx);
+    if (c.tls.mode !== "acme") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tls", "mode"], message: 'must be "acme" in prod (a local CA is for dev only)' });
+    if (c.sso.provider !== "oidc") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sso", "provider"], message: 'must be "oidc" in prod: use your organisation\'s issuer' });
+  });
+
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type DevConfig = z.infer<typeof devConfigSchema>;
+export type ProdConfig = z.infer<typeof prodConfigSchema>;
 
 function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });

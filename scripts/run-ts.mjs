@@ -30,12 +30,25 @@ function isFresh() {
   }
 }
 
+/**
+ * Node resolves every bare `require("@cdktf/provider-aws/lib/<resource>")` through node_modules
+ * and the package's exports map, on every run; that lookup cost more than the modules
+ * themselves. The bundle refers to those files by absolute path instead, resolved once at build.
+ */
+const resolveExternalsOnce = {
+  name: "resolve-externals-once",
+  setup(build) {
+    const req = createRequire(path.join(root, "package.json"));
+    build.onResolve({ filter: /^(@cdktf\/provider-[a-z0-9-]+\/lib\/|cdktf$|constructs$|zod$)/ }, (args) => ({ path: req.resolve(args.path), external: true }));
+  },
+};
+
 if (!isFresh()) {
-  const { buildSync } = await import("esbuild");
+  const { build } = await import("esbuild");
   mkdirSync(path.dirname(outfile), { recursive: true });
   // Build to a private name and rename: concurrent runs (parallel tests) never see half a file.
   const tmp = `${outfile}.${process.pid}.tmp`;
-  const result = buildSync({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: [entryPath],
     outfile: tmp,
@@ -46,6 +59,7 @@ if (!isFresh()) {
     target: "node20",
     logLevel: "error",
     metafile: true,
+    plugins: [resolveExternalsOnce],
   });
   writeFileSync(`${inputsFile}.${process.pid}.tmp`, JSON.stringify(Object.keys(result.metafile.inputs)));
   renameSync(tmp, outfile);
