@@ -3,6 +3,7 @@ import { App } from "cdktf";
 import { existsSync } from "node:fs";
 import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/schema";
 import { ValidationError } from "./constructs/common/validation";
+import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
 import { ProdCloudStack } from "./stacks/prod-cloud-stack";
 
@@ -16,13 +17,13 @@ const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "confi
 
 function build(app: App): void {
   const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
-  new DevStack(app, "dev", { config: dev, repoRoot });
+  applyZeroTrustPolicy(new DevStack(app, "dev", { config: dev, repoRoot }));
 
   // Production reads config/prod.json; without one, the example is synthesized so reviewers can
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
   const prod = loadConfigFile(prodConfigSchema, prodFile);
-  new ProdCloudStack(app, "prod-cloud", {
+  const prodCloud = new ProdCloudStack(app, "prod-cloud", {
     environment: { accountId: prod.aws.accountId, region: prod.aws.region },
     namePrefix: prod.aws.namePrefix,
     alarmEmails: prod.aws.alarmEmails,
@@ -31,17 +32,18 @@ function build(app: App): void {
     backupBucketName: prod.aws.backupBucketName,
     backupRetentionLockDays: prod.aws.backupRetentionLockDays,
   });
+  applyZeroTrustPolicy(prodCloud);
 }
 
 const app = new App();
 try {
   build(app);
+  app.synth();
 } catch (e) {
-  if (e instanceof ValidationError) {
-    // A config or props error is the user's to fix: say what is wrong, no stack trace.
+  if (e instanceof ValidationError || e instanceof PolicyViolationError) {
+    // A config, props or policy error is the user's to fix: say what is wrong, no stack trace.
     console.error(e.message);
     process.exit(1);
   }
   throw e;
 }
-app.synth();

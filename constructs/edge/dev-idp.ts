@@ -4,7 +4,7 @@ import { SECRET_FILES, SECRETS_MOUNT_DIR } from "../common/secret-files";
 import { isHostname, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "./traefik";
-import { exposeLabels, hostRule, routerLabels, serviceLabels } from "./traefik-labels";
+import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
 
 export interface DevIdpProps {
   /** The runtime's networks; the IdP joins only `edge`. */
@@ -63,11 +63,15 @@ export class DevIdp extends Construct {
       readOnlyMounts: [{ source: `${props.secretsDir}/${SECRET_FILES.devIdpConfig}`, target: config }],
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
       labels: {
+        // An identity provider is public by design: the policy pack accepts its SSO-less router
+        // only with this stated reason, and the review report lists it.
+        "org.n8n-zero-trust.public-reason": "the dev identity provider must be reachable to sign in",
         ...exposeLabels(prefix, props.networks.edge.name),
         ...serviceLabels(`${prefix}-idp`, PORT),
         ...routerLabels({
           name: `${prefix}-idp`,
-          rule: hostRule(props.host),
+          // Only Dex's own prefix: nothing else on the IdP host (e.g. /metrics) is routed.
+          rule: `${hostRule(props.host)} && ${pathPrefixRule("/dex/")}`,
           priority: 50,
           middlewares: [SECURITY_HEADERS_MIDDLEWARE],
           service: `${prefix}-idp`,

@@ -54,6 +54,7 @@ export class DockerSocketProxy extends Construct {
         LOG_LEVEL: "info",
       },
       readOnlyMounts: [{ source: socket, target: "/var/run/docker.sock" }],
+      labels: { "org.n8n-zero-trust.role": "socket-proxy" },
       tmpfs: { "/run": "rw,noexec,nosuid,size=8m", "/tmp": "rw,noexec,nosuid,size=8m" },
       // nginx starts as root to open the socket and then drops its workers to an unprivileged
       // user: that switch needs SETUID/SETGID and nothing else.

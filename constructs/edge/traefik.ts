@@ -228,6 +228,7 @@ export class Traefik extends Construct {
       cpus: props.cpus ?? "0.5",
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       command: [`--configFile=${STATIC_CONFIG}`],
+      labels: { "org.n8n-zero-trust.role": "edge-proxy" },
       publishedPorts: [
         { internal: PORTS.websecure, external: ports.https, ip: props.bindAddress },
         { internal: PORTS.web, external: ports.http, ip: props.bindAddress },

@@ -17,6 +17,7 @@ export interface ModelNetwork {
   readonly address: string;
   readonly name: string;
   readonly internal: boolean;
+  readonly labels: Record<string, string>;
 }
 
 export interface ModelContainer {
@@ -94,13 +95,15 @@ export function dockerModel(stack: StackJson): DockerModel {
   const res = stack.resource ?? {};
   const networksByKey = new Map<string, ModelNetwork>();
   for (const [key, n] of Object.entries(res.docker_network ?? {})) {
-    networksByKey.set(key, { address: `docker_network.${key}`, name: str(n.name) ?? key, internal: truthy(n.internal) });
+    const labels: Record<string, string> = {};
+    for (const l of asArray<Record<string, unknown>>(n.labels)) labels[str(l.label) ?? ""] = str(l.value) ?? "";
+    networksByKey.set(key, { address: `docker_network.${key}`, name: str(n.name) ?? key, internal: truthy(n.internal), labels });
   }
   const networkByName = new Map([...networksByKey.values()].map((n) => [n.name, n]));
   const resolveNetwork = (ref: string): ModelNetwork => {
     const m = REF.exec(ref);
     if (m && m[1] === "docker_network" && networksByKey.has(m[2])) return networksByKey.get(m[2])!;
-    return networkByName.get(ref) ?? { address: "(external)", name: ref, internal: false };
+    return networkByName.get(ref) ?? { address: "(external)", name: ref, internal: false, labels: {} };
   };
   const resolveImage = (ref: string): string => {
     const m = REF.exec(ref);
