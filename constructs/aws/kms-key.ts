@@ -2,56 +2,134 @@ import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Validator } from "../common/validation";
-import { ACCOUNT_ID_PATTERN, accountRootArn, AwsEnvironment, AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement } from "./iam";
+import { ACCOUNT_ID_PATTERN, accountRootArn, AwsEnvironment, AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement, REGION_PATTERN } from "./iam";
+
+/** AWS services that may use a customer-managed key on behalf of this account's principals by default. */
+export const DEFAULT_KEY_SERVICES = ["secretsmanager", "s3", "sns"] as const;
+
+/**
+ * What the account root may do with the key without a service in between: manage it, never use it.
+ * Terraform needs exactly these to create, update, tag and schedule deletion of the key.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+  "kms:Describe*",
+  "kms:Get*",
+  "kms:List*",
+  "kms:PutKeyPolicy",
+  "kms:UpdateKeyDescription",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:RotateKeyOnDemand",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RevokeGrant",
+  "kms:RetireGrant",
+] as const;
+
+/** Cryptographic use, granted only through the services named in `services`. */
+const KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 
 export interface CustomerManagedKeyProps {
-  /** Account and region the key lives in (used in the key policy's conditions). */
+  /** Account and region the key lives in (used in the key policy's conditions, never looked up at plan time). */
   readonly environment: AwsEnvironment;
-  /** Alias without the `alias/` prefix, e.g. `n8n-prod`. */
+  /** Alias without the `alias/` prefix, e.g. `n8n-prod`; must not start with `aws`. */
   readonly alias: string;
   /** @default - "<alias> customer-managed key" */
   readonly description?: string;
-  /** Waiting period before a scheduled deletion completes (7-30). @default 30 */
+  /** Waiting period before a scheduled deletion completes, 7-30 days. @default - 30 days, the longest AWS allows */
   readonly deletionWindowInDays?: number;
-  /** Let CloudWatch Logs in this region encrypt log groups of this account with the key. @default true */
+  /**
+   * Services (the `kms:ViaService` prefix, e.g. `secretsmanager`, `s3`, `sns`, `ec2`, `lambda`) through
+   * which IAM principals of this account may use the key. Nobody may use the key directly.
+   * @default - secretsmanager, s3 and sns
+   */
+  readonly services?: readonly string[];
+  /** Let CloudWatch Logs encrypt this account's log groups in this region with the key. @default - allowed */
   readonly allowCloudWatchLogs?: boolean;
-  /** Let CloudWatch alarms publish to SNS topics encrypted with the key. @default true */
+  /** Let CloudWatch alarms of this account publish to SNS topics encrypted with the key. @default - allowed */
   readonly allowCloudWatchAlarms?: boolean;
 }
 
 /**
- * A customer-managed KMS key with automatic rotation and a key policy that grants only what its
- * users need: the account root administers it (so IAM policies can grant use, always scoped by
- * `kms:ViaService`), CloudWatch Logs may use it only for this account's log groups in this region
- * (`kms:EncryptionContext:aws:logs:arn`), and CloudWatch may use it only to publish alarms to
- * SNS from this account (`aws:SourceAccount`). AWS-managed keys such as `alias/aws/sns` cannot do
- * the latter, which is why the alarm topic needs this key.
+ * A customer-managed KMS key with automatic yearly rotation, a 30-day deletion window, an alias and
+ * a key policy that grants only what its users need:
+ * - the account root may administer the key (so the deploying role can manage it) but not use it;
+ * - principals of this account may use it only through the named services (`kms:ViaService`,
+ *   `kms:CallerAccount`), so even an IAM policy with `kms:*` cannot decrypt with it directly;
+ * - CloudWatch Logs only for this account's log groups in this region (`kms:EncryptionContext:aws:logs:arn`);
+ * - CloudWatch only to publish this account's alarms to encrypted SNS topics (`aws:SourceAccount`).
+ *   The AWS-managed `alias/aws/sns` cannot grant that, which is why the alarm topic needs this key.
  *
  * @example
- * const key = new CustomerManagedKey(this, "Key", { environment: { accountId: "123456789012", region: "eu-central-1" }, alias: "n8n-prod" });
+ * const key = new CustomerManagedKey(this, "Key", {
+ *   environment: { accountId: "123456789012", region: "eu-central-1" },
+ *   alias: "n8n-prod",
+ * });
+ * const topic = new AlarmTopic(this, "Alarms", { name: "n8n-prod-alarms", key, emails: ["ops@example.com"] });
  */
 export class CustomerManagedKey extends Construct {
+  /** The `aws_kms_key` (child id `Resource`). */
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
-  /** Key ARN (use it in kms_key_id attributes and IAM statements). */
+  /** `alias/<alias>`. */
+  public readonly aliasName: string;
+  /** Key ARN: use it in `kms_key_id` attributes and IAM statements (never the alias: S3 and SNS resolve aliases in the caller's account). */
   public readonly keyArn: string;
   public readonly environment: AwsEnvironment;
+  /** The `kms:ViaService` prefixes the key policy allows. */
+  public readonly services: readonly string[];
 
   constructor(scope: Construct, id: string, props: CustomerManagedKeyProps) {
     super(scope, id);
     const env = props.environment;
     const window = props.deletionWindowInDays ?? 30;
+    const services = [...new Set(props.services ?? DEFAULT_KEY_SERVICES)];
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(ACCOUNT_ID_PATTERN.test(env.accountId), "environment.accountId", "must be a 12-digit AWS account id");
-    v.check(AWS_NAME_PATTERN.test(props.alias) && !props.alias.startsWith("aws"), "alias", "must match ^[a-z][a-z0-9-]{1,40}$ and not start with aws");
-    v.check(Number.isInteger(window) && window >= 7 && window <= 30, "deletionWindowInDays", `must be an integer from 7 to 30, got ${window}`);
+    v.check(ACCOUNT_ID_PATTERN.test(env.accountId), "environment.accountId", `must be a 12-digit AWS account id, got "${env.accountId}"`);
+    v.check(REGION_PATTERN.test(env.region), "environment.region", `must be an AWS region such as eu-central-1, got "${env.region}"`);
+    v.check(AWS_NAME_PATTERN.test(props.alias) && !props.alias.startsWith("aws"), "alias", "must match ^[a-z][a-z0-9-]{1,40}$ and not start with aws (reserved for AWS-managed keys)");
+    v.check(Number.isInteger(window) && window >= 7 && window <= 30, "deletionWindowInDays", `must be a whole number of days from 7 to 30, got ${window}`);
+    services.forEach((s, i) => v.check(/^[a-z][a-z0-9-]{1,40}$/.test(s), `services.${i}`, `"${s}" is not an AWS service prefix such as secretsmanager or s3`));
     v.throwIfAny();
     this.environment = env;
+    this.services = services;
     const partition = partitionOf(env);
 
+    // In a key policy, "Resource": "*" means "this key": a key policy cannot name other keys.
     const statements: PolicyStatement[] = [
-      { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: accountRootArn(env) }, Action: "kms:*", Resource: "*" },
+      { Sid: "AccountAdministersTheKey", Effect: "Allow", Principal: { AWS: accountRootArn(env) }, Action: [...KEY_ADMIN_ACTIONS], Resource: "*" },
     ];
+    if (services.length > 0) {
+      statements.push(
+        {
+          Sid: "AccountUsesTheKeyOnlyThroughServices",
+          Effect: "Allow",
+          Principal: { AWS: accountRootArn(env) },
+          Action: KEY_USE_ACTIONS,
+          Resource: "*",
+          Condition: { StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": services.map((s) => `${s}.${env.region}.amazonaws.com`) } },
+        },
+        {
+          // Services that keep data keys for a resource (EBS volumes, Lambda) use grants; only for AWS resources.
+          Sid: "ServicesMayCreateGrantsForAwsResources",
+          Effect: "Allow",
+          Principal: { AWS: accountRootArn(env) },
+          Action: "kms:CreateGrant",
+          Resource: "*",
+          Condition: {
+            StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": services.map((s) => `${s}.${env.region}.amazonaws.com`) },
+            Bool: { "kms:GrantIsForAWSResource": "true" },
+          },
+        },
+      );
+    }
     if (props.allowCloudWatchLogs ?? true) {
       statements.push({
         Sid: "CloudWatchLogsForThisAccountsLogGroups",
@@ -73,27 +151,39 @@ export class CustomerManagedKey extends Construct {
       });
     }
 
-    // In a key policy, "Resource": "*" means "this key": a key policy cannot name other keys.
     this.key = new KmsKey(this, "Resource", {
       description: props.description ?? `${props.alias} customer-managed key`,
       enableKeyRotation: true,
       rotationPeriodInDays: 365,
       deletionWindowInDays: window,
+      isEnabled: true,
       keyUsage: "ENCRYPT_DECRYPT",
       customerMasterKeySpec: "SYMMETRIC_DEFAULT",
       policy: policyDocument(statements),
     });
-    this.alias = new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    this.aliasName = `alias/${props.alias}`;
+    this.alias = new KmsAlias(this, "Alias", { name: this.aliasName, targetKeyId: this.key.keyId });
     this.keyArn = this.key.arn;
   }
 
-  /** Statements that let a principal use the key only through one AWS service (e.g. `secretsmanager`, `s3`). */
-  public grantUseVia(service: string, actions: string[] = ["kms:Decrypt"]): PolicyStatement {
+  /**
+   * An IAM statement that lets a principal use the key only through one AWS service (e.g.
+   * `secretsmanager`, `s3`), optionally only for one resource's encryption context. The service
+   * must be one of `services`, or the key policy refuses the call anyway.
+   */
+  public grantUseVia(service: string, actions: string[] = ["kms:Decrypt"], encryptionContext?: Record<string, string | string[]>): PolicyStatement {
+    if (!this.services.includes(service)) {
+      throw new Error(`${this.node.path}: the key policy does not allow use through "${service}"; add it to the key's services (${this.services.join(", ")})`);
+    }
+    const context = encryptionContext ? Object.fromEntries(Object.entries(encryptionContext).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) : undefined;
     return {
       Effect: "Allow",
       Action: actions,
       Resource: this.keyArn,
-      Condition: { StringEquals: { "kms:ViaService": `${service}.${this.environment.region}.amazonaws.com` } },
+      Condition: {
+        StringEquals: { "kms:ViaService": `${service}.${this.environment.region}.amazonaws.com` },
+        ...(context ? { StringLike: context } : {}),
+      },
     };
   }
 }

@@ -66,6 +66,7 @@ const GENERATED: { file: string; make: () => string }[] = [
   { file: SECRET_FILES.postgresSuperuserPassword, make: () => randomAlnum(32) },
   { file: SECRET_FILES.postgresReportingPassword, make: () => randomAlnum(32) },
   { file: SECRET_FILES.postgresAgentPassword, make: () => randomAlnum(32) },
+  { file: SECRET_FILES.postgresRotatorPassword, make: () => randomAlnum(32) },
   { file: SECRET_FILES.oauth2ProxyCookieSecret, make: () => randomUrlSafeBase64(32) },
   { file: SECRET_FILES.oauth2ProxyClientSecret, make: () => randomAlnum(40) },
   { file: SECRET_FILES.devIdpDemoPassword, make: () => randomAlnum(20) },

@@ -19,6 +19,8 @@ export const SECRET_FILES = {
   postgresReportingPassword: "postgres-reporting-password",
   /** Password of the AI-agent data role (row-level security). */
   postgresAgentPassword: "postgres-agent-password",
+  /** Password of the role the rotation function uses to set the n8n login roles' passwords (prod). */
+  postgresRotatorPassword: "postgres-rotator-password",
   /** oauth2-proxy cookie secret: URL-safe base64 of 32 random bytes. Rotated. */
   oauth2ProxyCookieSecret: "oauth2-proxy-cookie-secret",
   /** OIDC client secret oauth2-proxy uses at the IdP. */

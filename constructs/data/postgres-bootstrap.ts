@@ -28,6 +28,15 @@ export interface PostgresBootstrapProps {
    */
   readonly alternateLoginRole?: boolean;
   /**
+   * A login role for the rotation function: it may change the passwords of the n8n login roles
+   * (CREATEROLE with ADMIN OPTION on exactly those roles, Postgres >= 16) and nothing else: it
+   * neither inherits nor can switch to them. Requires `alternateLoginRole`.
+   * @default - none
+   */
+  readonly rotatorRole?: string;
+  /** Address ranges the rotation function connects from (pg_hba). @default - same as clientCidrs */
+  readonly rotatorCidrs?: string[];
+  /**
    * Client address ranges allowed to connect (pg_hba ADDRESS field: CIDRs or `samenet`).
    * Postgres sits only on the internal data network, so `samenet` means that network.
    * @default ["samenet"]
@@ -53,7 +62,7 @@ export interface PostgresBootstrap {
   /** psql variables the SQL reads: name → what it is. */
   readonly psqlVariables: Record<string, string>;
   /** Every role the bootstrap creates, by purpose. */
-  readonly roles: { readonly owner: string; readonly logins: string[]; readonly reporting: string; readonly agent: string; readonly agentOwner: string };
+  readonly roles: { readonly owner: string; readonly logins: string[]; readonly reporting: string; readonly agent: string; readonly agentOwner: string; readonly rotator?: string };
 }
 
 /** Quotes an identifier for SQL (`"name"`, doubling any `"`). Names are also pattern-checked. */
@@ -90,8 +99,14 @@ export function renderPostgresBootstrap(props: PostgresBootstrapProps): Postgres
   for (const [field, value] of names.filter(([f]) => String(f).endsWith("Role"))) {
     v.check(!RESERVED_ROLES.has(value) && !value.startsWith("pg_"), field, `"${value}" is reserved; choose a dedicated role name`);
   }
+  if (props.rotatorRole !== undefined) {
+    v.check(SQL_IDENTIFIER_PATTERN.test(props.rotatorRole) && !RESERVED_ROLES.has(props.rotatorRole) && !props.rotatorRole.startsWith("pg_"), "rotatorRole", SQL_IDENTIFIER_RULE);
+    v.check(props.alternateLoginRole === true, "rotatorRole", "needs alternateLoginRole: true (rotation alternates between two login roles)");
+  }
+  for (const c of props.rotatorCidrs ?? []) v.check(HBA_ADDRESS.test(c) && c !== "0.0.0.0/0" && c !== "::/0", "rotatorCidrs", `"${c}" must be samenet, samehost or a CIDR narrower than the whole internet`);
   const roleNames = [props.n8nRole, `${props.n8nRole}_owner`, props.reportingRole, props.agentRole, `${props.agentSchema}_owner`];
   if (props.alternateLoginRole) roleNames.push(`${props.n8nRole}_b`);
+  if (props.rotatorRole) roleNames.push(props.rotatorRole);
   v.check(new Set(roleNames).size === roleNames.length, "agentRole", `role names must all differ: ${roleNames.join(", ")}`);
   v.check(props.schema !== props.agentSchema, "agentSchema", "must differ from schema");
   for (const [field, value] of [["schema", props.schema], ["agentSchema", props.agentSchema]] as const) {
@@ -126,6 +141,7 @@ export function renderPostgresBootstrap(props: PostgresBootstrapProps): Postgres
     ["n8n_password", `password of ${logins.join(" and ")}`],
     ["reporting_password", `password of ${props.reportingRole}`],
     ["agent_password", `password of ${props.agentRole}`],
+    ...(props.rotatorRole ? ([["rotator_password", `password of ${props.rotatorRole}`]] as [string, string][]) : []),
   ];
 
   const noLoginRole = (name: string) => `
@@ -185,6 +201,14 @@ ${noLoginRole(agentOwner)}
 -- ${props.agentRole}: AI-agent workflows; rows are visible only for the end user bound to the transaction.
 ${loginRole(props.agentRole, "agent_password", 20)}
 ALTER ROLE ${A} SET search_path = ${lit(props.agentSchema)};
+${
+  props.rotatorRole
+    ? `-- ${props.rotatorRole}: the rotation function; may only set the passwords of ${logins.join(" and ")}.
+${loginRole(props.rotatorRole, "rotator_password", 2)}
+ALTER ROLE ${quoteIdent(props.rotatorRole)} CREATEROLE NOINHERIT;
+${logins.map((l) => `GRANT ${quoteIdent(l)} TO ${quoteIdent(props.rotatorRole!)} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;`).join("\n")}`
+    : ""
+}
 
 -- Database ------------------------------------------------------------------------------------
 SELECT format('CREATE DATABASE %I OWNER postgres ENCODING ''UTF8'' TEMPLATE template0', ${lit(props.database)})
@@ -195,7 +219,7 @@ REVOKE ALL ON DATABASE postgres FROM PUBLIC;
 REVOKE ALL ON DATABASE template1 FROM PUBLIC;
 -- CREATE: n8n runs CREATE SCHEMA IF NOT EXISTS at start. TEMPORARY: its migrations use temp tables.
 GRANT CONNECT, CREATE, TEMPORARY ON DATABASE ${db} TO ${O};
-GRANT CONNECT ON DATABASE ${db} TO ${R}, ${A};
+GRANT CONNECT ON DATABASE ${db} TO ${R}, ${A}${props.rotatorRole ? `, ${quoteIdent(props.rotatorRole)}` : ""};
 
 \\connect ${props.database}
 SET log_statement = 'none';
@@ -302,7 +326,7 @@ RESET ROLE;
 local    all          postgres                                                    scram-sha-256
 # n8n, reporting and agent roles: TLS + SCRAM, n8n's database only, from the data network only.
 ${hostLines([...logins, props.reportingRole, props.agentRole]).join("\n")}
-# Everything else, with or without TLS, over TCP or the socket: rejected.
+${(props.rotatorRole ? (props.rotatorCidrs ?? cidrs).map((c) => `hostssl  ${props.database.padEnd(12)} ${props.rotatorRole!.padEnd(40)} ${c.padEnd(18)} scram-sha-256`) : []).map((l) => `${l}\n`).join("")}# Everything else, with or without TLS, over TCP or the socket: rejected.
 host     all          all                                      all                reject
 local    all          all                                                         reject
 `;
@@ -327,7 +351,7 @@ set -eu
 exec psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \\
   -v n8n_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.n8nDbPassword} \\
   -v reporting_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresReportingPassword} \\
-  -v agent_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresAgentPassword} \\
+  -v agent_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresAgentPassword} \\${props.rotatorRole ? `\n  -v rotator_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresRotatorPassword} \\` : ""}
   -f /etc/n8n-bootstrap/bootstrap.sql
 `;
 
@@ -343,6 +367,6 @@ exec psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname po
       ]),
       ["reset_passwords", "1 to set the passwords of existing roles again (default 0: only new roles get one)"],
     ]),
-    roles: { owner, logins, reporting: props.reportingRole, agent: props.agentRole, agentOwner },
+    roles: { owner, logins, reporting: props.reportingRole, agent: props.agentRole, agentOwner, rotator: props.rotatorRole },
   };
 }
