@@ -98,3 +98,36 @@ describe("main.ts on a bad config", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("prod config validation", () => {
+  const rawProd = () => JSON.parse(require("node:fs").readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
+  const prodProblems = (mutate: (c: Record<string, any>) => void) => {
+    const { parseConfig, prodConfigSchema } = require("../../config/schema");
+    const raw = rawProd();
+    mutate(raw);
+    try {
+      parseConfig(prodConfigSchema, raw, "prod");
+      return [];
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      return e.problems.map((p) => `${p.field}: ${p.message}`);
+    }
+  };
+
+  test("the example prod config is valid", () => {
+    expect(prodProblems(() => undefined)).toEqual([]);
+  });
+
+  test.each([
+    ["a missing account id", (c: any) => delete c.aws.accountId, /^aws\.accountId: is required/],
+    ["a bad region", (c: any) => (c.aws.region = "moon-1"), /^aws\.region: must be an AWS region/],
+    ["a retention CloudWatch does not accept", (c: any) => (c.aws.logRetentionDays = 42), /^aws\.logRetentionDays: must be one of CloudWatch Logs' values/],
+    ["no alarm recipient", (c: any) => (c.aws.alarmEmails = []), /^aws\.alarmEmails: must list at least one address/],
+    ["a bad alarm email", (c: any) => (c.aws.alarmEmails = ["ops-at-example"]), /^aws\.alarmEmails\.0: must be an email address/],
+    ["a local CA in prod", (c: any) => (c.tls = { mode: "local" }), /^tls\.mode: must be "acme" in prod/],
+    ["the dev IdP in prod", (c: any) => (c.sso.provider = "local-dex"), /^sso\.provider: must be "oidc" in prod/],
+    ["an operator that is not a role ARN", (c: any) => (c.aws.operatorRoleArns = ["admin"]), /^aws\.operatorRoleArns\.0: must be an IAM role ARN/],
+  ])("%s is rejected, naming the field", (_l, mutate, message) => {
+    expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));
+  });
+});
