@@ -17,7 +17,7 @@ export function policyDocument(statements: PolicyStatement[]): string {
 export interface AwsEnvironment {
   readonly accountId: string;
   readonly region: string;
-  /** @default "aws" */
+  /** ARN partition. @default - `aws` (commercial regions) */
   readonly partition?: string;
 }
 

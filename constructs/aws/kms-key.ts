@@ -1,11 +1,9 @@
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Validator } from "../common/validation";
 import { ACCOUNT_ID_PATTERN, accountRootArn, AwsEnvironment, AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement, REGION_PATTERN } from "./iam";
-
-/** AWS services that may use a customer-managed key on behalf of this account's principals by default. */
-export const DEFAULT_KEY_SERVICES = ["secretsmanager", "s3", "sns"] as const;
 
 /**
  * What the account root may do with the key without a service in between: manage it, never use it.
@@ -33,6 +31,9 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:RetireGrant",
 ] as const;
 
+/** `kms:ViaService` prefixes: lower-case service names. */
+const SERVICE_PREFIX = /^[a-z][a-z0-9-]{1,40}$/;
+
 /** Cryptographic use, granted only through the services named in `services`. */
 const KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
 
@@ -47,8 +48,10 @@ export interface CustomerManagedKeyProps {
   readonly deletionWindowInDays?: number;
   /**
    * Services (the `kms:ViaService` prefix, e.g. `secretsmanager`, `s3`, `sns`, `ec2`, `lambda`) through
-   * which IAM principals of this account may use the key. Nobody may use the key directly.
-   * @default - secretsmanager, s3 and sns
+   * which IAM principals of this account may use the key. Nobody may use the key directly. Constructs
+   * that encrypt with the key add their service themselves ({@link CustomerManagedKey.allowUseVia}),
+   * so this prop is only for uses outside this library.
+   * @default - only the services of the resources encrypted with the key
    */
   readonly services?: readonly string[];
   /** Let CloudWatch Logs encrypt this account's log groups in this region with the key. @default - allowed */
@@ -60,9 +63,11 @@ export interface CustomerManagedKeyProps {
 /**
  * A customer-managed KMS key with automatic yearly rotation, a 30-day deletion window, an alias and
  * a key policy that grants only what its users need:
- * - the account root may administer the key (so the deploying role can manage it) but not use it;
- * - principals of this account may use it only through the named services (`kms:ViaService`,
- *   `kms:CallerAccount`), so even an IAM policy with `kms:*` cannot decrypt with it directly;
+ * - the account root may administer the key (so IAM can let the deploying role manage it), not use it;
+ * - principals of this account may use it only through the services of the resources it encrypts
+ *   (`kms:ViaService` and `kms:CallerAccount`; S3 for {@link EncryptedBucket}, Secrets Manager for
+ *   {@link ManagedSecret}, SNS for {@link AlarmTopic}), so even an IAM policy with `kms:*` cannot
+ *   decrypt with it directly, and their IAM policies must still allow it ({@link grantUseVia});
  * - CloudWatch Logs only for this account's log groups in this region (`kms:EncryptionContext:aws:logs:arn`);
  * - CloudWatch only to publish this account's alarms to encrypted SNS topics (`aws:SourceAccount`).
  *   The AWS-managed `alias/aws/sns` cannot grant that, which is why the alarm topic needs this key.
@@ -83,73 +88,28 @@ export class CustomerManagedKey extends Construct {
   /** Key ARN: use it in `kms_key_id` attributes and IAM statements (never the alias: S3 and SNS resolve aliases in the caller's account). */
   public readonly keyArn: string;
   public readonly environment: AwsEnvironment;
-  /** The `kms:ViaService` prefixes the key policy allows. */
-  public readonly services: readonly string[];
+  /** Whether CloudWatch Logs may encrypt this account's log groups with the key. */
+  public readonly allowsCloudWatchLogs: boolean;
+  /** Whether CloudWatch alarms may publish to topics encrypted with the key. */
+  public readonly allowsCloudWatchAlarms: boolean;
+  private readonly serviceSet = new Set<string>();
 
   constructor(scope: Construct, id: string, props: CustomerManagedKeyProps) {
     super(scope, id);
     const env = props.environment;
     const window = props.deletionWindowInDays ?? 30;
-    const services = [...new Set(props.services ?? DEFAULT_KEY_SERVICES)];
+    const services = props.services ?? [];
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(ACCOUNT_ID_PATTERN.test(env.accountId), "environment.accountId", `must be a 12-digit AWS account id, got "${env.accountId}"`);
     v.check(REGION_PATTERN.test(env.region), "environment.region", `must be an AWS region such as eu-central-1, got "${env.region}"`);
     v.check(AWS_NAME_PATTERN.test(props.alias) && !props.alias.startsWith("aws"), "alias", "must match ^[a-z][a-z0-9-]{1,40}$ and not start with aws (reserved for AWS-managed keys)");
     v.check(Number.isInteger(window) && window >= 7 && window <= 30, "deletionWindowInDays", `must be a whole number of days from 7 to 30, got ${window}`);
-    services.forEach((s, i) => v.check(/^[a-z][a-z0-9-]{1,40}$/.test(s), `services.${i}`, `"${s}" is not an AWS service prefix such as secretsmanager or s3`));
+    services.forEach((s, i) => v.check(SERVICE_PREFIX.test(s), `services.${i}`, `"${s}" is not an AWS service prefix such as secretsmanager or s3`));
     v.throwIfAny();
     this.environment = env;
-    this.services = services;
-    const partition = partitionOf(env);
-
-    // In a key policy, "Resource": "*" means "this key": a key policy cannot name other keys.
-    const statements: PolicyStatement[] = [
-      { Sid: "AccountAdministersTheKey", Effect: "Allow", Principal: { AWS: accountRootArn(env) }, Action: [...KEY_ADMIN_ACTIONS], Resource: "*" },
-    ];
-    if (services.length > 0) {
-      statements.push(
-        {
-          Sid: "AccountUsesTheKeyOnlyThroughServices",
-          Effect: "Allow",
-          Principal: { AWS: accountRootArn(env) },
-          Action: KEY_USE_ACTIONS,
-          Resource: "*",
-          Condition: { StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": services.map((s) => `${s}.${env.region}.amazonaws.com`) } },
-        },
-        {
-          // Services that keep data keys for a resource (EBS volumes, Lambda) use grants; only for AWS resources.
-          Sid: "ServicesMayCreateGrantsForAwsResources",
-          Effect: "Allow",
-          Principal: { AWS: accountRootArn(env) },
-          Action: "kms:CreateGrant",
-          Resource: "*",
-          Condition: {
-            StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": services.map((s) => `${s}.${env.region}.amazonaws.com`) },
-            Bool: { "kms:GrantIsForAWSResource": "true" },
-          },
-        },
-      );
-    }
-    if (props.allowCloudWatchLogs ?? true) {
-      statements.push({
-        Sid: "CloudWatchLogsForThisAccountsLogGroups",
-        Effect: "Allow",
-        Principal: { Service: `logs.${env.region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${env.region}:${env.accountId}:log-group:*` } },
-      });
-    }
-    if (props.allowCloudWatchAlarms ?? true) {
-      statements.push({
-        Sid: "CloudWatchAlarmsToEncryptedTopics",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": env.accountId } },
-      });
-    }
+    services.forEach((s) => this.serviceSet.add(s));
+    this.allowsCloudWatchLogs = props.allowCloudWatchLogs ?? true;
+    this.allowsCloudWatchAlarms = props.allowCloudWatchAlarms ?? true;
 
     this.key = new KmsKey(this, "Resource", {
       description: props.description ?? `${props.alias} customer-managed key`,
@@ -159,22 +119,88 @@ export class CustomerManagedKey extends Construct {
       isEnabled: true,
       keyUsage: "ENCRYPT_DECRYPT",
       customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      policy: policyDocument(statements),
+      // Built at synth time: the services list grows as constructs start using the key.
+      policy: Lazy.stringValue({ produce: () => policyDocument(this.policyStatements()) }),
     });
     this.aliasName = `alias/${props.alias}`;
     this.alias = new KmsAlias(this, "Alias", { name: this.aliasName, targetKeyId: this.key.keyId });
     this.keyArn = this.key.arn;
   }
 
+  /** The `kms:ViaService` prefixes the key policy allows, sorted. */
+  public get services(): readonly string[] {
+    return [...this.serviceSet].sort();
+  }
+
+  /**
+   * Lets principals of this account use the key through `service` (e.g. `s3` for an SSE-KMS bucket).
+   * Their IAM policies must still allow it; called by the constructs that encrypt with the key.
+   */
+  public allowUseVia(service: string): void {
+    const v = new Validator(`Invalid service for ${this.node.path}`);
+    v.check(SERVICE_PREFIX.test(service), "service", `"${service}" is not an AWS service prefix such as secretsmanager or s3`);
+    v.throwIfAny();
+    this.serviceSet.add(service);
+  }
+
+  /** The key policy. In a key policy, "Resource": "*" means "this key": it cannot name other keys. */
+  private policyStatements(): PolicyStatement[] {
+    const env = this.environment;
+    const partition = partitionOf(env);
+    const root = accountRootArn(env);
+    const viaServices = this.services.map((s) => `${s}.${env.region}.amazonaws.com`);
+    const statements: PolicyStatement[] = [{ Sid: "AccountAdministersTheKey", Effect: "Allow", Principal: { AWS: root }, Action: [...KEY_ADMIN_ACTIONS], Resource: "*" }];
+    if (viaServices.length > 0) {
+      statements.push(
+        {
+          Sid: "AccountUsesTheKeyOnlyThroughServices",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: KEY_USE_ACTIONS,
+          Resource: "*",
+          Condition: { StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": viaServices } },
+        },
+        {
+          // Services that keep data keys for a resource (EBS volumes, Lambda) use grants; only for AWS resources.
+          Sid: "ServicesMayCreateGrantsForAwsResources",
+          Effect: "Allow",
+          Principal: { AWS: root },
+          Action: "kms:CreateGrant",
+          Resource: "*",
+          Condition: { StringEquals: { "kms:CallerAccount": env.accountId, "kms:ViaService": viaServices }, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+      );
+    }
+    if (this.allowsCloudWatchLogs) {
+      statements.push({
+        Sid: "CloudWatchLogsForThisAccountsLogGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${env.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${env.region}:${env.accountId}:log-group:*` } },
+      });
+    }
+    if (this.allowsCloudWatchAlarms) {
+      statements.push({
+        Sid: "CloudWatchAlarmsToEncryptedTopics",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": env.accountId } },
+      });
+    }
+    return statements;
+  }
+
   /**
    * An IAM statement that lets a principal use the key only through one AWS service (e.g.
-   * `secretsmanager`, `s3`), optionally only for one resource's encryption context. The service
-   * must be one of `services`, or the key policy refuses the call anyway.
+   * `secretsmanager`, `s3`), optionally only for one resource's encryption context. The key policy
+   * is extended to allow use through that service ({@link allowUseVia}).
    */
   public grantUseVia(service: string, actions: string[] = ["kms:Decrypt"], encryptionContext?: Record<string, string | string[]>): PolicyStatement {
-    if (!this.services.includes(service)) {
-      throw new Error(`${this.node.path}: the key policy does not allow use through "${service}"; add it to the key's services (${this.services.join(", ")})`);
-    }
+    this.allowUseVia(service);
     const context = encryptionContext ? Object.fromEntries(Object.entries(encryptionContext).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) : undefined;
     return {
       Effect: "Allow",
