@@ -1,66 +1,105 @@
 /*
- * npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all]
- * Reviews any synthesized cdktf JSON with the zero-trust rules, writes a Markdown report and
- * exits 1 when there is an error finding (0 otherwise, 2 on bad usage).
+ * npm run review -- <cdktf.out dir | stacks dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]
+ *
+ * Reviews any synthesized cdktf JSON (not only this project's) with the zero-trust policy packs,
+ * writes a Markdown report (findings, exposure map, Mermaid diagram, secrets inventory, IAM
+ * summary, cost estimate) and exits 1 when there is an error finding, 0 otherwise, 2 on bad usage.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { StackJson } from "../constructs/policy/docker-model";
 import { formatFinding } from "../constructs/policy/engine";
-import { PackName, PACKS } from "../constructs/policy/packs";
+import { PackName, PACKS, rulesOf } from "../constructs/policy/packs";
 import { renderReport, reviewStacks } from "../constructs/policy/report/report";
 
+const USAGE = "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]";
+
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all]`);
+  console.error(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const target = args.find((a, i) => !a.startsWith("--") && !["--out", "--pack"].includes(args[i - 1]));
-if (!target) usage("missing input");
-if (!existsSync(target)) usage(`not found: ${target}`);
-const packName = (opt("--pack") ?? "all") as PackName;
-if (!(packName in PACKS)) usage(`unknown pack "${packName}"; allowed: ${Object.keys(PACKS).join(", ")}`);
-
-/** Stacks in a cdktf.out folder (via manifest.json, else stacks/*) or one cdk.tf.json. */
-function loadStacks(p: string): { name: string; json: StackJson }[] {
-  const read = (f: string) => JSON.parse(readFileSync(f, "utf8")) as StackJson;
-  if (statSync(p).isFile()) return [{ name: path.basename(path.dirname(path.resolve(p))), json: read(p) }];
-  const manifest = path.join(p, "manifest.json");
-  if (existsSync(manifest)) {
-    const m = read(manifest) as any;
-    return Object.values<any>(m.stacks).map((s) => ({ name: s.name, json: read(path.join(p, s.synthesizedStackPath)) }));
+function parseArgs(argv: string[]): { target: string; out: string; packs: PackName[] } {
+  let target: string | undefined;
+  let out = "zero-trust-review.md";
+  let packs: PackName[] = ["all"];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (v === undefined || v === "") usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a === "--out" || a.startsWith("--out=")) out = value();
+    else if (a === "--pack" || a.startsWith("--pack=")) {
+      packs = value().split(",") as PackName[];
+      const unknown = packs.filter((p) => !(p in PACKS));
+      if (unknown.length > 0) usage(`unknown pack ${unknown.map((p) => `"${p}"`).join(", ")}; allowed: ${Object.keys(PACKS).join(", ")}`);
+    } else if (a.startsWith("-")) usage(`unknown option ${a}`);
+    else if (target) usage(`one input only (got ${target} and ${a})`);
+    else target = a;
   }
-  const stacksDir = path.join(p, "stacks");
-  if (existsSync(stacksDir)) {
-    const { readdirSync } = require("node:fs") as typeof import("node:fs");
-    return readdirSync(stacksDir)
-      .filter((d) => existsSync(path.join(stacksDir, d, "cdk.tf.json")))
-      .map((d) => ({ name: d, json: read(path.join(stacksDir, d, "cdk.tf.json")) }));
-  }
-  const single = path.join(p, "cdk.tf.json");
-  if (existsSync(single)) return [{ name: path.basename(path.resolve(p)), json: read(single) }];
-  usage(`no cdk.tf.json found under ${p}`);
+  if (!target) usage("missing input");
+  return { target, out, packs };
 }
 
+function readJson(file: string): StackJson {
+  const json = JSON.parse(readFileSync(file, "utf8"));
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new Error(`${file} is not a JSON object`);
+  return json as StackJson;
+}
+
+/** A stack's name: cdktf's metadata, else the folder it sits in. */
+function stackName(json: StackJson, file: string): string {
+  const meta = (json["//"] as { metadata?: { stackName?: string } } | undefined)?.metadata?.stackName;
+  return meta ?? (path.basename(file) === "cdk.tf.json" ? path.basename(path.dirname(path.resolve(file))) : path.basename(file, ".json"));
+}
+
+/** Stacks of a cdktf.out folder (manifest.json, else stacks/*), a folder with cdk.tf.json, or one file. */
+function loadStacks(p: string): { name: string; json: StackJson }[] {
+  if (statSync(p).isFile()) {
+    const json = readJson(p);
+    return [{ name: stackName(json, p), json }];
+  }
+  const manifest = path.join(p, "manifest.json");
+  if (existsSync(manifest)) {
+    const m = JSON.parse(readFileSync(manifest, "utf8")) as { stacks?: Record<string, { name: string; synthesizedStackPath: string }> };
+    return Object.values(m.stacks ?? {}).map((s) => ({ name: s.name, json: readJson(path.join(p, s.synthesizedStackPath)) }));
+  }
+  const stacksDir = existsSync(path.join(p, "stacks")) ? path.join(p, "stacks") : p;
+  const found = readdirSync(stacksDir).filter((d) => existsSync(path.join(stacksDir, d, "cdk.tf.json")));
+  if (found.length > 0) return found.map((d) => ({ name: d, json: readJson(path.join(stacksDir, d, "cdk.tf.json")) }));
+  const single = path.join(p, "cdk.tf.json");
+  if (existsSync(single)) return [{ name: path.basename(path.resolve(p)), json: readJson(single) }];
+  usage(`no manifest.json, stacks/*/cdk.tf.json or cdk.tf.json under ${p}`);
+}
+
+const { target, out, packs } = parseArgs(process.argv.slice(2));
+if (!existsSync(target)) usage(`not found: ${target}`);
 let stacks: { name: string; json: StackJson }[];
 try {
   stacks = loadStacks(target);
 } catch (e) {
   usage(`cannot read ${target}: ${(e as Error).message}`);
 }
-const reviewed = reviewStacks(stacks, PACKS[packName]);
-const out = opt("--out") ?? "zero-trust-review.md";
-writeFileSync(out, renderReport(reviewed));
+if (stacks.length === 0) usage(`no stack found in ${target}`);
+
+const reviewed = reviewStacks(stacks, { rules: rulesOf(packs) });
+try {
+  writeFileSync(out, renderReport(reviewed, { source: target }));
+} catch (e) {
+  usage(`cannot write the report to ${out}: ${(e as Error).message}`);
+}
 let errors = 0;
+let warnings = 0;
 for (const s of reviewed) {
   for (const f of [...s.result.errors, ...s.result.warnings]) console.log(`${s.name}: ${formatFinding(f)}`);
   for (const f of s.result.suppressed) console.log(`${s.name}: SUPPRESSED ${f.ruleId} ${f.path ?? f.resource}: ${f.suppressedBecause}`);
   errors += s.result.errors.length;
+  warnings += s.result.warnings.length;
 }
-console.log(`${reviewed.length} stack(s), ${errors} error finding(s); report: ${out}`);
+console.log(`${reviewed.length} stack(s), ${errors} error finding(s), ${warnings} warning(s); report: ${out}`);
 process.exit(errors > 0 ? 1 : 0);

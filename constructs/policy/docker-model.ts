@@ -59,6 +59,13 @@ export interface ModelRouter {
   readonly middlewares: string[];
   readonly service?: string;
   readonly tls: boolean;
+  /** Where the router is declared: container labels (default) or a dynamic-config file uploaded to the proxy. */
+  readonly provider?: "docker" | "file";
+  /**
+   * True for the router Traefik creates by itself for an enabled container that declares no
+   * router: default rule Host(`<container name>`), every entry point, no middleware.
+   */
+  readonly implicit?: boolean;
 }
 
 export interface ModelMiddleware {
@@ -67,6 +74,8 @@ export interface ModelMiddleware {
   /** Middleware type, e.g. `forwardauth`, `ratelimit`. */
   readonly type: string;
   readonly settings: Record<string, string>;
+  /** Where the middleware is declared: container labels (default) or a dynamic-config file. */
+  readonly provider?: "docker" | "file";
 }
 
 export interface DockerModel {
@@ -189,8 +198,175 @@ export function dockerModel(stack: StackJson): DockerModel {
       });
     }
     for (const [name, m] of mw) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings });
+    const declaresRouter = Object.keys(c.labels).some((k) => /^traefik\.(http|tcp|udp)\.routers\./.test(k));
+    if (!declaresRouter) {
+      // Traefik's docker provider gives such a container a router of its own: default rule, no middleware.
+      const rule = `Host(\`${c.name}\`)`;
+      const services = [...new Set(Object.keys(c.labels).map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
+      routers.push({ name: c.name, container: c.name, rule, expr: parseRule(rule), priority: rule.length, entrypoints: [], middlewares: [], service: services[0] ?? c.name, tls: false, implicit: true });
+    }
   }
+  for (const c of containers.filter(isTraefikContainer)) addFileProviderConfig(c, routers, middlewares);
   return { networks: [...networksByKey.values()], containers, routers, middlewares };
+}
+
+/** A container that runs Traefik (by image), or that a construct labelled as the edge proxy. */
+export function isTraefikContainer(c: ModelContainer): boolean {
+  return /(^|\/)traefik(:|@|$)/.test(c.image) || c.labels["org.n8n-zero-trust.role"] === "edge-proxy";
+}
+
+/**
+ * Flattens the block-mapping subset of YAML that Traefik config files use into lower-cased
+ * dotted keys (`entrypoints.web.http.redirections.entrypoint.scheme` → "https"); list items get
+ * their index as a key. Flow collections are kept as their text (`tls: {}` → "{}"). Anything it
+ * does not understand is skipped, never guessed.
+ */
+export function flattenYaml(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const stack: { indent: number; key: string }[] = [];
+  const counters = new Map<string, number>();
+  const scalar = (v: string): string => {
+    if (v.startsWith('"')) {
+      try {
+        return String(JSON.parse(v));
+      } catch {
+        return v.slice(1, -1);
+      }
+    }
+    if (v.startsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
+    return v.replace(/\s+#.*$/, "");
+  };
+  const handle = (indent: number, body: string): void => {
+    while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+    if (body === "-" || body.startsWith("- ")) {
+      const parent = stack.map((s) => s.key).join(".");
+      const i = counters.get(parent) ?? 0;
+      counters.set(parent, i + 1);
+      stack.push({ indent, key: String(i) });
+      const rest = body.slice(1).trimStart();
+      if (!rest) return;
+      if (/^("[^"]*"|'[^']*'|[^\s"'#][^:#]*?)\s*:(\s|$)/.test(rest)) handle(indent + body.length - rest.length, rest);
+      else out[stack.map((s) => s.key).join(".")] = scalar(rest);
+      return;
+    }
+    const m = /^("([^"]*)"|'([^']*)'|[^\s"'#][^:#]*?)\s*:(?:\s+(.*))?$/.exec(body);
+    if (!m) return;
+    const key = (m[2] ?? m[3] ?? m[1]).trim().toLowerCase();
+    const value = m[4]?.trim();
+    if (value === undefined || value === "" || value.startsWith("#")) stack.push({ indent, key });
+    else out[[...stack.map((s) => s.key), key].join(".")] = scalar(value);
+  };
+  for (const line of text.split(/\r?\n/)) {
+    const body = line.trim();
+    if (body === "" || body.startsWith("#") || body === "---") continue;
+    handle(line.length - line.trimStart().length, body);
+  }
+  return out;
+}
+
+/** Traefik's static configuration as far as the plan shows it: flattened, lower-cased keys. */
+export interface TraefikStaticConfig {
+  readonly keys: Record<string, string>;
+  /** Where the keys came from: `command`, `env`, or the uploaded file's path. */
+  readonly sources: string[];
+}
+
+/**
+ * Reads a Traefik container's static configuration from its command flags, its `TRAEFIK_*`
+ * environment and an uploaded static config file. Undefined when none of them is in the plan
+ * (e.g. the file is bind-mounted from the host): callers must then treat the setting as unknown.
+ */
+export function traefikStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
+  if (!isTraefikContainer(c)) return undefined;
+  if (staticConfigs.has(c)) return staticConfigs.get(c);
+  const cfg = readStaticConfig(c);
+  staticConfigs.set(c, cfg);
+  return cfg;
+}
+
+/** Parsed once per container: several rules and the report ask for it. */
+const staticConfigs = new WeakMap<ModelContainer, TraefikStaticConfig | undefined>();
+
+function readStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
+  const keys: Record<string, string> = {};
+  const sources: string[] = [];
+  const args = [...c.command, ...(Array.isArray(c.raw.entrypoint) ? (c.raw.entrypoint as string[]) : [])];
+  const flagged: Record<string, string> = {};
+  for (const a of args) {
+    const m = /^--([A-Za-z0-9._-]+)(?:=(.*))?$/.exec(a);
+    if (m) flagged[m[1].toLowerCase()] = m[2] ?? "true";
+  }
+  const configFile = flagged.configfile ?? ["/etc/traefik/traefik.yml", "/etc/traefik/traefik.yaml", "/traefik.yml", "/traefik.yaml"].find((f) => c.uploads.some((u) => u.file === f));
+  const upload = c.uploads.find((u) => u.file === configFile);
+  if (upload?.content !== undefined && /\.ya?ml$/.test(upload.file)) {
+    Object.assign(keys, flattenYaml(upload.content));
+    sources.push(upload.file);
+  }
+  const env = Object.entries(c.env).filter(([k]) => /^TRAEFIK_/.test(k));
+  for (const [k, v] of env) keys[k.slice("TRAEFIK_".length).toLowerCase().replace(/_/g, ".")] = v;
+  if (env.length > 0) sources.push("env");
+  const flagKeys = Object.keys(flagged).filter((k) => k !== "configfile");
+  for (const k of flagKeys) keys[k] = flagged[k];
+  if (flagKeys.length > 0) sources.push("command");
+  return sources.length > 0 ? { keys, sources } : undefined;
+}
+
+/** Routers and middlewares from dynamic-config files uploaded into a Traefik container (file provider). */
+function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middlewares: ModelMiddleware[]): void {
+  const staticFile = traefikStaticConfig(c)?.sources.find((s) => s.startsWith("/"));
+  for (const u of c.uploads) {
+    if (u.file === staticFile || u.content === undefined || !/\.ya?ml$/.test(u.file)) continue;
+    const keys = flattenYaml(u.content);
+    const mws = new Map<string, { type: string; settings: Record<string, string> }>();
+    const rts = new Map<string, Record<string, string>>();
+    for (const [k, v] of Object.entries(keys)) {
+      const m = /^http\.middlewares\.([^.]+)\.([^.]+)(?:\.(.+))?$/.exec(k);
+      if (m) {
+        const entry = mws.get(m[1]) ?? { type: m[2], settings: {} };
+        if (m[3]) entry.settings[m[3]] = v;
+        mws.set(m[1], entry);
+      }
+      const r = /^http\.routers\.([^.]+)\.(.+)$/.exec(k);
+      if (r) rts.set(r[1], { ...rts.get(r[1]), [r[2]]: v });
+    }
+    for (const [name, m] of mws) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings, provider: "file" });
+    for (const [name, r] of rts) {
+      const rule = r.rule ?? "";
+      let expr: RuleExpr | undefined;
+      let parseError: string | undefined;
+      try {
+        expr = parseRule(rule);
+      } catch (e) {
+        parseError = (e as Error).message;
+      }
+      const list = (p: string) => Object.keys(r).filter((k) => new RegExp(`^${p}\\.\\d+$`).test(k)).map((k) => r[k]);
+      routers.push({
+        name,
+        container: c.name,
+        rule,
+        expr,
+        parseError,
+        priority: r.priority ? Number(r.priority) : rule.length,
+        entrypoints: list("entrypoints"),
+        middlewares: list("middlewares"),
+        service: r.service,
+        tls: Object.keys(r).some((k) => k === "tls" || k.startsWith("tls.")),
+        provider: "file",
+      });
+    }
+  }
+}
+
+/**
+ * The middleware a router's reference names: `name@provider` resolves within that provider
+ * (`docker` labels or `file`); a bare name resolves in the router's own provider first.
+ */
+export function findMiddleware(model: DockerModel, ref: string, routerProvider: "docker" | "file" = "docker"): ModelMiddleware | undefined {
+  const at = ref.lastIndexOf("@");
+  const name = at < 0 ? ref : ref.slice(0, at);
+  const provider = at < 0 ? routerProvider : ref.slice(at + 1);
+  const candidates = model.middlewares.filter((m) => m.name === name);
+  return candidates.find((m) => (m.provider ?? "docker") === provider) ?? (at < 0 ? candidates[0] : undefined);
 }
 
 /** Strips the `@provider` suffix Traefik uses in middleware references. */

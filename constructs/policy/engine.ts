@@ -1,69 +1,142 @@
 import { StackJson } from "./docker-model";
 import { ALL_RULES } from "./packs";
-import { Finding, makeContext, Rule } from "./rule";
+import { Finding, makeContext, pathOf, PolicyOptions, RESOURCE_PREFIX, Rule, RuleLevel } from "./rule";
 
-/** Where suppressions live in a resource's JSON: cdktf's comment block, which Terraform ignores. */
+/** Where suppressions live in a resource's JSON: its `//` comment block, which Terraform ignores. */
 export const SUPPRESSIONS_KEY = "n8n_zero_trust_suppressions";
 export const MIN_REASON_LENGTH = 10;
 
+/** One rule switched off on one resource, with the reason a reviewer reads. */
 export interface Suppression {
   readonly rule: string;
   readonly reason: string;
 }
 
+/** A suppression given to the engine instead of written on the resource. */
+export interface StackSuppression extends Suppression {
+  /** Terraform address (`docker_container.X`) or construct path (`dev/Runtime/Postgres/Container[/Resource]`). */
+  readonly resource: string;
+}
+
+/** The check on suppressions themselves; it is not in a pack and cannot be suppressed. */
+export const SUPPRESSION_RULE: Pick<Rule, "id" | "level" | "cause" | "explanation"> = {
+  id: "ZT-META-001",
+  level: "error",
+  cause: "A suppression is invalid: its reason is shorter than 10 characters or it names no known rule",
+  explanation:
+    "A suppression switches one rule off for one resource and must say why, in words a reviewer can judge " +
+    "(\"loopback-only port for a local DBA tunnel\", not \"ok\"). An invalid suppression suppresses nothing.",
+};
+
 export interface EvaluatedFinding extends Finding {
+  /** The rule's one-line cause. */
+  readonly cause: string;
   /** Set when a valid suppression covers the finding. */
   readonly suppressedBecause?: string;
 }
 
+/** Every suppression declared for the stack, and whether it took effect. */
+export interface SuppressionRecord {
+  readonly resource: string;
+  readonly path?: string;
+  readonly rule: string;
+  readonly reason: string;
+  readonly valid: boolean;
+  /** True when it covered at least one finding of this run. */
+  readonly used: boolean;
+}
+
 export interface StackResult {
   readonly stackName: string;
+  /** The rules that ran. */
+  readonly rules: readonly Rule[];
+  /** Every finding, suppressed ones included. */
   readonly findings: EvaluatedFinding[];
   readonly errors: EvaluatedFinding[];
   readonly warnings: EvaluatedFinding[];
   readonly suppressed: EvaluatedFinding[];
+  readonly suppressions: SuppressionRecord[];
 }
 
-/** Suppressions declared on each resource (`type.name` → list). */
-function suppressionsOf(stack: StackJson): Map<string, Suppression[]> {
-  const out = new Map<string, Suppression[]>();
+export interface EvaluateOptions {
+  /** Rules to run. @default ALL_RULES */
+  readonly rules?: readonly Rule[];
+  /** Suppressions besides those written on resources. */
+  readonly suppressions?: readonly StackSuppression[];
+  readonly options?: PolicyOptions;
+}
+
+const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
+
+/** Suppressions written on resources (`addSuppression`), keyed by address. */
+function declaredSuppressions(stack: StackJson): { resource: string; path?: string; s: Suppression }[] {
+  const out: { resource: string; path?: string; s: Suppression }[] = [];
   for (const [type, byName] of Object.entries(stack.resource ?? {})) {
     for (const [name, body] of Object.entries(byName)) {
       const list = (body as any)?.["//"]?.[SUPPRESSIONS_KEY];
-      if (Array.isArray(list)) out.set(`${type}.${name}`, list);
+      if (Array.isArray(list)) for (const s of list) out.push({ resource: `${type}.${name}`, path: pathOf(body as Record<string, any>), s });
     }
   }
   return out;
 }
 
-/** Runs rules over one stack's synthesized JSON. Pure. */
-export function evaluateStack(stackName: string, stack: StackJson, rules: readonly Rule[] = ALL_RULES): StackResult {
-  const ctx = makeContext(stackName, stack);
-  const suppressions = suppressionsOf(stack);
+/** Runs rules over one stack's synthesized JSON and applies suppressions. Pure. */
+export function evaluateStack(stackName: string, stack: StackJson, rulesOrOptions: readonly Rule[] | EvaluateOptions = {}): StackResult {
+  const opts: EvaluateOptions = Array.isArray(rulesOrOptions) ? { rules: rulesOrOptions as readonly Rule[] } : (rulesOrOptions as EvaluateOptions);
+  const rules = opts.rules ?? ALL_RULES;
+  const ctx = makeContext(stackName, stack, opts.options);
   const findings: EvaluatedFinding[] = [];
-  for (const [resource, list] of suppressions) {
-    for (const s of list) {
-      if (typeof s.reason !== "string" || s.reason.trim().length < MIN_REASON_LENGTH) {
-        findings.push({ ruleId: "ZT-META-001", level: "error", resource, detail: `suppression of ${s.rule} needs a reason of at least ${MIN_REASON_LENGTH} characters` });
-      }
+
+  const declared = [...declaredSuppressions(stack), ...(opts.suppressions ?? []).map((s) => ({ resource: s.resource, path: undefined as string | undefined, s }))];
+  const records = declared.map(({ resource, path, s }) => {
+    const reasonOk = typeof s.reason === "string" && s.reason.trim().length >= MIN_REASON_LENGTH;
+    const ruleOk = KNOWN_RULES.has(s.rule);
+    if (!reasonOk || !ruleOk) {
+      findings.push({
+        ruleId: SUPPRESSION_RULE.id,
+        level: SUPPRESSION_RULE.level,
+        cause: SUPPRESSION_RULE.cause,
+        resource,
+        path,
+        detail: !ruleOk ? `suppression names unknown rule "${s.rule}"` : `suppression of ${s.rule} needs a reason of at least ${MIN_REASON_LENGTH} characters (got ${JSON.stringify(s.reason ?? "")})`,
+      });
     }
-  }
+    return { resource, path, rule: String(s.rule), reason: String(s.reason ?? ""), valid: reasonOk && ruleOk, used: false };
+  });
+  const covers = (r: (typeof records)[number], f: { resource: string; path?: string }) =>
+    r.resource === f.resource || (f.path !== undefined && (r.resource === f.path || `${r.resource}/Resource` === f.path));
+
+  // A pack's rules cannot find anything in a stack without its provider's resources: skip them.
+  const types = Object.keys(stack.resource ?? {});
+  const applies = (rule: Rule) => {
+    const prefix = RESOURCE_PREFIX.get(rule);
+    return prefix === undefined || types.some((t) => t.startsWith(prefix));
+  };
   for (const rule of rules) {
-    for (const f of rule.evaluate(ctx)) {
-      const s = suppressions.get(f.resource)?.find((x) => x.rule === rule.id && typeof x.reason === "string" && x.reason.trim().length >= MIN_REASON_LENGTH);
-      findings.push({ ...f, ruleId: rule.id, level: rule.level, suppressedBecause: s?.reason });
+    if (!applies(rule)) continue;
+    for (const f of rule.evaluate(stack, ctx)) {
+      const s = records.find((r) => r.valid && r.rule === rule.id && covers(r, f));
+      if (s) s.used = true;
+      findings.push({ ...f, ruleId: rule.id, level: rule.level, cause: rule.cause, suppressedBecause: s?.reason });
     }
   }
-  const active = findings.filter((f) => !f.suppressedBecause);
+  const active = findings.filter((f) => f.suppressedBecause === undefined);
   return {
     stackName,
+    rules,
     findings,
     errors: active.filter((f) => f.level === "error"),
     warnings: active.filter((f) => f.level === "warning"),
-    suppressed: findings.filter((f) => f.suppressedBecause),
+    suppressed: findings.filter((f) => f.suppressedBecause !== undefined),
+    suppressions: records,
   };
 }
 
+/** `ERROR ZT-NET-001 dev/Runtime/Postgres/Container/Resource: <cause> — <detail>` */
 export function formatFinding(f: EvaluatedFinding): string {
-  return `${f.level.toUpperCase()} ${f.ruleId} ${f.path ?? f.resource}: ${f.detail}`;
+  return `${f.level.toUpperCase()} ${f.ruleId} ${f.path ?? f.resource}: ${f.cause} — ${f.detail}`;
+}
+
+export function levelRank(level: RuleLevel): number {
+  return level === "error" ? 0 : 1;
 }

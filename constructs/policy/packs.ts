@@ -1,61 +1,123 @@
-import { Rule } from "./rule";
-import { EdgePorts } from "./rules/docker/edge-ports";
+import { RESOURCE_PREFIX, Rule } from "./rule";
+import { CapabilitiesNotDropped } from "./rules/docker/capabilities";
+import { DefaultBridge } from "./rules/docker/default-bridge";
+import { EdgeExtraPorts } from "./rules/docker/edge-ports";
 import { EdgeToData } from "./rules/docker/edge-to-data";
-import { MissingHardening, MissingLimits } from "./rules/docker/hardening";
+import { ExposedByDefault } from "./rules/docker/exposed-by-default";
+import { Healthcheck } from "./rules/docker/healthcheck";
 import { InternalNetworks } from "./rules/docker/internal-networks";
+import { MemoryLimit } from "./rules/docker/memory-limit";
+import { NoNewPrivileges } from "./rules/docker/no-new-privileges";
 import { Privileged } from "./rules/docker/privileged";
 import { PublishedPorts } from "./rules/docker/published-ports";
+import { ReadOnlyRoot } from "./rules/docker/read-only-root";
 import { RoutersToInternalEndpoints } from "./rules/docker/routers-internal-endpoints";
 import { RoutersWithoutTls } from "./rules/docker/routers-plain-http";
 import { RoutersWithoutSso } from "./rules/docker/routers-without-sso";
+import { SecretInCommandOrFiles } from "./rules/docker/secret-in-command";
 import { SecretValues } from "./rules/docker/secret-values";
 import { SocketMounts } from "./rules/docker/socket-mounts";
 import { UnpinnedImages } from "./rules/docker/unpinned-images";
-import { IamWildcards } from "./rules/aws/iam-wildcards";
+import { AlarmActions } from "./rules/aws/alarm-actions";
+import { AlarmTopicKey } from "./rules/aws/alarm-topic-key";
+import { IamActionWildcard } from "./rules/aws/iam-action-wildcard";
+import { IamPublicResourcePolicy } from "./rules/aws/iam-public-resource-policy";
+import { IamResourceWildcard } from "./rules/aws/iam-resource-wildcard";
+import { IamRoleTrust } from "./rules/aws/iam-role-trust";
+import { IamUnreadablePolicy } from "./rules/aws/iam-unreadable-policy";
+import { KmsDeletionWindow } from "./rules/aws/kms-deletion-window";
+import { KmsKeyPolicyOpen } from "./rules/aws/kms-key-policy";
 import { KmsRotation } from "./rules/aws/kms-rotation";
-import { LambdaHardening } from "./rules/aws/lambda";
-import { AlarmActions, LogGroups, SnsTopicKey } from "./rules/aws/logs-sns-alarms";
+import { LambdaConcurrency } from "./rules/aws/lambda-concurrency";
+import { LambdaDeadLetter } from "./rules/aws/lambda-dlq";
+import { LambdaEnvironmentKey } from "./rules/aws/lambda-env-key";
+import { LambdaEnvironmentSecrets } from "./rules/aws/lambda-env-secrets";
+import { LambdaTracing } from "./rules/aws/lambda-tracing";
+import { LogGroupKey } from "./rules/aws/log-group-key";
+import { LogGroupKeyPolicy } from "./rules/aws/log-group-key-policy";
+import { LogGroupRetention } from "./rules/aws/log-group-retention";
+import { LogGroupRetentionYear } from "./rules/aws/log-group-retention-year";
+import { S3AccessLogging } from "./rules/aws/s3-access-logging";
 import { S3Encryption } from "./rules/aws/s3-encryption";
+import { S3AclsDisabled } from "./rules/aws/s3-ownership";
 import { S3PublicAccess } from "./rules/aws/s3-public-access";
-import { S3TlsPolicy } from "./rules/aws/s3-tls-policy";
-import { S3VersioningAndOwnership } from "./rules/aws/s3-versioning-ownership";
-import { SecretRotation, SecretsOnCustomerKey, SecretValueInState } from "./rules/aws/secrets-manager";
+import { S3TlsOnly } from "./rules/aws/s3-tls-policy";
+import { S3Versioning } from "./rules/aws/s3-versioning";
+import { SecretOnCustomerKey } from "./rules/aws/sm-customer-key";
+import { SecretRecoveryWindow } from "./rules/aws/sm-recovery-window";
+import { SecretRotation } from "./rules/aws/sm-rotation";
+import { SecretValueInState } from "./rules/aws/sm-value-in-state";
+import { SnsTopicKey } from "./rules/aws/sns-key";
 
-/** Docker topology: exposure, segmentation, container hardening, secrets. */
+/** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets. */
 export const DOCKER_PACK: readonly Rule[] = [
   PublishedPorts,
-  EdgePorts,
+  EdgeExtraPorts,
   EdgeToData,
   InternalNetworks,
+  DefaultBridge,
   RoutersWithoutSso,
   RoutersToInternalEndpoints,
   RoutersWithoutTls,
+  ExposedByDefault,
   SocketMounts,
   Privileged,
-  MissingHardening,
+  NoNewPrivileges,
+  CapabilitiesNotDropped,
   UnpinnedImages,
-  MissingLimits,
+  MemoryLimit,
+  Healthcheck,
+  ReadOnlyRoot,
   SecretValues,
+  SecretInCommandOrFiles,
 ];
 
-/** AWS: S3, KMS, Secrets Manager, CloudWatch Logs, SNS, alarms, Lambda, IAM. */
+/** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM. */
 export const AWS_PACK: readonly Rule[] = [
   S3Encryption,
   S3PublicAccess,
-  S3TlsPolicy,
-  S3VersioningAndOwnership,
+  S3TlsOnly,
+  S3Versioning,
+  S3AclsDisabled,
+  S3AccessLogging,
   KmsRotation,
-  SecretsOnCustomerKey,
+  KmsKeyPolicyOpen,
+  KmsDeletionWindow,
+  SecretOnCustomerKey,
   SecretValueInState,
   SecretRotation,
-  LogGroups,
+  SecretRecoveryWindow,
+  LogGroupKey,
+  LogGroupRetention,
+  LogGroupRetentionYear,
+  LogGroupKeyPolicy,
   SnsTopicKey,
   AlarmActions,
-  LambdaHardening,
-  IamWildcards,
+  AlarmTopicKey,
+  LambdaConcurrency,
+  LambdaDeadLetter,
+  LambdaTracing,
+  LambdaEnvironmentSecrets,
+  LambdaEnvironmentKey,
+  IamActionWildcard,
+  IamResourceWildcard,
+  IamPublicResourcePolicy,
+  IamRoleTrust,
+  IamUnreadablePolicy,
 ];
+
+for (const r of DOCKER_PACK) RESOURCE_PREFIX.set(r, "docker_");
+for (const r of AWS_PACK) RESOURCE_PREFIX.set(r, "aws_");
 
 export const ALL_RULES: readonly Rule[] = [...DOCKER_PACK, ...AWS_PACK];
 
 export const PACKS = { docker: DOCKER_PACK, aws: AWS_PACK, all: ALL_RULES } as const;
 export type PackName = keyof typeof PACKS;
+
+/** The rules of one or more packs, each rule once. */
+export function rulesOf(packs: PackName | readonly PackName[]): Rule[] {
+  const names = typeof packs === "string" ? [packs] : packs;
+  const unknown = names.filter((n) => !(n in PACKS));
+  if (unknown.length > 0) throw new Error(`unknown policy pack ${unknown.join(", ")}; allowed: ${Object.keys(PACKS).join(", ")}`);
+  return [...new Set(names.flatMap((n) => PACKS[n]))];
+}

@@ -1,63 +1,143 @@
-import { StackJson } from "../docker-model";
+import { block, RuleContext, strings } from "../rule";
+import { cell, table } from "./markdown";
 
-/** List prices used by the estimate (USD, us-east-1 / eu-central-1 on-demand, as listed on the date below). */
+/**
+ * On-demand list prices used by the estimate, USD, region us-east-1. They are the prices AWS
+ * publishes on its pricing pages; they were compiled for this table on `compiledOn` without
+ * fetching the pages (the build machines have no internet access): check them on
+ * aws.amazon.com/pricing before budgeting. Other regions differ (eu-central-1 is ~10-20% higher).
+ */
 export const PRICE_TABLE = {
-  date: "2026-11-01",
-  region: "us-east-1 (eu-central-1 is about 10-15% higher for EC2)",
+  compiledOn: "2026-11-22",
+  region: "us-east-1",
+  currency: "USD",
   prices: {
     kmsKeyPerMonth: 1.0,
+    kmsPer10kRequests: 0.03,
     secretPerMonth: 0.4,
+    secretsPer10kApiCalls: 0.05,
     logIngestPerGb: 0.5,
     logStoragePerGbMonth: 0.03,
+    customMetricPerMonth: 0.3,
     alarmPerMonth: 0.1,
     dashboardPerMonth: 3.0,
     s3StandardPerGbMonth: 0.023,
+    snsEmailFirst1000: 0,
+    lambdaPerMonthAtThisScale: 0,
     ebsGp3PerGbMonth: 0.08,
-    ec2PerHour: { "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832, "t4g.small": 0.0168, "t4g.medium": 0.0336, "t4g.large": 0.0672, "m7g.large": 0.0816 } as Record<string, number>,
-    vpcInterfaceEndpointPerHour: 0.01,
+    ebsGp2PerGbMonth: 0.1,
+    publicIpv4PerHour: 0.005,
     natGatewayPerHour: 0.045,
+    vpcInterfaceEndpointPerAzHour: 0.01,
+    ec2PerHour: {
+      "t3.micro": 0.0104,
+      "t3.small": 0.0208,
+      "t3.medium": 0.0416,
+      "t3.large": 0.0832,
+      "t3.xlarge": 0.1664,
+      "t3a.small": 0.0188,
+      "t3a.medium": 0.0376,
+      "t3a.large": 0.0752,
+      "t4g.micro": 0.0084,
+      "t4g.small": 0.0168,
+      "t4g.medium": 0.0336,
+      "t4g.large": 0.0672,
+      "t4g.xlarge": 0.1344,
+      "m7g.large": 0.0816,
+      "m6i.large": 0.096,
+      "m7i.large": 0.1008,
+    } as Record<string, number>,
   },
-  assumptions: { logGbPerMonthPerGroup: 1, backupGb: 20, hoursPerMonth: 730 },
+};
+
+/** What the estimate assumes about usage; the report prints this table. */
+export const USAGE_ASSUMPTIONS = {
+  hoursPerMonth: 730,
+  logGbIngestedPerGroupPerMonth: 1,
+  s3GbPerBucket: 20,
+  secretApiCallsPerSecretPerMonth: 10_000,
+  kmsRequestsPerKeyPerMonth: 20_000,
+  ebsRootGbWhenUnset: 8,
 };
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
+/** Unit prices keep their significant digits ($0.023, $0.0416). */
+const price = (n: number) => `$${Number(n.toPrecision(3))}`;
 
-/** Estimated monthly cost of the AWS resources in a stack, with the table and assumptions used. */
-export function costSection(stack: StackJson): string {
-  const res = (stack.resource ?? {}) as Record<string, Record<string, any>>;
-  const count = (t: string) => Object.keys(res[t] ?? {}).length;
+/** `count = 3` on a resource multiplies it; expressions count as one. */
+const countOf = (body: Record<string, any>) => (typeof body.count === "number" ? body.count : 1);
+
+/** Estimated monthly cost of the AWS resources in a stack, with the price table and assumptions used. */
+export function costSection(ctx: RuleContext): string {
   const p = PRICE_TABLE.prices;
-  const a = PRICE_TABLE.assumptions;
-  const rows: [string, number, string][] = [];
-  const add = (what: string, n: number, unit: number, basis: string) => n > 0 && rows.push([what, n * unit, `${n} × ${basis}`]);
-  add("KMS keys", count("aws_kms_key"), p.kmsKeyPerMonth, `${usd(p.kmsKeyPerMonth)}/month`);
-  add("Secrets Manager secrets", count("aws_secretsmanager_secret"), p.secretPerMonth, `${usd(p.secretPerMonth)}/month`);
-  const groups = count("aws_cloudwatch_log_group");
-  add("CloudWatch Logs ingestion", groups * a.logGbPerMonthPerGroup, p.logIngestPerGb, `${usd(p.logIngestPerGb)}/GB (assumed ${a.logGbPerMonthPerGroup} GB/group)`);
-  add("CloudWatch Logs storage", groups * a.logGbPerMonthPerGroup * 12, p.logStoragePerGbMonth, `${usd(p.logStoragePerGbMonth)}/GB-month (a year retained)`);
-  add("CloudWatch alarms", count("aws_cloudwatch_metric_alarm"), p.alarmPerMonth, `${usd(p.alarmPerMonth)}/month`);
-  add("CloudWatch dashboards", count("aws_cloudwatch_dashboard"), p.dashboardPerMonth, `${usd(p.dashboardPerMonth)}/month`);
-  add("S3 storage (backups)", count("aws_s3_bucket") > 0 ? a.backupGb : 0, p.s3StandardPerGbMonth, `${usd(p.s3StandardPerGbMonth)}/GB-month (assumed ${a.backupGb} GB)`);
-  for (const i of Object.values(res.aws_instance ?? {})) {
-    const rate = p.ec2PerHour[String(i.instance_type)];
-    if (rate) add(`EC2 ${i.instance_type}`, a.hoursPerMonth, rate, `${usd(rate)}/hour`);
-    const gb = Number(i.root_block_device?.volume_size ?? i.root_block_device?.[0]?.volume_size ?? 0);
-    add("EBS gp3 root volume", gb, p.ebsGp3PerGbMonth, `${usd(p.ebsGp3PerGbMonth)}/GB-month`);
+  const a = USAGE_ASSUMPTIONS;
+  const rows: { item: string; qty: number; unit: number; basis: string }[] = [];
+  const add = (item: string, qty: number, unit: number, basis: string) => {
+    if (qty > 0) rows.push({ item, qty, unit, basis });
+  };
+  const n = (type: string) => ctx.resources(type).reduce((s, [, b]) => s + countOf(b), 0);
+
+  add("KMS customer-managed keys", n("aws_kms_key"), p.kmsKeyPerMonth, `${price(p.kmsKeyPerMonth)} per key-month`);
+  add("KMS requests (units of 10k)", (n("aws_kms_key") * a.kmsRequestsPerKeyPerMonth) / 10_000, p.kmsPer10kRequests, `${price(p.kmsPer10kRequests)} per 10k (assumed ${a.kmsRequestsPerKeyPerMonth} per key)`);
+  add("Secrets Manager secrets", n("aws_secretsmanager_secret"), p.secretPerMonth, `${price(p.secretPerMonth)} per secret-month`);
+  add("Secrets Manager API calls (units of 10k)", (n("aws_secretsmanager_secret") * a.secretApiCallsPerSecretPerMonth) / 10_000, p.secretsPer10kApiCalls, `${price(p.secretsPer10kApiCalls)} per 10k (assumed ${a.secretApiCallsPerSecretPerMonth} per secret)`);
+  const groups = ctx.resources("aws_cloudwatch_log_group");
+  add("CloudWatch Logs ingestion", n("aws_cloudwatch_log_group") * a.logGbIngestedPerGroupPerMonth, p.logIngestPerGb, `${price(p.logIngestPerGb)} per GB (assumed ${a.logGbIngestedPerGroupPerMonth} GB per group)`);
+  // Storage at steady state: a month's ingestion times the months retained (a year when unset or longer).
+  const storedGb = groups.reduce((s, [, g]) => s + countOf(g) * a.logGbIngestedPerGroupPerMonth * Math.min(12, Math.max(1, (Number(g.retention_in_days) || 365) / 30)), 0);
+  add("CloudWatch Logs storage (steady state)", storedGb, p.logStoragePerGbMonth, `${price(p.logStoragePerGbMonth)} per GB-month (retention, at most 12 months counted)`);
+  add("CloudWatch custom metrics (metric filters)", n("aws_cloudwatch_log_metric_filter"), p.customMetricPerMonth, `${price(p.customMetricPerMonth)} per metric-month`);
+  add("CloudWatch alarms", n("aws_cloudwatch_metric_alarm"), p.alarmPerMonth, `${price(p.alarmPerMonth)} per standard alarm-month`);
+  add("CloudWatch dashboards", n("aws_cloudwatch_dashboard"), p.dashboardPerMonth, `${price(p.dashboardPerMonth)} per dashboard-month`);
+  add("S3 Standard storage", n("aws_s3_bucket") * a.s3GbPerBucket, p.s3StandardPerGbMonth, `${price(p.s3StandardPerGbMonth)} per GB-month (assumed ${a.s3GbPerBucket} GB per bucket)`);
+  add("SNS email notifications", n("aws_sns_topic_subscription"), p.snsEmailFirst1000, "first 1,000 emails a month are free");
+  add("Lambda", n("aws_lambda_function"), p.lambdaPerMonthAtThisScale, "a few invocations a month stay in the free tier");
+  for (const [, i] of ctx.resources("aws_instance")) {
+    const type = String(i.instance_type);
+    const rate = p.ec2PerHour[type];
+    if (rate !== undefined) add(`EC2 ${type}`, countOf(i) * a.hoursPerMonth, rate, `${price(rate)} per hour`);
+    else add(`EC2 ${type} (not in the price table)`, countOf(i), 0, "add its price to PRICE_TABLE");
+    const root = block(i.root_block_device);
+    const gb = Number(root?.volume_size ?? a.ebsRootGbWhenUnset);
+    const gp2 = root?.volume_type === "gp2";
+    add(`EBS ${gp2 ? "gp2" : "gp3"} root volume`, countOf(i) * gb, gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth, `${price(gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth)} per GB-month${root?.volume_size ? "" : ` (assumed ${a.ebsRootGbWhenUnset} GB)`}`);
+    if (i.associate_public_ip_address === true) add("Public IPv4 address (instance)", countOf(i) * a.hoursPerMonth, p.publicIpv4PerHour, `${price(p.publicIpv4PerHour)} per hour`);
   }
-  const interfaceEndpoints = Object.values(res.aws_vpc_endpoint ?? {}).filter((e) => e.vpc_endpoint_type === "Interface").length;
-  add("VPC interface endpoints (per AZ)", interfaceEndpoints * a.hoursPerMonth, p.vpcInterfaceEndpointPerHour, `${usd(p.vpcInterfaceEndpointPerHour)}/hour`);
-  add("NAT gateways", count("aws_nat_gateway") * a.hoursPerMonth, p.natGatewayPerHour, `${usd(p.natGatewayPerHour)}/hour`);
+  for (const [, v] of ctx.resources("aws_ebs_volume")) {
+    const gp2 = v.type === "gp2";
+    add(`EBS ${gp2 ? "gp2" : "gp3"} volume`, countOf(v) * Number(v.size ?? 0), gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth, `${price(gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth)} per GB-month`);
+  }
+  add("Elastic IP addresses", n("aws_eip") * a.hoursPerMonth, p.publicIpv4PerHour, `${price(p.publicIpv4PerHour)} per hour (public IPv4)`);
+  add("NAT gateways (hours only)", n("aws_nat_gateway") * a.hoursPerMonth, p.natGatewayPerHour, `${price(p.natGatewayPerHour)} per hour, plus data processed`);
+  const endpointAzHours = ctx.resources("aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface").reduce((s, [, e]) => s + countOf(e) * Math.max(1, strings(e.subnet_ids).length), 0) * a.hoursPerMonth;
+  add("VPC interface endpoints", endpointAzHours, p.vpcInterfaceEndpointPerAzHour, `${price(p.vpcInterfaceEndpointPerAzHour)} per endpoint-AZ-hour`);
+
   if (rows.length === 0) return "";
-  const total = rows.reduce((s, r) => s + r[1], 0);
+  const total = rows.reduce((s, r) => s + r.qty * r.unit, 0);
   return [
     "### Estimated monthly AWS cost",
     "",
-    `Prices: list prices as of ${PRICE_TABLE.date}, ${PRICE_TABLE.region}; usage assumptions: ${JSON.stringify(PRICE_TABLE.assumptions)}. Data transfer, API calls and taxes are not included.`,
+    `List prices for ${PRICE_TABLE.region} in ${PRICE_TABLE.currency}, compiled on ${PRICE_TABLE.compiledOn} (not fetched live: check aws.amazon.com/pricing before budgeting). Data transfer, taxes and support plans are not included; other regions cost more.`,
     "",
-    "| item | basis | per month |",
-    "|---|---|---|",
-    ...rows.map(([what, cost, basis]) => `| ${what} | ${basis} | ${usd(cost)} |`),
-    `| **total** | | **${usd(total)}** |`,
+    ...table(
+      ["item", "quantity", "basis", "per month"],
+      rows.map((r) => [cell(r.item), String(Number.isInteger(r.qty) ? r.qty : Number(r.qty.toFixed(1))), cell(r.basis), usd(r.qty * r.unit)]),
+    ),
+    `| **total** | | | **${usd(total)}** |`,
+    "",
+    "Usage assumptions:",
+    "",
+    ...table(
+      ["assumption", "value"],
+      Object.entries(USAGE_ASSUMPTIONS).map(([k, v]) => [k, String(v)]),
+    ),
+    "",
+    "Price table used:",
+    "",
+    ...table(
+      ["price", "USD"],
+      Object.entries(PRICE_TABLE.prices).flatMap(([k, v]) => (typeof v === "number" ? [[k, String(v)]] : Object.entries(v).map(([t, r]) => [`ec2 ${t} per hour`, String(r)]))),
+    ),
     "",
   ].join("\n");
 }

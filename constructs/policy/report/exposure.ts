@@ -1,38 +1,89 @@
-import { DockerModel, middlewareBaseName } from "../docker-model";
-import { hasSso } from "../rules/docker/routers-without-sso";
-import { networkRole } from "../rules/docker/roles";
+import { DockerModel, findMiddleware, ModelRouter, traefikStaticConfig } from "../docker-model";
+import { RuleContext } from "../rule";
+import { hasSso, isEdgeProxy, networkRole, networkRoleSource, PUBLIC_REASON_LABEL } from "../rules/docker/roles";
+import { cell, code, table } from "./markdown";
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Entry point name → how it is reached: `:8443, host 0.0.0.0:443`. */
+function entrypointAddresses(model: DockerModel): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of model.containers) {
+    const cfg = traefikStaticConfig(c);
+    if (!cfg) continue;
+    for (const [k, v] of Object.entries(cfg.keys)) {
+      const m = /^entrypoints\.([^.]+)\.address$/.exec(k);
+      if (!m) continue;
+      const port = Number(/:(\d+)(\/\w+)?$/.exec(v)?.[1]);
+      const published = c.ports.filter((p) => p.internal === port).map((p) => `host ${p.ip ?? "0.0.0.0"}:${p.external}`);
+      out.set(m[1], `${v}${published.length > 0 ? `, ${published.join(", ")}` : ", not published"}`);
+    }
+  }
+  return out;
+}
 
-/** Entry point → router → middlewares → service, and which networks reach which. */
-export function exposureSection(model: DockerModel): string {
+/** `service → container:port` for a router. */
+export function serviceTarget(model: DockerModel, r: ModelRouter): string {
+  const declarer = model.containers.find((c) => c.name === r.container);
+  // Without a service label Traefik uses the container's only service (or one named after it).
+  const own = declarer ? [...new Set(Object.keys(declarer.labels).map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))] : [];
+  const svc = r.service ?? (own.length === 1 ? own[0] : declarer?.name ?? "(default service)");
+  if (svc.endsWith("@internal")) return `${svc} (Traefik itself)`;
+  const base = svc.replace(/@.*$/, "");
+  const owner = model.containers.find((c) => Object.keys(c.labels).some((k) => k.startsWith(`traefik.http.services.${base}.`))) ?? model.containers.find((c) => c.name === r.container);
+  const port = owner?.labels[`traefik.http.services.${base}.loadbalancer.server.port`];
+  return `${svc} → ${owner?.name ?? "?"}${port ? `:${port}` : ""}`;
+}
+
+/** Entry point → router → middlewares → service, the networks and which of them reach which. */
+export function exposureSection(ctx: RuleContext): string {
+  const model = ctx.docker;
   if (model.containers.length === 0) return "";
   const lines: string[] = ["### Exposure map", ""];
+
+  lines.push("**Host ports** (reachable from outside the host):", "");
   const published = model.containers.filter((c) => c.ports.length > 0);
-  lines.push("Host ports:", "");
-  lines.push(...(published.length ? published.flatMap((c) => c.ports.map((p) => `- \`${p.ip ?? "0.0.0.0"}:${p.external}\` → ${c.name}:${p.internal}`)) : ["- none"]), "");
-  lines.push("| entry point | router | priority | rule | middlewares | SSO | service (container) |", "|---|---|---|---|---|---|---|");
-  for (const r of [...model.routers].sort((a, b) => b.priority - a.priority)) {
-    lines.push(
-      `| ${r.entrypoints.join(", ") || "(all)"}${r.tls ? " (TLS)" : ""} | ${r.name} | ${r.priority} | \`\` ${cell(r.rule)} \`\` | ${r.middlewares.map((m) => `${middlewareBaseName(m)} (${model.middlewares.find((x) => x.name === middlewareBaseName(m))?.type ?? "file"})`).join(", ") || "—"} | ${hasSso(model, r) ? "yes" : "**no**"} | ${r.service ?? "?"} (${r.container}) |`,
-    );
+  lines.push(...(published.length > 0 ? published.flatMap((c) => c.ports.map((p) => `- \`${p.ip ?? "0.0.0.0"}:${p.external ?? "random"}\` → ${c.name}:${p.internal}${isEdgeProxy(c) ? " (edge proxy)" : " — **not the edge proxy**"}`)) : ["- none"]), "");
+
+  const eps = entrypointAddresses(model);
+  lines.push("**Routes** (entry point → router → middlewares → service), highest priority first:", "");
+  const rows = [...model.routers]
+    .sort((a, b) => b.priority - a.priority)
+    .map((r) => {
+      const entry = (r.entrypoints.length > 0 ? r.entrypoints : ["(every entry point)"]).map((e) => (eps.has(e) ? `${e} (${eps.get(e)})` : e)).join(", ");
+      const mws = r.middlewares.map((m) => {
+        const mw = findMiddleware(model, m, r.provider ?? "docker");
+        return `${m} (${mw?.type ?? "not declared in the plan"})`;
+      });
+      const name = `${r.name}${r.implicit ? " (implicit default router)" : ""}${r.provider === "file" ? " (file)" : ""}`;
+      return [cell(entry), `${cell(name)} (${r.priority})`, code(r.rule || "(none)"), cell(mws.join(" → ") || "—"), hasSso(ctx, model, r) ? "yes" : "**no**", cell(serviceTarget(model, r)), r.tls ? "yes" : "entry point"];
+    });
+  lines.push(...(rows.length > 0 ? table(["entry point", "router (priority)", "rule", "middlewares, in order", "SSO", "service → container", "TLS"], rows) : ["No Traefik routers in this stack."]), "");
+
+  const publicByDesign = model.containers.filter((c) => c.labels[PUBLIC_REASON_LABEL]);
+  if (publicByDesign.length > 0) {
+    lines.push(`**Public by design** (\`${PUBLIC_REASON_LABEL}\`; ZT-EDGE-001 accepts their routers without SSO):`, "");
+    lines.push(...publicByDesign.map((c) => `- ${c.name}: ${c.labels[PUBLIC_REASON_LABEL]}`), "");
   }
-  const publicReasons = model.containers.filter((c) => c.labels["org.n8n-zero-trust.public-reason"]);
-  if (publicReasons.length) {
-    lines.push("", "Public by design:", "", ...publicReasons.map((c) => `- ${c.name}: ${c.labels["org.n8n-zero-trust.public-reason"]}`));
-  }
-  lines.push("", "Networks and who is on them:", "", "| network | role | internal | members |", "|---|---|---|---|");
-  for (const n of model.networks) {
-    const members = model.containers.filter((c) => c.networks.some((x) => x.name === n.name)).map((c) => c.name);
-    lines.push(`| ${n.name} | ${networkRole(n) ?? "?"} | ${n.internal ? "yes" : "**no** (routed outside)"} | ${members.join(", ") || "—"} |`);
-  }
-  // Networks are bridged only by containers that sit on both.
+
+  lines.push("**Networks**:", "");
+  lines.push(
+    ...table(
+      ["network", "role", "internal", "members"],
+      model.networks.map((n) => {
+        const role = networkRole(n, model);
+        const members = model.containers.filter((c) => c.networks.some((x) => x.name === n.name)).map((c) => c.name);
+        return [cell(n.name), role ? `${role}${networkRoleSource(n) === "inferred" ? " (inferred)" : ""}` : "?", n.internal ? "yes" : "**no** (routed to the outside)", cell(members.join(", ") || "—")];
+      }),
+    ),
+    "",
+  );
   const bridges = new Map<string, Set<string>>();
   for (const c of model.containers) {
-    for (const a of c.networks) for (const b of c.networks) if (a.name < b.name) bridges.set(`${a.name} ↔ ${b.name}`, (bridges.get(`${a.name} ↔ ${b.name}`) ?? new Set()).add(c.name));
+    const names = [...new Set(c.networks.map((n) => n.name))].sort();
+    for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) bridges.set(`${names[i]} ↔ ${names[j]}`, (bridges.get(`${names[i]} ↔ ${names[j]}`) ?? new Set()).add(c.name));
   }
-  lines.push("", "Which networks reach which (only through a container on both):", "");
-  lines.push(...([...bridges].map(([pair, via]) => `- ${pair} via ${[...via].join(", ")}`) || []));
-  if (bridges.size === 0) lines.push("- no container joins two networks");
+  lines.push("**Which networks reach which** (Docker does not route between networks; only a container on both bridges them):", "");
+  lines.push(...(bridges.size > 0 ? [...bridges].map(([pair, via]) => `- ${pair} via ${[...via].join(", ")}`) : ["- no container joins two networks"]));
+  const routed = model.networks.filter((n) => !n.internal).map((n) => n.name);
+  lines.push(`- the outside (internet) is reachable from: ${routed.length > 0 ? routed.join(", ") : "no network"}`);
   return lines.join("\n") + "\n";
 }

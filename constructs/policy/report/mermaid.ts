@@ -1,37 +1,41 @@
-import { DockerModel, middlewareBaseName } from "../docker-model";
-import { hasSso } from "../rules/docker/routers-without-sso";
+import { RuleContext } from "../rule";
+import { hasSso, isEdgeProxy, networkRole } from "../rules/docker/roles";
+import { serviceTarget } from "./exposure";
 
-/** Mermaid ids: letters, digits, underscore. */
+/** Mermaid ids: letters, digits and underscores, unique per kind. */
 const id = (prefix: string, s: string) => `${prefix}_${s.replace(/[^A-Za-z0-9_]/g, "_")}`;
-/** Mermaid labels: quoted, with quotes and angle brackets made harmless. */
-const label = (s: string) => `"${s.replace(/"/g, "'").replace(/[<>]/g, "").replace(/`/g, "")}"`;
+/** Mermaid labels: always quoted; quotes become #quot; and nothing else can end the label. */
+const label = (s: string) => `"${s.replace(/"/g, "#quot;").replace(/[<>]/g, "").replace(/`/g, "'")}"`;
 
-/** A flowchart of networks (subgraphs), containers, published ports and routes. */
-export function mermaidDiagram(model: DockerModel): string {
+/**
+ * A flowchart of the Docker topology: the internet, host ports, containers, networks (hexagons,
+ * dashed when internal) with their members, routes from the edge proxy (thick when without SSO),
+ * and which networks are routed to the outside.
+ */
+export function mermaidDiagram(ctx: RuleContext): string {
+  const model = ctx.docker;
   if (model.containers.length === 0) return "";
-  const out = ["flowchart LR", `  internet(${label("Internet")})`];
-  // Containers appear in their first network's subgraph; further networks are dotted links.
-  const home = new Map<string, string>();
+  const out = ["flowchart LR", `  internet((${label("Internet")}))`];
   for (const n of model.networks) {
-    const members = model.containers.filter((c) => c.networks[0]?.name === n.name);
-    out.push(`  subgraph ${id("net", n.name)}[${label(`${n.name}${n.internal ? " (internal)" : ""}`)}]`);
-    for (const c of members) {
-      out.push(`    ${id("c", c.name)}[${label(c.name)}]`);
-      home.set(c.name, n.name);
-    }
-    out.push("  end");
+    const role = networkRole(n, model);
+    out.push(`  ${id("n", n.name)}{{${label(`${n.name}${role ? ` · ${role}` : ""}${n.internal ? " · internal" : " · routed"}`)}}}`);
   }
-  for (const c of model.containers.filter((x) => !home.has(x.name))) out.push(`  ${id("c", c.name)}[${label(c.name)}]`);
+  for (const c of model.containers) out.push(`  ${id("c", c.name)}[${label(c.name)}]`);
   for (const c of model.containers) {
-    for (const n of c.networks.slice(1)) out.push(`  ${id("c", c.name)} -.- ${id("net", n.name)}`);
-    for (const p of c.ports) out.push(`  internet -->|${label(`:${p.external}`)}| ${id("c", c.name)}`);
+    const ports = c.ports.map((p) => `:${p.external ?? "?"}→${p.internal}`).join(" ");
+    if (ports) out.push(`  internet -->|${label(ports)}| ${id("c", c.name)}`);
+    for (const n of c.networks) out.push(`  ${id("c", c.name)} --- ${id("n", n.name)}`);
   }
-  const edge = model.containers.find((c) => c.ports.length > 0);
+  const edge = model.containers.find((c) => isEdgeProxy(c) && c.ports.length > 0) ?? model.containers.find(isEdgeProxy);
   for (const r of model.routers) {
-    const target = r.container;
-    const sso = hasSso(model, r) ? "SSO" : "no SSO";
-    const mws = r.middlewares.map(middlewareBaseName).join(", ");
-    if (edge && target !== edge.name) out.push(`  ${id("c", edge.name)} -->|${label(`${r.name}: ${sso}${mws ? ` (${mws})` : ""}`)}| ${id("c", target)}`);
+    const target = serviceTarget(model, r).split(" → ")[1]?.replace(/:\d+$/, "") ?? r.container;
+    const to = model.containers.some((c) => c.name === target) ? id("c", target) : id("c", r.container);
+    const sso = hasSso(ctx, model, r);
+    if (edge && to !== id("c", edge.name)) out.push(`  ${id("c", edge.name)} ${sso ? "-->" : "==>"}|${label(`${r.name}: ${sso ? "SSO" : "no SSO"}`)}| ${to}`);
   }
+  for (const n of model.networks.filter((x) => !x.internal)) out.push(`  ${id("n", n.name)} -.->|${label("outbound")}| internet`);
+  out.push("  classDef internal stroke-dasharray: 4 2");
+  const internal = model.networks.filter((n) => n.internal).map((n) => id("n", n.name));
+  if (internal.length > 0) out.push(`  class ${internal.join(",")} internal`);
   return out.join("\n") + "\n";
 }

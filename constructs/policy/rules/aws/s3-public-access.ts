@@ -1,20 +1,24 @@
-import { pathOf, refsIn, Rule } from "../../rule";
+import { Rule } from "../../rule";
+import { bucketConfig, displayName, eachResource } from "./helpers";
 
 const FLAGS = ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"];
 
 export const S3PublicAccess: Rule = {
   id: "ZT-AWS-S3-002",
   level: "error",
-  cause: "An S3 bucket lacks a public-access block with all four flags",
+  cause: "An S3 bucket lacks a public-access block with all four flags on",
   checkov: ["CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
-  explanation: "All four public-access-block flags keep a future ACL or policy mistake from making objects public.",
-  evaluate: (ctx) => {
-    const pabs = ctx.resources("aws_s3_bucket_public_access_block");
-    return ctx.resources("aws_s3_bucket").flatMap(([key, b]) => {
-      const addr = `aws_s3_bucket.${key}`;
-      const pab = pabs.find(([, p]) => refsIn(p.bucket).includes(addr))?.[1];
+  explanation:
+    "With block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets all true " +
+    "(aws_s3_bucket_public_access_block, or aws_s3_account_public_access_block for the whole account), a later ACL or " +
+    "policy mistake cannot make objects public.",
+  evaluate: (_stack, ctx) => {
+    const account = ctx.resources("aws_s3_account_public_access_block").some(([, a]) => FLAGS.every((f) => a[f] === true));
+    if (account) return [];
+    return eachResource(ctx, "aws_s3_bucket", (b, key) => {
+      const pab = bucketConfig(ctx, "aws_s3_bucket_public_access_block", `aws_s3_bucket.${key}`)[0];
       const missing = pab ? FLAGS.filter((f) => pab[f] !== true) : FLAGS;
-      return missing.length > 0 ? [{ resource: addr, path: pathOf(b), detail: `bucket ${b.bucket ?? key} does not set ${missing.join(", ")}` }] : [];
+      return missing.length > 0 ? `bucket ${displayName(b, key)} ${pab ? "does not set" : "has no public-access block:"} ${missing.join(", ")}` : undefined;
     });
   },
 };

@@ -1,23 +1,21 @@
-import { pathOf, refsIn, Rule } from "../../rule";
+import { Rule } from "../../rule";
+import { bucketConfig, displayName, eachResource, policyDocument } from "./helpers";
 
-export const S3TlsPolicy: Rule = {
+export const S3TlsOnly: Rule = {
   id: "ZT-AWS-S3-003",
   level: "error",
   cause: "An S3 bucket's policy does not deny requests without TLS",
-  explanation: "A bucket policy statement denying `aws:SecureTransport = false` (and `s3:TlsVersion < 1.2`) keeps credentials and data off plain HTTP.",
-  evaluate: (ctx) => {
-    const policies = ctx.resources("aws_s3_bucket_policy");
-    return ctx.resources("aws_s3_bucket").flatMap(([key, b]) => {
-      const addr = `aws_s3_bucket.${key}`;
-      const policy = policies.find(([, p]) => refsIn(p.bucket).includes(addr))?.[1]?.policy;
-      let ok = false;
-      try {
-        const doc = typeof policy === "string" ? JSON.parse(policy) : policy;
-        ok = (doc?.Statement ?? []).some((s: any) => s.Effect === "Deny" && String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false");
-      } catch {
-        ok = false;
-      }
-      return ok ? [] : [{ resource: addr, path: pathOf(b), detail: `bucket ${b.bucket ?? key} has no policy denying aws:SecureTransport = false` }];
-    });
-  },
+  explanation:
+    "S3 still answers plain HTTP. A bucket policy statement that denies every principal when " +
+    '`aws:SecureTransport` is "false" (and, better, when `s3:TlsVersion` is below 1.2) keeps credentials and data off ' +
+    "clear-text connections. Checkov has no Terraform check for this.",
+  evaluate: (_stack, ctx) =>
+    eachResource(ctx, "aws_s3_bucket", (b, key) => {
+      const policies = [...bucketConfig(ctx, "aws_s3_bucket_policy", `aws_s3_bucket.${key}`).map((p) => p.policy), b.policy];
+      const denies = policies.some((p) => {
+        const doc = policyDocument(ctx, p);
+        return doc?.ok === true && doc.statements.some((s) => s.effect === "Deny" && String(s.condition?.Bool?.["aws:SecureTransport"] ?? "").toLowerCase() === "false");
+      });
+      return denies ? undefined : `bucket ${displayName(b, key)} has no policy statement denying aws:SecureTransport = false`;
+    }),
 };

@@ -1,13 +1,17 @@
 import { Rule } from "../../rule";
-import { networkRole } from "./roles";
+import { containerFinding, networkRole } from "./roles";
 
 export const EdgeToData: Rule = {
   id: "ZT-NET-003",
   level: "error",
   cause: "A container on an edge network also reaches a data network",
-  explanation: "Whatever faces the internet must not share a network with the database: a compromised edge container would reach Postgres directly. Put the app in between.",
-  evaluate: (ctx) =>
-    ctx.docker.containers
-      .filter((c) => c.networks.some((n) => networkRole(n) === "edge") && c.networks.some((n) => networkRole(n) === "data"))
-      .map((c) => ({ resource: c.address, path: c.path, detail: `${c.name} joins ${c.networks.map((n) => n.name).join(", ")}` })),
+  explanation:
+    "Whatever faces the internet must not share a network with the database: a compromised proxy or IdP would reach Postgres " +
+    "directly. Put the application between them (edge → app → data).",
+  evaluate: (_stack, ctx) => {
+    const model = ctx.docker;
+    return model.containers
+      .filter((c) => c.networks.some((n) => networkRole(n, model) === "edge") && c.networks.some((n) => networkRole(n, model) === "data"))
+      .map((c) => containerFinding(c, `${c.name} joins ${c.networks.map((n) => `${n.name} (${networkRole(n, model) ?? "?"})`).join(", ")}`));
+  },
 };

@@ -1,20 +1,117 @@
-import { ModelContainer, ModelNetwork } from "../../docker-model";
+import { DockerModel, findMiddleware, isTraefikContainer, ModelContainer, ModelNetwork, ModelRouter } from "../../docker-model";
+import { RuleContext, RuleFinding } from "../../rule";
+
+/*
+ * What a container or network is for. This project's constructs say so with labels; for any other
+ * cdktf stack the role is inferred from names and images, which the report shows as inferred.
+ */
 
 /** Labels that declare what a container or network is for (set by this project's constructs). */
 export const ROLE_LABEL = "org.n8n-zero-trust.role";
 export const NETWORK_ROLE_LABEL = "org.n8n-zero-trust.network-role";
-/** A container that is deliberately public (e.g. an IdP): the value is the reason (>= 10 chars). */
+/**
+ * Label on a container that is public by design (an identity provider): its value is the reason,
+ * at least 10 characters. ZT-EDGE-001 then accepts the container's routers without SSO, and the
+ * review report lists the reason.
+ */
 export const PUBLIC_REASON_LABEL = "org.n8n-zero-trust.public-reason";
+export const MIN_PUBLIC_REASON_LENGTH = 10;
 
-export function isEdgeProxy(c: ModelContainer): boolean {
-  return c.labels[ROLE_LABEL] === "edge-proxy" || /(^|\/)traefik:/.test(c.image);
-}
+export type NetworkRole = "edge" | "socket" | "app" | "data" | "egress";
+
+const EDGE_PROXY_IMAGE = /(^|\/)(traefik|caddy|haproxy|envoy|nginx|nginx-proxy|nginx-proxy-manager|openresty)(:|@|$)/;
+const SOCKET_PROXY_IMAGE = /socket-proxy|docker-proxy/;
+const DATABASE_IMAGE = /(^|\/)(postgres|postgis|mysql|mariadb|mongo|redis|valkey|keydb|elasticsearch|opensearch|clickhouse|cassandra|couchdb|timescaledb|pgvector)(:|@|$)/;
 
 export function isSocketProxy(c: ModelContainer): boolean {
-  return c.labels[ROLE_LABEL] === "socket-proxy" || /socket-proxy/.test(c.image);
+  return c.labels[ROLE_LABEL] === "socket-proxy" || (!c.labels[ROLE_LABEL] && SOCKET_PROXY_IMAGE.test(c.image));
 }
 
-/** A network's role from its label, or else from a `-edge`/`-data`/... name suffix. */
-export function networkRole(n: ModelNetwork): string | undefined {
-  return n.labels[NETWORK_ROLE_LABEL] ?? /-(edge|socket|app|data|egress)$/.exec(n.name)?.[1];
+export function isEdgeProxy(c: ModelContainer): boolean {
+  if (c.labels[ROLE_LABEL]) return c.labels[ROLE_LABEL] === "edge-proxy";
+  return !isSocketProxy(c) && (isTraefikContainer(c) || EDGE_PROXY_IMAGE.test(c.image));
+}
+
+export function isDatabase(c: ModelContainer): boolean {
+  return c.labels[ROLE_LABEL] === "database" || DATABASE_IMAGE.test(c.image);
+}
+
+const NAME_ROLES: [RegExp, NetworkRole][] = [
+  [/(^|[-_.])(edge|public|dmz|frontend|ingress|proxy)([-_.]|$)/, "edge"],
+  [/(^|[-_.])(socket|docker-?socket)([-_.]|$)/, "socket"],
+  [/(^|[-_.])(data|db|database|storage|postgres|pg)([-_.]|$)/, "data"],
+  [/(^|[-_.])(egress|outbound|internet)([-_.]|$)/, "egress"],
+  [/(^|[-_.])(app|apps|backend|internal|runners?)([-_.]|$)/, "app"],
+];
+
+/**
+ * A network's role: its label; else "data" when a database is on it (whatever its name: that is
+ * what makes it a data network); else its name; else "edge" when the edge proxy publishes ports from it.
+ */
+export function networkRole(n: ModelNetwork, model?: DockerModel): NetworkRole | undefined {
+  const labelled = n.labels[NETWORK_ROLE_LABEL];
+  if (labelled) return labelled as NetworkRole;
+  if (model?.containers.some((c) => isDatabase(c) && c.networks.some((x) => x.name === n.name))) return "data";
+  const byName = NAME_ROLES.find(([re]) => re.test(n.name.toLowerCase()))?.[1];
+  if (byName) return byName;
+  if (!n.internal && model?.containers.some((c) => isEdgeProxy(c) && c.ports.length > 0 && c.networks.some((x) => x.name === n.name))) return "edge";
+  return undefined;
+}
+
+/** How the role was decided, for the report. */
+export function networkRoleSource(n: ModelNetwork): "label" | "inferred" {
+  return n.labels[NETWORK_ROLE_LABEL] ? "label" : "inferred";
+}
+
+/** The container whose labels declare a router (file-provider routers: the proxy itself). */
+export function containerOf(model: DockerModel, r: ModelRouter): ModelContainer | undefined {
+  return model.containers.find((c) => c.name === r.container);
+}
+
+/** A finding on the container that declares a router. */
+export function routerFinding(model: DockerModel, r: ModelRouter, detail: string): RuleFinding {
+  const c = containerOf(model, r);
+  return { resource: c?.address ?? `router ${r.name}`, path: c?.path, detail };
+}
+
+/** A finding on a container. */
+export function containerFinding(c: ModelContainer, detail: string): RuleFinding {
+  return { resource: c.address, path: c.path, detail };
+}
+
+/** The stated reason a container is public by design, when it is long enough to count. */
+export function publicReason(c: ModelContainer | undefined): string | undefined {
+  const r = c?.labels[PUBLIC_REASON_LABEL]?.trim();
+  return r && r.length >= MIN_PUBLIC_REASON_LENGTH ? r : undefined;
+}
+
+/**
+ * True when a router passes every request through SSO: one of its middlewares is a forwardAuth
+ * middleware (docker labels or the file provider), a middleware named in `ssoMiddlewares`, or a
+ * chain that contains one.
+ */
+export function hasSso(ctx: Pick<RuleContext, "options">, model: DockerModel, r: ModelRouter): boolean {
+  const isSso = (ref: string, depth: number): boolean => {
+    const base = ref.includes("@") ? ref.slice(0, ref.lastIndexOf("@")) : ref;
+    if (ctx.options.ssoMiddlewares.includes(base)) return true;
+    const m = findMiddleware(model, ref, r.provider ?? "docker");
+    if (!m) return false;
+    if (m.type === "forwardauth") return true;
+    if (m.type === "chain" && depth < 5) {
+      const members = Object.entries(m.settings)
+        .filter(([k]) => /^middlewares(\.\d+)?$/i.test(k))
+        .flatMap(([, v]) => v.split(","))
+        .map((x) => x.trim())
+        .filter(Boolean);
+      return members.some((x) => isSso(x, depth + 1));
+    }
+    return false;
+  };
+  return r.middlewares.some((m) => isSso(m, 0));
+}
+
+/** Hosts a router's rule names with Host(...); a placeholder when it names none (every host). */
+export function hostsOf(r: ModelRouter): string[] {
+  const hosts = [...r.rule.matchAll(/\bHost\(([^)]*)\)/g)].flatMap((m) => [...m[1].matchAll(/[`"]([^`"]+)[`"]/g)].map((x) => x[1]));
+  return hosts.length > 0 ? hosts : ["any-host.invalid"];
 }

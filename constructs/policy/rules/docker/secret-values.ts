@@ -1,16 +1,21 @@
-import { secretLeakProblem } from "../../../common/hardened-container";
 import { Rule } from "../../rule";
+import { secretProblem } from "../../secret-patterns";
+import { containerFinding } from "./roles";
 
 export const SecretValues: Rule = {
   id: "ZT-SEC-001",
   level: "error",
   cause: "A secret-looking value is set in a container's environment or labels",
-  explanation: "Environment variables and labels are visible to anyone who can inspect the container and end up in the Terraform plan and state. Pass secrets as files (`*_FILE`, `--*-file`).",
-  evaluate: (ctx) =>
-    ctx.docker.containers.flatMap((c) =>
-      [...Object.entries(c.env).map(([k, v]) => ["env", k, v]), ...Object.entries(c.labels).map(([k, v]) => ["label", k, v])]
-        .map(([kind, k, v]) => [kind, k, secretLeakProblem(k, v)])
-        .filter(([, , p]) => p)
-        .map(([kind, k]) => ({ resource: c.address, path: c.path, detail: `${c.name} ${kind} ${k} looks like a secret value` })),
-    ),
+  explanation:
+    "Environment variables and labels are visible to anyone who can inspect the container (and to the socket proxy's readers), " +
+    "and they sit in the plan and the state. Pass secrets as read-only files (`*_FILE`, `--*-file`). Flagged: secret names " +
+    "(PASSWORD, SECRET, TOKEN, ..._KEY) with a value, and values that look like key material, URLs with passwords, tokens or password hashes.",
+  evaluate: (_stack, ctx) =>
+    ctx.docker.containers.flatMap((c) => {
+      const hits = [
+        ...Object.entries(c.env).map(([k, v]) => (secretProblem(k, v) ? `env ${k}` : undefined)),
+        ...Object.entries(c.labels).map(([k, v]) => (secretProblem(k, v) ? `label ${k}` : undefined)),
+      ].filter((x): x is string => !!x);
+      return hits.length > 0 ? [containerFinding(c, `${c.name} sets ${hits.join(", ")}`)] : [];
+    }),
 };

@@ -1,0 +1,209 @@
+import { AWS_PACK } from "../../constructs/policy/packs";
+import { makeContext } from "../../constructs/policy/rule";
+import { policyDocument } from "../../constructs/policy/rules/aws/helpers";
+import { awsBaseline, editPolicy, variant } from "./fixtures";
+import { describeRules } from "./harness";
+
+const base = awsBaseline();
+const R = (j: any, type: string) => j.resource[type];
+const DATA = "aws_s3_bucket.data";
+const KEY = "aws_kms_key.key";
+const DB = "aws_secretsmanager_secret.db";
+const LOGS = "aws_cloudwatch_log_group.app";
+const FN = "aws_lambda_function.rotation";
+const HOST_POLICY = "aws_iam_role_policy.host";
+
+describeRules(AWS_PACK, awsBaseline, {
+  "ZT-AWS-S3-001": {
+    compliant: [
+      ["the log-target bucket on SSE-S3", base],
+      ["the bucket named literally instead of by reference", variant(base, (j) => (R(j, "aws_s3_bucket_server_side_encryption_configuration").data.bucket = "shop-data"))],
+      ["the deprecated inline encryption block", variant(base, (j) => {
+        delete R(j, "aws_s3_bucket_server_side_encryption_configuration").data;
+        R(j, "aws_s3_bucket").data.server_side_encryption_configuration = [{ rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.key.arn}" }] }] }];
+      })],
+    ],
+    noncompliant: [
+      ["no encryption configuration", variant(base, (j) => delete R(j, "aws_s3_bucket_server_side_encryption_configuration").data), DATA],
+      ["SSE-S3 on a data bucket", variant(base, (j) => (R(j, "aws_s3_bucket_server_side_encryption_configuration").data.rule[0].apply_server_side_encryption_by_default = { sse_algorithm: "AES256" })), DATA],
+      ["SSE-KMS with the AWS-managed key", variant(base, (j) => (R(j, "aws_s3_bucket_server_side_encryption_configuration").data.rule[0].apply_server_side_encryption_by_default = { sse_algorithm: "aws:kms" })), DATA],
+    ],
+  },
+  "ZT-AWS-S3-002": {
+    compliant: [["an account-wide public access block", variant(base, (j) => {
+      delete j.resource.aws_s3_bucket_public_access_block;
+      j.resource.aws_s3_account_public_access_block = { all: { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true } };
+    })]],
+    noncompliant: [
+      ["restrict_public_buckets off", variant(base, (j) => (R(j, "aws_s3_bucket_public_access_block").data.restrict_public_buckets = false)), DATA],
+      ["no public access block", variant(base, (j) => delete R(j, "aws_s3_bucket_public_access_block").data), DATA],
+    ],
+  },
+  "ZT-AWS-S3-003": {
+    noncompliant: [["the policy allows plain HTTP", variant(base, (j) => editPolicy(R(j, "aws_s3_bucket_policy").data, "policy", (d) => (d.Statement = []))), DATA]],
+  },
+  "ZT-AWS-S3-004": {
+    noncompliant: [["versioning suspended", variant(base, (j) => (R(j, "aws_s3_bucket_versioning").data.versioning_configuration.status = "Suspended")), DATA]],
+  },
+  "ZT-AWS-S3-005": {
+    noncompliant: [["ACLs still allowed", variant(base, (j) => (R(j, "aws_s3_bucket_ownership_controls").data.rule.object_ownership = "BucketOwnerPreferred")), DATA]],
+  },
+  "ZT-AWS-S3-006": {
+    compliant: [["the log bucket itself is not logged", base]],
+    noncompliant: [["no access logging", variant(base, (j) => delete j.resource.aws_s3_bucket_logging), DATA]],
+  },
+  "ZT-AWS-KMS-001": {
+    compliant: [["an asymmetric signing key (cannot rotate)", variant(base, (j) => Object.assign(R(j, "aws_kms_key").key, { enable_key_rotation: false, customer_master_key_spec: "ECC_NIST_P256", key_usage: "SIGN_VERIFY" }))]],
+    noncompliant: [
+      ["rotation off", variant(base, (j) => (R(j, "aws_kms_key").key.enable_key_rotation = false)), KEY],
+      ["rotation unset", variant(base, (j) => delete R(j, "aws_kms_key").key.enable_key_rotation), KEY],
+    ],
+  },
+  "ZT-AWS-KMS-002": {
+    compliant: [["Principal * narrowed by a condition", variant(base, (j) => editPolicy(R(j, "aws_kms_key").key, "policy", (d) => d.Statement.push({ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-123" } } })))]],
+    noncompliant: [["a key policy open to everyone", variant(base, (j) => editPolicy(R(j, "aws_kms_key").key, "policy", (d) => d.Statement.push({ Sid: "Oops", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" }))), KEY]],
+  },
+  "ZT-AWS-KMS-003": {
+    compliant: [["deletion window unset (30 days)", variant(base, (j) => delete R(j, "aws_kms_key").key.deletion_window_in_days)]],
+    noncompliant: [["a 7-day deletion window", variant(base, (j) => (R(j, "aws_kms_key").key.deletion_window_in_days = 7)), KEY]],
+  },
+  "ZT-AWS-SM-001": {
+    compliant: [["the key named by its alias", base]],
+    noncompliant: [
+      ["no kms_key_id", variant(base, (j) => delete R(j, "aws_secretsmanager_secret").db.kms_key_id), DB],
+      ["alias/aws/secretsmanager", variant(base, (j) => (R(j, "aws_secretsmanager_secret").db.kms_key_id = "alias/aws/secretsmanager")), DB],
+    ],
+  },
+  "ZT-AWS-SM-002": {
+    compliant: [["the write-only secret_string_wo", base]],
+    noncompliant: [
+      ["secret_string in the plan", variant(base, (j) => (R(j, "aws_secretsmanager_secret_version").enc = { secret_id: "${aws_secretsmanager_secret.enc.id}", secret_string: "hunter2" })), "aws_secretsmanager_secret_version.enc"],
+      ["a SecureString parameter with a value", variant(base, (j) => (j.resource.aws_ssm_parameter = { token: { name: "/shop/token", type: "SecureString", value: "abc" } })), "aws_ssm_parameter.token"],
+    ],
+  },
+  "ZT-AWS-SM-003": {
+    compliant: [["rotation found through a literal secret name", variant(base, (j) => (R(j, "aws_secretsmanager_secret_rotation").db.secret_id = "shop/db-password"))]],
+    noncompliant: [
+      ["no rotation and no decision", variant(base, (j) => delete j.resource.aws_secretsmanager_secret_rotation), DB],
+      ["an unknown decision value", variant(base, (j) => (R(j, "aws_secretsmanager_secret").enc.tags["n8n-zero-trust:rotation"] = "later")), "aws_secretsmanager_secret.enc"],
+    ],
+  },
+  "ZT-AWS-SM-004": {
+    noncompliant: [["force delete without recovery", variant(base, (j) => (R(j, "aws_secretsmanager_secret").enc.recovery_window_in_days = 0)), "aws_secretsmanager_secret.enc"]],
+  },
+  "ZT-AWS-LOG-001": {
+    noncompliant: [["a log group without a key", variant(base, (j) => delete R(j, "aws_cloudwatch_log_group").app.kms_key_id), LOGS]],
+  },
+  "ZT-AWS-LOG-002": {
+    noncompliant: [["logs kept forever", variant(base, (j) => delete R(j, "aws_cloudwatch_log_group").app.retention_in_days), LOGS]],
+  },
+  "ZT-AWS-LOG-003": {
+    noncompliant: [["90 days", variant(base, (j) => (R(j, "aws_cloudwatch_log_group").app.retention_in_days = 90)), LOGS]],
+  },
+  "ZT-AWS-LOG-004": {
+    compliant: [["the key named through its alias resource", variant(base, (j) => (R(j, "aws_cloudwatch_log_group").app.kms_key_id = "${aws_kms_alias.alias.arn}"))]],
+    noncompliant: [
+      ["the key policy has no logs statement", variant(base, (j) => editPolicy(R(j, "aws_kms_key").key, "policy", (d) => (d.Statement = d.Statement.filter((s: any) => s.Sid !== "Logs")))), LOGS],
+      ["the key has KMS's default policy", variant(base, (j) => delete R(j, "aws_kms_key").key.policy), LOGS],
+    ],
+  },
+  "ZT-AWS-SNS-001": {
+    noncompliant: [
+      ["alias/aws/sns", variant(base, (j) => (R(j, "aws_sns_topic").alarms.kms_master_key_id = "alias/aws/sns")), "aws_sns_topic.alarms"],
+      ["unencrypted", variant(base, (j) => delete R(j, "aws_sns_topic").alarms.kms_master_key_id), "aws_sns_topic.alarms"],
+    ],
+  },
+  "ZT-AWS-CW-001": {
+    noncompliant: [
+      ["no alarm actions", variant(base, (j) => (R(j, "aws_cloudwatch_metric_alarm").errors.alarm_actions = [])), "aws_cloudwatch_metric_alarm.errors"],
+      ["actions disabled", variant(base, (j) => (R(j, "aws_cloudwatch_metric_alarm").errors.actions_enabled = false)), "aws_cloudwatch_metric_alarm.errors"],
+    ],
+  },
+  "ZT-AWS-CW-002": {
+    noncompliant: [
+      ["the topic's key does not admit CloudWatch", variant(base, (j) => editPolicy(R(j, "aws_kms_key").key, "policy", (d) => (d.Statement = d.Statement.filter((s: any) => s.Sid !== "Alarms")))), "aws_cloudwatch_metric_alarm.errors"],
+      ["the topic is on alias/aws/sns", variant(base, (j) => (R(j, "aws_sns_topic").alarms.kms_master_key_id = "alias/aws/sns")), "aws_cloudwatch_metric_alarm.errors"],
+    ],
+  },
+  "ZT-AWS-LMB-001": { noncompliant: [["no reserved concurrency", variant(base, (j) => delete R(j, "aws_lambda_function").rotation.reserved_concurrent_executions), FN]] },
+  "ZT-AWS-LMB-002": {
+    compliant: [["an on-failure destination instead of a DLQ", variant(base, (j) => {
+      delete R(j, "aws_lambda_function").rotation.dead_letter_config;
+      j.resource.aws_lambda_function_event_invoke_config = { rotation: { function_name: "${aws_lambda_function.rotation.function_name}", destination_config: { on_failure: { destination: "${aws_sqs_queue.dlq.arn}" } } } };
+    })]],
+    noncompliant: [["no dead-letter queue", variant(base, (j) => delete R(j, "aws_lambda_function").rotation.dead_letter_config), FN]],
+  },
+  "ZT-AWS-LMB-003": { noncompliant: [["no tracing", variant(base, (j) => delete R(j, "aws_lambda_function").rotation.tracing_config), FN]] },
+  "ZT-AWS-LMB-004": {
+    noncompliant: [["a database password in the environment", variant(base, (j) => (R(j, "aws_lambda_function").rotation.environment.variables.DB_PASSWORD = "hunter2")), FN]],
+  },
+  "ZT-AWS-LMB-005": {
+    compliant: [["no environment at all", variant(base, (j) => {
+      delete R(j, "aws_lambda_function").rotation.environment;
+      delete R(j, "aws_lambda_function").rotation.kms_key_arn;
+    })]],
+    noncompliant: [["environment on the AWS-managed key", variant(base, (j) => delete R(j, "aws_lambda_function").rotation.kms_key_arn), FN]],
+  },
+  "ZT-AWS-IAM-001": {
+    noncompliant: [
+      ["secretsmanager:*", variant(base, (j) => editPolicy(R(j, "aws_iam_role_policy").host, "policy", (d) => (d.Statement[0].Action = "secretsmanager:*"))), HOST_POLICY],
+      ["Action * in an aws_iam_policy_document", variant(base, (j) => (j.data.aws_iam_policy_document.exports.statement[0].actions = ["*"])), "aws_iam_policy.exports"],
+      ["NotAction", variant(base, (j) => editPolicy(R(j, "aws_iam_role_policy").host, "policy", (d) => d.Statement.push({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }))), HOST_POLICY],
+      ["AdministratorAccess attached", variant(base, (j) => (R(j, "aws_iam_role_policy_attachment").admin = { role: "${aws_iam_role.host.name}", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" })), "aws_iam_role_policy_attachment.admin"],
+    ],
+  },
+  "ZT-AWS-IAM-002": {
+    compliant: [["actions granted on * alone, in their own statement", base]],
+    noncompliant: [
+      ["the host may read every secret", variant(base, (j) => editPolicy(R(j, "aws_iam_role_policy").host, "policy", (d) => (d.Statement[0].Resource = "*"))), HOST_POLICY],
+      ["an inline policy on the role", variant(base, (j) => (R(j, "aws_iam_role").host.inline_policy = [{ name: "x", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }) }])), "aws_iam_role.host"],
+      ["s3:ListBucket on * (lists every bucket's keys)", variant(base, (j) => (j.data.aws_iam_policy_document.exports.statement[0] = { actions: ["s3:ListBucket"], resources: ["*"] })), "aws_iam_policy.exports"],
+    ],
+  },
+  "ZT-AWS-IAM-003": {
+    compliant: [["Deny for Principal * (TLS only)", base]],
+    noncompliant: [
+      ["a public-read bucket policy", variant(base, (j) => editPolicy(R(j, "aws_s3_bucket_policy").data, "policy", (d) => d.Statement.push({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "${aws_s3_bucket.data.arn}/*" }))), "aws_s3_bucket_policy.data"],
+      ["a secret readable by anyone", variant(base, (j) => editPolicy(R(j, "aws_secretsmanager_secret_policy").db, "policy", (d) => d.Statement.push({ Effect: "Allow", Principal: { AWS: "*" }, Action: "secretsmanager:GetSecretValue", Resource: "*" }))), "aws_secretsmanager_secret_policy.db"],
+      ["a Lambda anyone may invoke", variant(base, (j) => (R(j, "aws_lambda_permission").rotation = { action: "lambda:InvokeFunction", function_name: "shop-rotation", principal: "*" })), "aws_lambda_permission.rotation"],
+    ],
+  },
+  "ZT-AWS-IAM-004": {
+    noncompliant: [
+      ["any principal may assume the host role", variant(base, (j) => editPolicy(R(j, "aws_iam_role").host, "assume_role_policy", (d) => (d.Statement[0].Principal = { AWS: "*" }))), "aws_iam_role.host"],
+      ["GitHub OIDC without a subject condition", variant(base, (j) => editPolicy(R(j, "aws_iam_role").host, "assume_role_policy", (d) => (d.Statement[0] = { Effect: "Allow", Principal: { Federated: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" }, Action: "sts:AssumeRoleWithWebIdentity" }))), "aws_iam_role.host"],
+    ],
+  },
+  "ZT-AWS-IAM-005": {
+    noncompliant: [
+      ["a jsonencode() policy", variant(base, (j) => (R(j, "aws_iam_role_policy").host.policy = "${jsonencode({Statement = []})}")), HOST_POLICY],
+      ["a data source from another stack", variant(base, (j) => (R(j, "aws_iam_policy").exports.policy = "${data.aws_iam_policy_document.missing.json}")), "aws_iam_policy.exports"],
+    ],
+  },
+});
+
+describe("policy documents", () => {
+  test("an aws_iam_policy_document data source is read like JSON, with principals and conditions", () => {
+    const j = variant(base, (x) => {
+      x.data.aws_iam_policy_document.exports.statement[0].principals = [{ type: "AWS", identifiers: ["*"] }];
+      x.data.aws_iam_policy_document.exports.statement[0].condition = [{ test: "StringEquals", variable: "aws:PrincipalOrgID", values: ["o-1"] }];
+    });
+    const doc = policyDocument(makeContext("t", j), "${data.aws_iam_policy_document.exports.json}");
+    expect(doc).toEqual({
+      ok: true,
+      statements: [
+        {
+          sid: "WriteExports",
+          effect: "Allow",
+          actions: ["s3:PutObject"],
+          notActions: [],
+          resources: ["${aws_s3_bucket.data.arn}/exports/*"],
+          notResources: [],
+          principals: { anyone: true, aws: ["*"], service: [], federated: [] },
+          notPrincipals: undefined,
+          condition: { StringEquals: { "aws:PrincipalOrgID": ["o-1"] } },
+        },
+      ],
+    });
+  });
+});

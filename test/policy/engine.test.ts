@@ -1,0 +1,176 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { App, Testing } from "cdktf";
+import { HardenedContainer } from "../../constructs/common/hardened-container";
+import { ValidationError } from "../../constructs/common/validation";
+import { addSuppression, applyZeroTrustPolicy, PolicyViolationError } from "../../constructs/policy/aspect";
+import { evaluateStack, StackResult, SUPPRESSIONS_KEY } from "../../constructs/policy/engine";
+import { ALL_RULES, AWS_PACK, DOCKER_PACK, rulesOf } from "../../constructs/policy/packs";
+import { DevStack } from "../../stacks/dev-stack";
+import { devConfig, REPO_ROOT } from "../helpers/synth";
+import { awsBaseline, dockerBaseline, variant } from "./fixtures";
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), "zt-engine-"));
+const publishPostgres = (j: any) => (j.resource.docker_container.postgres.ports = [{ internal: 5432, external: 5432 }]);
+
+describe("packs", () => {
+  test("rule ids are unique and follow ZT-<AREA>-<NNN>", () => {
+    const ids = ALL_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^ZT-(NET|EDGE|CTR|SEC|AWS-(S3|KMS|SM|LOG|SNS|CW|LMB|IAM))-\d{3}$/);
+  });
+
+  test("the docker and aws packs are disjoint and together are all rules", () => {
+    expect(DOCKER_PACK.filter((r) => AWS_PACK.includes(r))).toEqual([]);
+    expect(rulesOf(["docker", "aws"]).length).toBe(ALL_RULES.length);
+    expect(() => rulesOf("nope" as never)).toThrow(/unknown policy pack nope/);
+  });
+
+  test("Checkov ids, where given, look like Checkov ids", () => {
+    for (const r of ALL_RULES) for (const c of r.checkov ?? []) expect(c).toMatch(/^CKV2?_AWS_\d+$/);
+  });
+
+  test("each pack looks only at its own resources", () => {
+    expect(evaluateStack("d", dockerBaseline(), AWS_PACK).findings).toEqual([]);
+    expect(evaluateStack("a", awsBaseline(), DOCKER_PACK).findings).toEqual([]);
+  });
+});
+
+describe("suppressions in the JSON", () => {
+  const suppressed = (reason: string, rule = "ZT-NET-001") =>
+    variant(dockerBaseline(), (j) => {
+      publishPostgres(j);
+      j.resource.docker_container.postgres["//"][SUPPRESSIONS_KEY] = [{ rule, reason }];
+    });
+
+  test("a suppression with a reason silences exactly that rule on that resource, and is recorded", () => {
+    const r = evaluateStack("shop", suppressed("loopback-only port for a DBA tunnel"));
+    expect(r.errors).toEqual([]);
+    expect(r.suppressed.map((f) => [f.ruleId, f.resource, f.suppressedBecause])).toEqual([["ZT-NET-001", "docker_container.postgres", "loopback-only port for a DBA tunnel"]]);
+    expect(r.suppressions).toEqual([{ resource: "docker_container.postgres", path: "shop/postgres/Resource", rule: "ZT-NET-001", reason: "loopback-only port for a DBA tunnel", valid: true, used: true }]);
+  });
+
+  test("a suppression with a reason under 10 characters does not count and is itself an error", () => {
+    const r = evaluateStack("shop", suppressed("ok"));
+    expect(r.errors.map((f) => f.ruleId).sort()).toEqual(["ZT-META-001", "ZT-NET-001"]);
+  });
+
+  test("a suppression naming an unknown rule is an error (a typo must not hide a finding silently)", () => {
+    const r = evaluateStack("shop", suppressed("a long enough reason", "ZT-NET-01"));
+    expect(r.errors.map((f) => [f.ruleId, f.detail])).toEqual(expect.arrayContaining([["ZT-META-001", 'suppression names unknown rule "ZT-NET-01"']]));
+  });
+
+  test("a suppression for another rule does not hide this one", () => {
+    const r = evaluateStack("shop", suppressed("not about ports at all", "ZT-CTR-006"));
+    expect(r.errors.map((f) => f.ruleId)).toEqual(["ZT-NET-001"]);
+    expect(r.suppressions[0].used).toBe(false);
+  });
+
+  test("suppressions can also be given by construct path", () => {
+    const j = variant(dockerBaseline(), publishPostgres);
+    const r = evaluateStack("shop", j, { suppressions: [{ resource: "shop/postgres", rule: "ZT-NET-001", reason: "loopback-only port for a DBA tunnel" }] });
+    expect(r.errors).toEqual([]);
+    expect(r.suppressed).toHaveLength(1);
+  });
+});
+
+describe("the policy at synth (applyZeroTrustPolicy)", () => {
+  const leakyDb = (stack: DevStack, ip?: string) =>
+    new HardenedContainer(stack, "Leaky", {
+      name: "leaky-db",
+      image: "postgres:17.6-alpine",
+      networks: [{ network: stack.runtime.networks.data }],
+      memoryMb: 256,
+      healthcheck: { test: ["CMD", "true"] },
+      publishedPorts: [{ internal: 5432, external: 5432, ip }],
+    });
+
+  test("the dev stack synthesizes with the policy on, with no finding at all", () => {
+    const results: StackResult[] = [];
+    const stack = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    applyZeroTrustPolicy(stack, { report: (r) => results.push(r) });
+    Testing.synth(stack);
+    expect(results.map((r) => [r.stackName, r.findings.length])).toEqual([["dev", 0]]);
+  });
+
+  test("an error finding fails app.synth() with each finding's rule, path and cause, and no plan is written", () => {
+    const outdir = tmp();
+    const app = new App({ outdir });
+    const stack = new DevStack(app, "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    leakyDb(stack);
+    applyZeroTrustPolicy(stack, { report: () => undefined });
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PolicyViolationError);
+    expect((error as Error).message).toContain("ERROR ZT-NET-001 dev/Leaky/Resource: A container other than the edge proxy publishes host ports — leaky-db publishes 0.0.0.0:5432->5432");
+    expect((error as Error).message).toMatch(/^Zero-trust policy: 1 error finding\(s\) in stack dev/);
+    expect(existsSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"))).toBe(false);
+  });
+
+  test("warnings do not fail synthesis and are reported", () => {
+    const results: StackResult[] = [];
+    const stack = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    new HardenedContainer(stack, "Tool", { name: "tool", image: "alpine:3.22.1", networks: [{ network: stack.runtime.networks.app }], memoryMb: 32, readOnlyRootFilesystem: false, healthcheck: { test: ["CMD", "true"] } });
+    applyZeroTrustPolicy(stack, { report: (r) => results.push(r) });
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(results[0].warnings.map((f) => [f.ruleId, f.path])).toEqual([["ZT-CTR-008", "dev/Tool/Resource"]]);
+  });
+
+  test("addSuppression on a construct suppresses its resource, and the suppression is reported", () => {
+    const stack = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    addSuppression(leakyDb(stack, "127.0.0.1"), "ZT-NET-001", "loopback-only port for a local DBA tunnel");
+    const results: StackResult[] = [];
+    applyZeroTrustPolicy(stack, { report: (r) => results.push(r) });
+    Testing.synth(stack);
+    expect(results[0].errors).toEqual([]);
+    expect(results[0].suppressed.map((f) => `${f.ruleId} ${f.path}: ${f.suppressedBecause}`)).toEqual(["ZT-NET-001 dev/Leaky/Resource: loopback-only port for a local DBA tunnel"]);
+    // Testing.synth drops the "//" blocks; the real synthesis (toTerraform) keeps them for the review CLI.
+    const container = Object.values<any>(stack.toTerraform().resource.docker_container).find((c) => c.name === "leaky-db");
+    expect(container["//"][SUPPRESSIONS_KEY]).toEqual([{ rule: "ZT-NET-001", reason: "loopback-only port for a local DBA tunnel" }]);
+  });
+
+  test("addSuppression refuses a short reason, an unknown rule and a construct without a resource", () => {
+    const stack = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    const pg = stack.runtime.postgres.container;
+    expect(() => addSuppression(pg, "ZT-NET-001", "because")).toThrow(ValidationError);
+    expect(() => addSuppression(pg, "ZT-NOPE-001", "a perfectly good reason")).toThrow(/not a rule id/);
+    expect(() => addSuppression(stack.runtime, "ZT-NET-001", "a perfectly good reason")).toThrow(/not a Terraform resource/);
+  });
+
+  test("the rules run once per synthesis, on the JSON cdktf writes", () => {
+    const outdir = tmp();
+    const app = new App({ outdir });
+    const stack = new DevStack(app, "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    let runs = 0;
+    applyZeroTrustPolicy(stack, { report: () => runs++ });
+    applyZeroTrustPolicy(stack, { report: () => runs++ }); // a second call does not run the pack twice
+    app.synth();
+    expect(runs).toBe(1);
+    expect(existsSync(path.join(outdir, "stacks", "dev", "cdk.tf.json"))).toBe(true);
+  });
+
+  test("packs and options are honoured at synth", () => {
+    const stack = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT });
+    leakyDb(stack);
+    const results: StackResult[] = [];
+    applyZeroTrustPolicy(stack, { packs: "aws", report: (r) => results.push(r) });
+    expect(() => Testing.synth(stack)).not.toThrow();
+    expect(results[0].rules.map((r) => r.id)).toEqual(AWS_PACK.map((r) => r.id));
+  });
+});
+
+describe("cost of the check", () => {
+  test("evaluating every rule on the dev stack takes a few milliseconds", () => {
+    const json = new DevStack(Testing.app(), "dev", { config: devConfig(), repoRoot: REPO_ROOT }).toTerraform();
+    evaluateStack("dev", json);
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) evaluateStack("dev", json);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
+    expect(ms).toBeLessThan(25);
+  });
+});

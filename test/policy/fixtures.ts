@@ -1,0 +1,238 @@
+/*
+ * Small hand-written cdktf JSON stacks for the rule tests (cdk-nag style): one compliant baseline
+ * per pack, and `variant(base, edit)` for the non-compliant ones. They use the same shapes
+ * cdktf writes for @cdktf/provider-docker 12.x and @cdktf/provider-aws 20.x (hashicorp/aws 5.x).
+ */
+
+export type Json = Record<string, any>;
+
+export const labels = (o: Record<string, string>) => Object.entries(o).map(([label, value]) => ({ label, value }));
+const meta = (path: string) => ({ "//": { metadata: { path, uniqueId: path.split("/").pop() } } });
+
+export const network = (name: string, role: string, internal: boolean) => ({ ...meta(`shop/${name}`), name, internal, labels: labels({ "org.n8n-zero-trust.network-role": role }) });
+const on = (...names: string[]) => names.map((n) => ({ name: `\${docker_network.${n}.name}` }));
+
+/** A container with the baseline hardening every rule expects. */
+export const hardened = (key: string, name: string, image: string, extra: Json = {}): Json => ({
+  ...meta(`shop/${key}/Resource`),
+  name,
+  image,
+  capabilities: { drop: ["ALL"] },
+  security_opts: ["no-new-privileges:true"],
+  memory: 256,
+  read_only: true,
+  healthcheck: { test: ["CMD", "true"] },
+  ...extra,
+});
+
+/** A compliant Docker stack: Traefik with SSO in front of n8n, segmented networks, a socket proxy. */
+export function dockerBaseline(): Json {
+  return {
+    "//": { metadata: { stackName: "shop", version: "0.21.0" } },
+    resource: {
+      docker_network: {
+        edge: network("shop-edge", "edge", false),
+        socket: network("shop-socket", "socket", true),
+        app: network("shop-app", "app", true),
+        data: network("shop-data", "data", true),
+        egress: network("shop-egress", "egress", false),
+      },
+      docker_image: { pg: { name: "postgres:17.6-alpine" } },
+      docker_container: {
+        traefik: hardened("traefik", "shop-traefik", "traefik:v3.7.1", {
+          ports: [
+            { internal: 8443, external: 443 },
+            { internal: 8000, external: 80 },
+          ],
+          networks_advanced: on("edge", "socket", "app"),
+          labels: labels({ "org.n8n-zero-trust.role": "edge-proxy" }),
+          command: [
+            "--entrypoints.web.address=:8000",
+            "--entrypoints.web.http.redirections.entrypoint.to=websecure",
+            "--entrypoints.web.http.redirections.entrypoint.scheme=https",
+            "--entrypoints.websecure.address=:8443",
+            "--providers.docker.endpoint=tcp://shop-socket-proxy:2375",
+            "--providers.docker.exposedbydefault=false",
+          ],
+        }),
+        socketproxy: hardened("socketproxy", "shop-socket-proxy", "tecnativa/docker-socket-proxy:0.3.0", {
+          networks_advanced: on("socket"),
+          mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", read_only: true }],
+          env: ["CONTAINERS=1", "POST=0"],
+        }),
+        sso: hardened("sso", "shop-oauth2-proxy", "quay.io/oauth2-proxy/oauth2-proxy:v7.15.3", {
+          networks_advanced: on("edge"),
+          command: ["--client-secret-file=/run/secrets/client-secret", "--cookie-secret-file=/run/secrets/cookie-secret", "--client-id=shop"],
+          mounts: [{ type: "bind", source: "/srv/secrets/client-secret", target: "/run/secrets/client-secret", read_only: true }],
+          labels: labels({
+            "traefik.enable": "true",
+            "traefik.http.middlewares.shop-sso.forwardauth.address": "http://shop-oauth2-proxy:4180/",
+            "traefik.http.routers.shop-oauth2.rule": "Host(`shop.example.com`) && PathPrefix(`/oauth2/`)",
+            "traefik.http.routers.shop-oauth2.entrypoints": "websecure",
+            "traefik.http.routers.shop-oauth2.tls": "true",
+            "traefik.http.routers.shop-oauth2.service": "shop-oauth2-proxy",
+            "traefik.http.services.shop-oauth2-proxy.loadbalancer.server.port": "4180",
+          }),
+        }),
+        n8n: hardened("n8n", "shop-n8n", "docker.n8n.io/n8nio/n8n:2.41.3", {
+          networks_advanced: on("app", "data", "egress"),
+          env: ["DB_POSTGRESDB_HOST=shop-postgres", "DB_POSTGRESDB_PASSWORD_FILE=/run/secrets/db-password", "N8N_PROTOCOL=https"],
+          mounts: [{ type: "bind", source: "/srv/secrets/db-password", target: "/run/secrets/db-password", read_only: true }],
+          labels: labels({
+            "traefik.enable": "true",
+            "traefik.http.routers.shop-editor.rule": "Host(`shop.example.com`) && !PathPrefix(`/metrics`) && !PathPrefix(`/healthz`)",
+            "traefik.http.routers.shop-editor.entrypoints": "websecure",
+            "traefik.http.routers.shop-editor.tls": "true",
+            "traefik.http.routers.shop-editor.middlewares": "shop-sso@docker",
+            "traefik.http.routers.shop-editor.service": "shop-n8n",
+            "traefik.http.routers.shop-public.rule": "Host(`shop.example.com`) && (PathPrefix(`/webhook/`) || PathPrefix(`/form/`))",
+            "traefik.http.routers.shop-public.entrypoints": "websecure",
+            "traefik.http.routers.shop-public.tls": "true",
+            "traefik.http.routers.shop-public.priority": "100",
+            "traefik.http.routers.shop-public.service": "shop-n8n",
+            "traefik.http.services.shop-n8n.loadbalancer.server.port": "5678",
+          }),
+        }),
+        postgres: hardened("postgres", "shop-postgres", "${docker_image.pg.image_id}", {
+          networks_advanced: on("data"),
+          env: ["POSTGRES_PASSWORD_FILE=/run/secrets/db-password"],
+          mounts: [{ type: "bind", source: "/srv/secrets/db-password", target: "/run/secrets/db-password", read_only: true }],
+          command: ["postgres", "-c", "ssl=on", "-c", "ssl_key_file=/run/secrets/key.pem"],
+        }),
+      },
+    },
+  };
+}
+
+const policy = (statements: Json[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const KEY_ARN = "${aws_kms_key.key.arn}";
+
+/** A compliant AWS stack: a customer key, an encrypted bucket and its log bucket, secrets, logs, alarms, a Lambda, IAM. */
+export function awsBaseline(): Json {
+  const bucketParts = (b: string, sse: Json) => ({
+    sse: { bucket: `\${aws_s3_bucket.${b}.id}`, rule: [{ apply_server_side_encryption_by_default: sse, bucket_key_enabled: true }] },
+    pab: { bucket: `\${aws_s3_bucket.${b}.id}`, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true },
+    versioning: { bucket: `\${aws_s3_bucket.${b}.id}`, versioning_configuration: { status: "Enabled" } },
+    ownership: { bucket: `\${aws_s3_bucket.${b}.id}`, rule: { object_ownership: "BucketOwnerEnforced" } },
+    policy: {
+      bucket: `\${aws_s3_bucket.${b}.id}`,
+      policy: policy([{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`\${aws_s3_bucket.${b}.arn}`, `\${aws_s3_bucket.${b}.arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }]),
+    },
+  });
+  const data = bucketParts("data", { sse_algorithm: "aws:kms", kms_master_key_id: KEY_ARN });
+  const logs = bucketParts("logs", { sse_algorithm: "AES256" });
+  return {
+    "//": { metadata: { stackName: "shop-cloud", version: "0.21.0" } },
+    data: {
+      aws_iam_policy_document: {
+        exports: {
+          statement: [{ sid: "WriteExports", effect: "Allow", actions: ["s3:PutObject"], resources: ["${aws_s3_bucket.data.arn}/exports/*"] }],
+        },
+      },
+    },
+    resource: {
+      aws_kms_key: {
+        key: {
+          ...meta("shop-cloud/Key/Resource"),
+          description: "shop data",
+          enable_key_rotation: true,
+          deletion_window_in_days: 30,
+          policy: policy([
+            { Sid: "Admin", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
+            { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.eu-central-1.amazonaws.com" }, Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"], Resource: "*", Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-central-1:111122223333:log-group:*" } } },
+            { Sid: "Alarms", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } } },
+          ]),
+        },
+      },
+      aws_kms_alias: { alias: { name: "alias/shop", target_key_id: "${aws_kms_key.key.key_id}" } },
+      aws_s3_bucket: { data: { ...meta("shop-cloud/Data/Resource"), bucket: "shop-data" }, logs: { ...meta("shop-cloud/Logs/Resource"), bucket: "shop-logs" } },
+      aws_s3_bucket_server_side_encryption_configuration: { data: data.sse, logs: logs.sse },
+      aws_s3_bucket_public_access_block: { data: data.pab, logs: logs.pab },
+      aws_s3_bucket_versioning: { data: data.versioning, logs: logs.versioning },
+      aws_s3_bucket_ownership_controls: { data: data.ownership, logs: logs.ownership },
+      aws_s3_bucket_policy: { data: data.policy, logs: logs.policy },
+      aws_s3_bucket_logging: { data: { bucket: "${aws_s3_bucket.data.id}", target_bucket: "${aws_s3_bucket.logs.id}", target_prefix: "data/" } },
+      aws_secretsmanager_secret: {
+        db: { ...meta("shop-cloud/DbPassword/Resource"), name: "shop/db-password", kms_key_id: KEY_ARN, recovery_window_in_days: 30 },
+        enc: { ...meta("shop-cloud/EncryptionKey/Resource"), name: "shop/encryption-key", kms_key_id: "alias/shop", recovery_window_in_days: 30, tags: { "n8n-zero-trust:rotation": "never" } },
+      },
+      aws_secretsmanager_secret_policy: {
+        db: {
+          secret_arn: "${aws_secretsmanager_secret.db.arn}",
+          policy: policy([{ Sid: "OnlyHost", Effect: "Deny", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*", Condition: { StringNotLike: { "aws:PrincipalArn": ["arn:aws:iam::111122223333:role/shop-host"] } } }]),
+        },
+      },
+      aws_secretsmanager_secret_rotation: { db: { secret_id: "${aws_secretsmanager_secret.db.id}", rotation_lambda_arn: "${aws_lambda_function.rotation.arn}", rotation_rules: { automatically_after_days: 30 } } },
+      aws_secretsmanager_secret_version: { enc: { secret_id: "${aws_secretsmanager_secret.enc.id}", secret_string_wo: "${var.encryption_key}", secret_string_wo_version: 1 } },
+      aws_cloudwatch_log_group: { app: { ...meta("shop-cloud/Logs/App/Resource"), name: "/shop/app", kms_key_id: KEY_ARN, retention_in_days: 365 } },
+      aws_sns_topic: { alarms: { ...meta("shop-cloud/Alarms/Resource"), name: "shop-alarms", kms_master_key_id: KEY_ARN } },
+      aws_cloudwatch_metric_alarm: {
+        errors: { ...meta("shop-cloud/ErrorsAlarm/Resource"), alarm_name: "shop-errors", metric_name: "Errors", namespace: "Shop", alarm_actions: ["${aws_sns_topic.alarms.arn}"], ok_actions: ["${aws_sns_topic.alarms.arn}"] },
+      },
+      aws_sqs_queue: { dlq: { name: "shop-rotation-dlq", kms_master_key_id: KEY_ARN } },
+      aws_lambda_function: {
+        rotation: {
+          ...meta("shop-cloud/Rotation/Resource"),
+          function_name: "shop-rotation",
+          role: "${aws_iam_role.rotation.arn}",
+          runtime: "nodejs22.x",
+          handler: "index.handler",
+          reserved_concurrent_executions: 2,
+          dead_letter_config: { target_arn: "${aws_sqs_queue.dlq.arn}" },
+          tracing_config: { mode: "Active" },
+          kms_key_arn: KEY_ARN,
+          environment: { variables: { SECRETS_MANAGER_ENDPOINT: "https://secretsmanager.eu-central-1.amazonaws.com", LOG_LEVEL: "info" } },
+        },
+      },
+      aws_lambda_permission: {
+        rotation: { action: "lambda:InvokeFunction", function_name: "${aws_lambda_function.rotation.function_name}", principal: "secretsmanager.amazonaws.com", source_account: "111122223333" },
+      },
+      aws_iam_role: {
+        host: {
+          ...meta("shop-cloud/HostRole/Resource"),
+          name: "shop-host",
+          assume_role_policy: policy([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]),
+        },
+        rotation: {
+          ...meta("shop-cloud/RotationRole/Resource"),
+          name: "shop-rotation",
+          assume_role_policy: policy([{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]),
+        },
+      },
+      aws_iam_role_policy: {
+        host: {
+          ...meta("shop-cloud/HostPolicy/Resource"),
+          name: "least-privilege",
+          role: "${aws_iam_role.host.id}",
+          policy: policy([
+            { Sid: "ReadSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: ["${aws_secretsmanager_secret.db.arn}", "${aws_secretsmanager_secret.enc.arn}"] },
+            { Sid: "Decrypt", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-central-1.amazonaws.com" } } },
+            { Sid: "StarOnly", Effect: "Allow", Action: ["ecr:GetAuthorizationToken", "ec2:DescribeInstances"], Resource: "*" },
+          ]),
+        },
+      },
+      aws_iam_policy: { exports: { ...meta("shop-cloud/ExportsPolicy/Resource"), name: "shop-exports", policy: "${data.aws_iam_policy_document.exports.json}" } },
+      aws_iam_role_policy_attachment: { exports: { role: "${aws_iam_role.host.name}", policy_arn: "${aws_iam_policy.exports.arn}" } },
+    },
+  };
+}
+
+/** A deep copy of `base` changed by `edit` (fixtures are never shared between tests). */
+export function variant(base: Json, edit: (j: Json) => void): Json {
+  const copy = JSON.parse(JSON.stringify(base));
+  edit(copy);
+  return copy;
+}
+
+/** The labels of a container as an object, and a setter that keeps the list form. */
+export function setLabel(c: Json, key: string, value: string | undefined): void {
+  c.labels = (c.labels ?? []).filter((l: Json) => l.label !== key);
+  if (value !== undefined) c.labels.push({ label: key, value });
+}
+
+/** Replaces a JSON policy attribute after editing its parsed document. */
+export function editPolicy(holder: Json, attr: string, edit: (doc: Json) => void): void {
+  const doc = JSON.parse(holder[attr]);
+  edit(doc);
+  holder[attr] = JSON.stringify(doc);
+}
