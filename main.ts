@@ -35,10 +35,33 @@ function build(app: App): void {
   applyZeroTrustPolicy(prodCloud);
 }
 
-const app = new App();
+/**
+ * cdktf records a full stack trace for every token it creates (`captureStackTrace` with an
+ * unlimited depth), only to print it if that token later fails to resolve; formatting those
+ * traces was the largest single cost of building the stacks. While the app builds and
+ * synthesizes, traces captured into plain objects (cdktf's tokens) come back empty, and real
+ * Errors keep their full stack.
+ */
+function withoutTokenCreationTraces<T>(fn: () => T): T {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = (target: unknown, frames: NodeJS.CallSite[]) => {
+    if (!(target instanceof Error)) return "";
+    if (previous) return previous(target, frames);
+    return `${target.name}: ${target.message}${frames.map((f) => `\n    at ${f}`).join("")}`;
+  };
+  try {
+    return fn();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+}
+
+const app = new App({ stackTraces: false });
 try {
-  build(app);
-  app.synth();
+  withoutTokenCreationTraces(() => {
+    build(app);
+    app.synth();
+  });
 } catch (e) {
   if (e instanceof ValidationError || e instanceof PolicyViolationError) {
     // A config, props or policy error is the user's to fix: say what is wrong, no stack trace.
