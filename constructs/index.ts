@@ -19,3 +19,7 @@ export * from "./data/postgres-bootstrap";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";
+export * from "./policy/rule";
+export * from "./policy/packs";
+export * from "./policy/engine";
+export * from "./policy/aspect";
