@@ -79,6 +79,11 @@ export interface HardenedContainerProps {
   readonly logging?: ContainerLogging;
   /** Restart policy. @default "unless-stopped" */
   readonly restart?: "no" | "on-failure" | "always" | "unless-stopped";
+  /**
+   * Run Docker's init (tini) as PID 1 to reap zombies and forward signals. Turn it off for images
+   * whose own init must be PID 1 (s6-overlay in linuxserver.io images). @default true
+   */
+  readonly init?: boolean;
   /** Signal and grace period for a clean stop. @default - image default, 10 s */
   readonly stopTimeoutSeconds?: number;
   /** Other resources that must exist before this container is created. */
@@ -179,7 +184,7 @@ export class HardenedContainer extends Construct {
       securityOpts: ["no-new-privileges:true"],
       capabilities: { drop: ["ALL"], add: props.capabilitiesAdd },
       privileged: false,
-      init: true,
+      init: props.init ?? true,
       env: props.env ? Object.entries(props.env).map(([k, val]) => `${k}=${val}`) : undefined,
       labels: props.labels ? Object.entries(props.labels).map(([label, value]) => ({ label, value })) : undefined,
       command: props.command,

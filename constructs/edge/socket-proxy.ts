@@ -55,6 +55,8 @@ export class DockerSocketProxy extends Construct {
       },
       readOnlyMounts: [{ source: socket, target: "/var/run/docker.sock" }],
       labels: { "org.n8n-zero-trust.role": "socket-proxy" },
+      // linuxserver.io images start with s6-overlay, which refuses to run unless it is PID 1.
+      init: false,
       tmpfs: { "/run": "rw,noexec,nosuid,size=8m", "/tmp": "rw,noexec,nosuid,size=8m" },
       // nginx starts as root to open the socket and then drops its workers to an unprivileged
       // user: that switch needs SETUID/SETGID and nothing else.

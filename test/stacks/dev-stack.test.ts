@@ -229,3 +229,17 @@ describe("dev stack: multi-tenant names", () => {
     for (const n of other.containers.map((c) => c.name).concat(other.networks.map((x) => x.name))) expect(a.has(n)).toBe(false);
   });
 });
+
+describe("dev stack: upstream quirks", () => {
+  test("oauth2-proxy asks for the groups scope only when a group allow-list is set (some IdPs reject unknown scopes)", () => {
+    expect(byName("oauth2-proxy").command).toContain("--scope=openid email profile");
+    const raw = rawDevConfig();
+    raw.sso.allowedGroups = ["n8n-users"];
+    const withGroups = synthDev(devConfig(raw)).model.containers.find((c) => c.name === "n8n-oauth2-proxy")!;
+    expect(withGroups.command).toEqual(expect.arrayContaining(["--scope=openid email profile groups", "--allowed-group=n8n-users"]));
+  });
+
+  test("the socket proxy's s6-overlay is PID 1 (no Docker init); every other container runs under Docker's init", () => {
+    for (const c of model.containers) expect([c.name, c.raw.init]).toEqual([c.name, c.name !== "n8n-socket-proxy"]);
+  });
+});
