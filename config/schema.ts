@@ -200,8 +200,35 @@ export const awsConfigSchema = z
   })
   .strict();
 
+const privateIp = z.string().regex(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/, "must be a private IPv4 address (10/8, 172.16/12, 192.168/16)");
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, "must be an IPv4 CIDR from /16 to /32");
+
+/** The Docker host the prod-runtime stack deploys to. */
+export const runtimeHostSchema = z
+  .object({
+    /** How Terraform's docker provider reaches the host: ssh://user@host (recommended) or tcp://host:2376 with TLS. */
+    dockerHost: z.string().regex(/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?|tcp:\/\/[A-Za-z0-9.-]+:2376)$/, "must be ssh://user@host[:port] or tcp://host:2376 (TLS)"),
+    /** The host's private address: Postgres is published there for the rotation function only. */
+    privateIp,
+    /** Address ranges the rotation function connects from (its subnets). */
+    rotationClientCidrs: z.array(cidr).min(1),
+    /** Host folder (owned by runAs) where Traefik keeps ACME certificates. */
+    acmeStorageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/n8n-zero-trust/acme"),
+  })
+  .strict();
+
+/** Where the prod stacks keep their state: S3 with encryption and a lock file. */
+export const backendSchema = z
+  .object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1"),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, "must be a key prefix of letters, digits and . _ / -").default("n8n-zero-trust"),
+    kmsKeyId: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+)$/, "must be a KMS key ARN or alias").optional(),
+  })
+  .strict();
+
 export const prodConfigSchema = runtimeConfigSchema
-  .extend({ environment: z.literal("prod"), aws: awsConfigSchema })
+  .extend({ environment: z.literal("prod"), aws: awsConfigSchema, runtimeHost: runtimeHostSchema, backend: backendSchema })
   .strict()
   .superRefine((c, ctx) => {
     crossFieldChecks(c, ctx);

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformOutput } from "cdktf";
+import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { DevConfig, resolveRuntime } from "../config/schema";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
@@ -15,7 +16,7 @@ export interface DevStackProps {
  * `dev`: the whole runtime on the local Docker engine with a local OIDC IdP, local TLS and a
  * local Terraform backend. Composition only; every resource detail lives in constructs/.
  */
-export class DevStack extends TerraformStack {
+export class DevStack extends SelfContainedStack {
   public readonly runtime: N8nRuntime;
 
   constructor(scope: Construct, id: string, props: DevStackProps) {

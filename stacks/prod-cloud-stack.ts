@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput } from "cdktf";
+import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -67,7 +68,7 @@ export interface ProdCloudStackProps {
  * its network and the rotation function are added to this stack by later work: they reference the
  * public fields below (e.g. `secrets[...].addRotation(...)`, `logGroupNames.rotation`).
  */
-export class ProdCloudStack extends TerraformStack {
+export class ProdCloudStack extends SelfContainedStack {
   public readonly key: CustomerManagedKey;
   /** ARN of the customer-managed key. */
   public readonly keyArn: string;

@@ -71,6 +71,10 @@ export interface N8nRuntimeProps {
    * when Terraform runs on the Docker host itself (dev). @default false
    */
   readonly requireSecretFilesAtPlan?: boolean;
+  /** n8n reads its database login role from the `n8n-db-user` file (rotation by alternating users). @default false */
+  readonly databaseUserFromFile?: boolean;
+  /** Publish Postgres on one private host address (for the rotation function). @default - not published */
+  readonly postgresPrivateHostBinding?: { readonly ip: string; readonly port?: number; readonly reason: string };
 }
 
 /**
@@ -152,6 +156,7 @@ export class N8nRuntime extends Construct {
       memoryMb: limits.postgres?.memoryMb,
       cpus: limits.postgres?.cpus,
       logging: logging.postgres,
+      privateHostBinding: props.postgresPrivateHostBinding,
     });
     this.n8n = new N8n(this, "N8n", {
       networks,
@@ -165,6 +170,7 @@ export class N8nRuntime extends Construct {
         database: props.postgres.database,
         schema: props.postgres.schema,
         user: props.postgres.n8nRole,
+        userFromFile: props.databaseUserFromFile,
       },
       secretsDir,
       runAs,

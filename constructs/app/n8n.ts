@@ -18,6 +18,11 @@ export interface N8nDatabase {
   readonly schema: string;
   /** Login role n8n connects as (never the owner or a superuser). */
   readonly user: string;
+  /**
+   * Read the login role from the `n8n-db-user` file instead (credential rotation by alternating
+   * users changes it together with the password). @default false
+   */
+  readonly userFromFile?: boolean;
 }
 
 export interface N8nProps {
@@ -184,7 +189,7 @@ export class N8n extends Construct {
         DB_POSTGRESDB_PORT: String(db.port ?? 5432),
         DB_POSTGRESDB_DATABASE: db.database,
         DB_POSTGRESDB_SCHEMA: db.schema,
-        DB_POSTGRESDB_USER: db.user,
+        ...(db.userFromFile ? { DB_POSTGRESDB_USER_FILE: secret(SECRET_FILES.n8nDbUser) } : { DB_POSTGRESDB_USER: db.user }),
         DB_POSTGRESDB_PASSWORD_FILE: secret(SECRET_FILES.n8nDbPassword),
         DB_POSTGRESDB_SSL_ENABLED: "true",
         DB_POSTGRESDB_SSL_CA_FILE: secret(TLS_FILES.caCert),
@@ -222,7 +227,13 @@ export class N8n extends Construct {
         TZ: props.timezone ?? "UTC",
       },
       labels,
-      readOnlyMounts: [mount(SECRET_FILES.n8nDbPassword), mount(SECRET_FILES.n8nEncryptionKey), mount(SECRET_FILES.n8nRunnersAuthToken), mount(TLS_FILES.caCert)],
+      readOnlyMounts: [
+        mount(SECRET_FILES.n8nDbPassword),
+        ...(db.userFromFile ? [mount(SECRET_FILES.n8nDbUser)] : []),
+        mount(SECRET_FILES.n8nEncryptionKey),
+        mount(SECRET_FILES.n8nRunnersAuthToken),
+        mount(TLS_FILES.caCert),
+      ],
       volumes: { [`${prefix}-n8n-data`]: "/home/node/.n8n", [`${prefix}-n8n-files`]: "/home/node/.n8n-files" },
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },
       healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },

@@ -11,6 +11,11 @@ export const SECRET_FILES = {
   n8nEncryptionKey: "n8n-encryption-key",
   /** Password of the n8n login role in Postgres. Rotated. */
   n8nDbPassword: "n8n-db-password",
+  /**
+   * The n8n login role currently in use (prod: rotation alternates between <role> and <role>_b).
+   * Written by the host agent next to the password; not a secret, but it changes with it.
+   */
+  n8nDbUser: "n8n-db-user",
   /** Shared token between n8n's task broker and the external task runners. */
   n8nRunnersAuthToken: "n8n-runners-auth-token",
   /** Password of the Postgres bootstrap superuser (`postgres`); used only by the init scripts and DBAs. */
@@ -42,6 +47,9 @@ export const TLS_FILES = {
   /** Private key of the local CA (secret; stays in the secrets folder, never mounted). */
   caKey: "tls/ca-key.pem",
 } as const;
+
+/** Files only the prod host agent writes (derived from a Secrets Manager JSON secret); dev has none. */
+export const HOST_AGENT_ONLY_FILES: readonly string[] = [SECRET_FILES.n8nDbUser];
 
 export type SecretFileName = (typeof SECRET_FILES)[keyof typeof SECRET_FILES];
 

@@ -3,6 +3,7 @@ import { ContainerLogging, HardenedContainer } from "../common/hardened-containe
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
+import { addSuppression } from "../policy/aspect";
 import { PostgresBootstrap, PostgresBootstrapProps, renderPostgresBootstrap } from "./postgres-bootstrap";
 
 export interface PostgresProps {
@@ -24,6 +25,12 @@ export interface PostgresProps {
   readonly cpus?: string;
   /** Log driver. @default - json-file with rotation */
   readonly logging?: ContainerLogging;
+  /**
+   * Publish Postgres on one private host address, for a client outside Docker (the rotation
+   * Lambda in the VPC). The host's security group must admit only that client; the policy
+   * finding this creates (ZT-NET-001) is suppressed with that reason. @default - not published
+   */
+  readonly privateHostBinding?: { readonly ip: string; readonly port?: number; readonly reason: string };
 }
 
 const BOOTSTRAP_DIR = "/etc/n8n-bootstrap";
@@ -48,6 +55,10 @@ export class Postgres extends Construct {
     super(scope, id);
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    if (props.privateHostBinding) {
+      const ip = props.privateHostBinding.ip;
+      v.check(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/.test(ip), "privateHostBinding.ip", `must be a private IPv4 address (10/8, 172.16/12, 192.168/16), never 0.0.0.0; got "${ip}"`);
+    }
     v.throwIfAny();
     this.bootstrap = renderPostgresBootstrap(props.bootstrap);
     this.host = props.name ?? `${props.networks.prefix}-postgres`;
@@ -79,6 +90,7 @@ export class Postgres extends Construct {
         mount(SECRET_FILES.n8nDbPassword),
         mount(SECRET_FILES.postgresReportingPassword),
         mount(SECRET_FILES.postgresAgentPassword),
+        ...(this.bootstrap.roles.rotator ? [mount(SECRET_FILES.postgresRotatorPassword)] : []),
         mount(TLS_FILES.cert),
         mount(TLS_FILES.key),
       ],
@@ -87,6 +99,8 @@ export class Postgres extends Construct {
       healthcheck: { test: ["CMD-SHELL", "pg_isready -h /var/run/postgresql -U postgres -d postgres || exit 1"], startPeriod: "60s" },
       stopTimeoutSeconds: 60,
       logging: props.logging,
+      publishedPorts: props.privateHostBinding ? [{ internal: 5432, external: props.privateHostBinding.port ?? 5432, ip: props.privateHostBinding.ip }] : undefined,
     });
+    if (props.privateHostBinding) addSuppression(this.container.container, "ZT-NET-001", props.privateHostBinding.reason);
   }
 }

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import { checkDevSecrets, DevSecretsOptions, generateDevSecrets } from "../../constructs/common/dev-secrets";
-import { SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
+import { HOST_AGENT_ONLY_FILES, SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
 
 function options(dir: string): DevSecretsOptions {
   return {
@@ -35,7 +35,8 @@ function allFiles(d: string, prefix = ""): string[] {
 describe("dev secrets generator", () => {
   test("creates every secret file, the dex config and the TLS material", () => {
     expect(first.kept).toEqual([]);
-    expect(first.created.sort()).toEqual([...Object.values(SECRET_FILES), ...Object.values(TLS_FILES)].sort());
+    const expected = [...Object.values(SECRET_FILES).filter((f) => !HOST_AGENT_ONLY_FILES.includes(f)), ...Object.values(TLS_FILES)];
+    expect(first.created.sort()).toEqual(expected.sort());
   });
 
   test("the folder is 0700 and every secret file 0600; only certificates are world-readable", () => {
@@ -47,7 +48,7 @@ describe("dev secrets generator", () => {
   });
 
   test("no secret file ends with a newline", () => {
-    for (const f of Object.values(SECRET_FILES)) expect(read(f)).not.toMatch(/[\r\n]$/);
+    for (const f of Object.values(SECRET_FILES).filter((x) => !HOST_AGENT_ONLY_FILES.includes(x))) expect(read(f)).not.toMatch(/[\r\n]$/);
   });
 
   test("formats: the cookie secret decodes (URL-safe base64) to exactly 32 bytes; passwords are long and connection-string safe", () => {
@@ -62,7 +63,7 @@ describe("dev secrets generator", () => {
   });
 
   test("each secret is different from every other", () => {
-    const values = Object.values(SECRET_FILES).filter((f) => f !== SECRET_FILES.devIdpConfig).map(read);
+    const values = Object.values(SECRET_FILES).filter((f) => f !== SECRET_FILES.devIdpConfig && !HOST_AGENT_ONLY_FILES.includes(f)).map(read);
     expect(new Set(values).size).toBe(values.length);
   });
 

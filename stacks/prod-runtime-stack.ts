@@ -1,0 +1,92 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { ProdConfig } from "../config/schema";
+import { ContainerLogging } from "../constructs/common/hardened-container";
+import { N8nRuntime, RuntimeService } from "../constructs/app/n8n-runtime";
+
+/** Log group of each runtime service (from prod-cloud: cross-stack references). */
+export type RuntimeLogGroups = Record<"traefik" | "oauth2-proxy" | "n8n" | "n8n-runners" | "postgres" | "socket-proxy", string>;
+
+export interface ProdRuntimeStackProps {
+  /** Validated prod config. */
+  readonly config: ProdConfig;
+  /** CloudWatch log groups per service, e.g. `prodCloud.logGroups.traefik.logGroup.name`. */
+  readonly logGroups: RuntimeLogGroups;
+  /** Region of the log groups. */
+  readonly region: string;
+}
+
+const SERVICE_LOG_GROUP: Record<RuntimeService, keyof RuntimeLogGroups> = {
+  traefik: "traefik",
+  socketProxy: "socket-proxy",
+  oauth2Proxy: "oauth2-proxy",
+  n8n: "n8n",
+  n8nRunners: "n8n-runners",
+  postgres: "postgres",
+};
+
+/**
+ * `prod-runtime`: the same runtime as `dev` on the prod Docker host, with prod options: ACME
+ * certificates, the organisation's OIDC issuer, secrets read from the tmpfs the host agent fills
+ * from Secrets Manager, logs to the KMS-encrypted CloudWatch log groups of `prod-cloud` through the
+ * awslogs driver, n8n's database login read from files (rotation by alternating users), and
+ * Postgres published on the host's private address for the rotation function only.
+ * Composition only; resource details live in constructs/.
+ */
+export class ProdRuntimeStack extends TerraformStack {
+  public readonly runtime: N8nRuntime;
+
+  constructor(scope: Construct, id: string, props: ProdRuntimeStackProps) {
+    super(scope, id);
+    const c = props.config;
+    if (c.tls.mode !== "acme" || c.sso.provider !== "oidc" || !c.sso.issuerUrl) {
+      throw new Error("prod-runtime needs tls.mode acme and an oidc issuer (validated by prodConfigSchema)");
+    }
+    new DockerProvider(this, "docker", { host: c.runtimeHost.dockerHost });
+
+    const logging: Partial<Record<RuntimeService, ContainerLogging>> = Object.fromEntries(
+      Object.entries(SERVICE_LOG_GROUP).map(([service, group]) => [
+        service,
+        {
+          driver: "awslogs",
+          options: {
+            "awslogs-region": props.region,
+            "awslogs-group": props.logGroups[group],
+            "awslogs-stream": `${c.name}-${group}`,
+            // Never block a container on CloudWatch; drop (and count) instead.
+            mode: "non-blocking",
+            "max-buffer-size": "8m",
+          },
+        } satisfies ContainerLogging,
+      ]),
+    );
+
+    this.runtime = new N8nRuntime(this, "Runtime", {
+      prefix: c.name,
+      n8nHost: `${c.hosts.n8n}.${c.domain}`,
+      secretsDir: c.secretsDir,
+      runAs: c.runAs,
+      edgeSubnet: c.network.edgeSubnet,
+      tls: { mode: "acme", email: c.tls.email, caServer: c.tls.caServer, challenge: c.tls.challenge, storageHostDir: c.runtimeHost.acmeStorageDir },
+      sso: {
+        issuerUrl: c.sso.issuerUrl,
+        clientId: c.sso.clientId,
+        allowedEmailDomains: c.sso.allowedEmailDomains,
+        allowedGroups: c.sso.allowedGroups,
+        cookieExpire: c.sso.cookieExpire,
+        cookieRefresh: c.sso.cookieRefresh,
+      },
+      images: c.images,
+      limits: c.resources,
+      n8n: c.n8n,
+      postgres: { ...c.postgres, alternateLoginRole: true, rotatorRole: `${c.postgres.n8nRole}_rotator`, rotatorCidrs: c.runtimeHost.rotationClientCidrs },
+      logging,
+      databaseUserFromFile: true,
+      postgresPrivateHostBinding: {
+        ip: c.runtimeHost.privateIp,
+        reason: "the rotation Lambda reaches Postgres on the host's private address; the host security group admits only its subnets",
+      },
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { App, TerraformStack, Testing } from "cdktf";
+import { useS3StateBackend } from "../../constructs/common/s3-backend";
+import { parseConfig, prodConfigSchema } from "../../config/schema";
+import { dockerModel } from "../../constructs/policy/docker-model";
+import { evaluateStack } from "../../constructs/policy/engine";
+import { ProdCloudStack } from "../../stacks/prod-cloud-stack";
+import { ProdRuntimeStack } from "../../stacks/prod-runtime-stack";
+import { REPO_ROOT } from "../helpers/synth";
+
+/*
+ * prod-runtime composed with prod-cloud in one app, as main.ts will: the runtime's log groups are
+ * cross-stack references to prod-cloud's outputs.
+ */
+const config = parseConfig(prodConfigSchema, JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8")), "prod.example.json");
+const outdir = mkdtempSync(path.join(os.tmpdir(), "zt-prod-runtime-"));
+const app = new App({ outdir, stackTraces: false });
+const cloud = new ProdCloudStack(app, "prod-cloud", {
+  environment: { accountId: config.aws.accountId, region: config.aws.region },
+  namePrefix: config.aws.namePrefix,
+  alarmEmails: config.aws.alarmEmails,
+  operatorRoleArns: config.aws.operatorRoleArns,
+  backupBucketName: config.aws.backupBucketName,
+});
+const logGroups = {
+  traefik: cloud.logGroups.traefik.logGroup.name,
+  "oauth2-proxy": cloud.logGroups["oauth2-proxy"].logGroup.name,
+  n8n: cloud.logGroups.n8n.logGroup.name,
+  "n8n-runners": cloud.logGroups["n8n-runners"].logGroup.name,
+  postgres: cloud.logGroups.postgres.logGroup.name,
+  "socket-proxy": cloud.logGroups["socket-proxy"].logGroup.name,
+};
+new ProdRuntimeStack(app, "prod-runtime", { config, logGroups, region: config.aws.region });
+app.synth();
+const read = (stack: string) => JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+const runtimeJson = read("prod-runtime");
+const cloudJson = read("prod-cloud");
+const model = dockerModel(runtimeJson);
+const byName = (n: string) => model.containers.find((c) => c.name === `n8n-${n}`)!;
+
+describe("prod-runtime", () => {
+  test("every container logs to its prod-cloud log group through the awslogs driver, by cross-stack reference", () => {
+    const remote = Object.keys(runtimeJson.data.terraform_remote_state);
+    expect(remote).toHaveLength(1);
+    const outputs = cloudJson.output;
+    for (const c of model.containers) {
+      expect(c.raw.log_driver).toBe("awslogs");
+      const opts = c.raw.log_opts as Record<string, string>;
+      expect(opts["awslogs-region"]).toBe("eu-central-1");
+      expect(opts.mode).toBe("non-blocking");
+      const m = /^\$\{data\.terraform_remote_state\.([^.]+)\.outputs\.([^}]+)\}$/.exec(opts["awslogs-group"]);
+      expect(m).not.toBeNull();
+      expect(outputs[m![2]]).toBeDefined();
+      expect(outputs[m![2]].value).toMatch(/^\$\{aws_cloudwatch_log_group\./);
+    }
+  });
+
+  test("routers get certificates from the ACME resolver; Traefik has no local certificate", () => {
+    expect(model.routers.length).toBeGreaterThan(0);
+    for (const r of model.routers) expect(model.containers.find((c) => c.name === r.container)!.labels[`traefik.http.routers.${r.name}.tls.certresolver`]).toBe("acme");
+    const staticConfig = byName("traefik").uploads.find((u) => u.file === "/etc/traefik/traefik.yml")!.content!;
+    expect(staticConfig).toMatch(/certificatesResolvers:\n\s+acme:\n\s+acme:\n\s+email: "ops@example.com"/);
+    expect(byName("traefik").mounts).toContainEqual({ type: "bind", source: "/var/lib/n8n-zero-trust/acme", target: "/data", readOnly: false });
+  });
+
+  test("SSO goes to the organisation's issuer; there is no dev IdP", () => {
+    expect(byName("oauth2-proxy").command).toContain("--oidc-issuer-url=https://login.example.com/realms/ops");
+    expect(model.containers.some((c) => c.name.endsWith("-idp"))).toBe(false);
+    expect(byName("oauth2-proxy").command.some((a) => a.startsWith("--provider-ca-file"))).toBe(false);
+  });
+
+  test("secrets come from the host's tmpfs as files; n8n's login role is a file too (alternating users)", () => {
+    const env = byName("main").env;
+    expect(env.DB_POSTGRESDB_USER_FILE).toBe("/run/secrets/n8n-db-user");
+    expect(env.DB_POSTGRESDB_USER).toBeUndefined();
+    expect(byName("main").mounts.filter((m) => m.target.startsWith("/run/secrets/")).every((m) => m.source!.startsWith("/run/n8n-secrets/") && m.readOnly)).toBe(true);
+  });
+
+  test("Postgres is published only on the host's private address, with a stated suppression; nothing else but Traefik publishes", () => {
+    expect(byName("postgres").ports).toEqual([{ internal: 5432, external: 5432, ip: "10.20.1.10" }]);
+    expect(model.containers.filter((c) => c.ports.length > 0).map((c) => c.name).sort()).toEqual(["n8n-postgres", "n8n-traefik"]);
+    const result = evaluateStack("prod-runtime", runtimeJson);
+    expect(result.errors).toEqual([]);
+    expect(result.suppressed.map((f) => f.ruleId)).toEqual(["ZT-NET-001"]);
+  });
+
+  test("the bootstrap creates the alternate login and the rotator, reachable only from the rotation subnets", () => {
+    const hba = byName("postgres").uploads.find((u) => u.file === "/etc/n8n-bootstrap/pg_hba.conf")!.content!;
+    expect(hba).toMatch(/hostssl\s+n8n\s+n8n,n8n_b,n8n_reporting,n8n_agent\s+samenet\s+scram-sha-256/);
+    expect(hba).toMatch(/hostssl\s+n8n\s+n8n_rotator\s+10\.20\.2\.0\/24\s+scram-sha-256/);
+  });
+
+  test("the Docker provider connects to the configured remote host", () => {
+    expect(runtimeJson.provider.docker[0].host).toBe("ssh://n8n@10.20.1.10");
+  });
+
+  test("no secret value in either stack: no secret_string, no inline credentials, no key material", () => {
+    for (const text of [JSON.stringify(runtimeJson), JSON.stringify(cloudJson)]) {
+      expect(text).not.toMatch(/secret_string"|PRIVATE KEY-----|:\/\/[^/\s:@"]+:[^/\s@"]+@/);
+    }
+    expect(readdirSync(path.join(outdir, "stacks"))).toEqual(expect.arrayContaining(["prod-cloud", "prod-runtime"]));
+  });
+});
+
+describe("state backend for the prod stacks", () => {
+  test("S3, encrypted, locked with the S3 lock file, one key per stack", () => {
+    const stack = new TerraformStack(Testing.app(), "prod-cloud");
+    useS3StateBackend(stack, { bucket: config.backend.bucket, region: config.backend.region, keyPrefix: config.backend.keyPrefix });
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.terraform.backend.s3).toEqual({ bucket: "example-n8n-terraform-state", region: "eu-central-1", key: "n8n-zero-trust/prod-cloud.tfstate", encrypt: true, use_lockfile: true });
+  });
+});
