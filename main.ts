@@ -8,7 +8,7 @@ import { DevStack } from "./stacks/dev-stack";
 import { ProdCloudStack } from "./stacks/prod-cloud-stack";
 
 /*
- * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.mjs`
+ * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.cjs`
  * (see cdktf.json), so synthesis costs about what an empty cdktf app costs.
  */
 const repoRoot = process.cwd();

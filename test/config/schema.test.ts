@@ -72,7 +72,7 @@ describe("main.ts on a bad config", () => {
     raw.images.traefik = "traefik:latest";
     raw.unknownKey = 1;
     writeFileSync(path.join(dir, "dev.json"), JSON.stringify(raw));
-    const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], {
+    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], {
       cwd: REPO_ROOT,
       env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: path.join(dir, "out") },
       encoding: "utf8",
@@ -88,7 +88,7 @@ describe("main.ts on a bad config", () => {
   test("a file that is not JSON is reported as such", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
     writeFileSync(path.join(dir, "dev.json"), "{ not json");
-    const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], {
+    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], {
       cwd: REPO_ROOT,
       env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: path.join(dir, "out") },
       encoding: "utf8",

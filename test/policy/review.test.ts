@@ -10,7 +10,7 @@ import { REPO_ROOT } from "../helpers/synth";
  */
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "zt-review-"));
-const review = (args: string[]) => spawnSync(process.execPath, ["scripts/run-ts.mjs", "scripts/review.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+const review = (args: string[]) => spawnSync(process.execPath, ["scripts/run-ts.cjs", "scripts/review.ts", ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 const checkMermaid = (file: string) => spawnSync(process.execPath, ["scripts/check-mermaid.mjs", file], { cwd: REPO_ROOT, encoding: "utf8" });
 const BAD_STACK = path.join(REPO_ROOT, "test/policy/fixtures/bad-stack.cdk.tf.json");
 
@@ -63,7 +63,7 @@ describe("npm run review on a stack from another project", () => {
 
 describe("npm run review on the project's own synthesized stacks", () => {
   const out = tmp();
-  const synth = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, CDKTF_OUTDIR: path.join(out, "cdktf.out") }, encoding: "utf8" });
+  const synth = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, CDKTF_OUTDIR: path.join(out, "cdktf.out") }, encoding: "utf8" });
   const reportFile = path.join(out, "report.md");
   const r = review([path.join(out, "cdktf.out"), "--out", reportFile]);
   const report = existsSync(reportFile) ? readFileSync(reportFile, "utf8") : "";

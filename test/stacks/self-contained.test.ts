@@ -11,7 +11,7 @@ import { REPO_ROOT } from "../helpers/synth";
  */
 function synth(fullPrepare: boolean): Record<string, string> {
   const out = mkdtempSync(path.join(os.tmpdir(), "zt-prepare-"));
-  const r = spawnSync(process.execPath, ["scripts/run-ts.mjs", "main.ts"], {
+  const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], {
     cwd: REPO_ROOT,
     env: { ...process.env, CDKTF_OUTDIR: out, N8N_ZT_FULL_PREPARE: fullPrepare ? "1" : "0" },
     encoding: "utf8",

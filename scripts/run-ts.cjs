@@ -3,16 +3,16 @@
 // project's own sources (node_modules stay external) into .cache/, then the result is required.
 // The bundle is reused while none of its source files changed (one stat per file), so a repeat
 // `cdktf synth` costs about what an empty cdktf app costs; ts-node would add seconds of type
-// checking on every run. Type checking is `npm run typecheck`.
-import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+// checking on every run. Type checking is `npm run typecheck`. (CommonJS on purpose: Node's ESM
+// loader adds a few milliseconds to every start.)
+"use strict";
+const { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require("node:fs");
+const path = require("node:path");
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(__dirname, "..");
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {
-  console.error("usage: node scripts/run-ts.mjs <entry.ts> [args...]");
+  console.error("usage: node scripts/run-ts.cjs <entry.ts> [args...]");
   process.exit(2);
 }
 const entryPath = path.resolve(root, entry);
@@ -32,19 +32,18 @@ function isFresh() {
 
 /**
  * Node resolves every bare `require("@cdktf/provider-aws/lib/<resource>")` through node_modules
- * and the package's exports map, on every run; that lookup cost more than the modules
- * themselves. The bundle refers to those files by absolute path instead, resolved once at build.
+ * and the package's exports map, on every run. The bundle refers to those files by absolute
+ * path instead, resolved once at build.
  */
 const resolveExternalsOnce = {
   name: "resolve-externals-once",
   setup(build) {
-    const req = createRequire(path.join(root, "package.json"));
-    build.onResolve({ filter: /^(@cdktf\/provider-[a-z0-9-]+\/lib\/|cdktf$|constructs$|zod$)/ }, (args) => ({ path: req.resolve(args.path), external: true }));
+    build.onResolve({ filter: /^(@cdktf\/provider-[a-z0-9-]+\/lib\/|cdktf$|constructs$|zod$)/ }, (args) => ({ path: require.resolve(args.path, { paths: [root] }), external: true }));
   },
 };
 
-if (!isFresh()) {
-  const { build } = await import("esbuild");
+async function bundle() {
+  const { build } = require("esbuild");
   mkdirSync(path.dirname(outfile), { recursive: true });
   // Build to a private name and rename: concurrent runs (parallel tests) never see half a file.
   const tmp = `${outfile}.${process.pid}.tmp`;
@@ -65,5 +64,15 @@ if (!isFresh()) {
   renameSync(tmp, outfile);
   renameSync(`${inputsFile}.${process.pid}.tmp`, inputsFile);
 }
-process.argv = [process.argv[0], entryPath, ...rest];
-createRequire(import.meta.url)(outfile);
+
+function run() {
+  process.argv = [process.argv[0], entryPath, ...rest];
+  require(outfile);
+}
+
+if (isFresh()) run();
+else
+  bundle().then(run, (e) => {
+    console.error(e.message ?? e);
+    process.exit(1);
+  });
