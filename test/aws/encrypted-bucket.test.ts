@@ -7,9 +7,9 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { ValidationError } from "../../constructs/common/validation";
 import { AccessLogBucket, EncryptedBucket, EncryptedBucketProps } from "../../constructs/aws/encrypted-bucket";
 import { CustomerManagedKey } from "../../constructs/aws/kms-key";
+import { problemFields } from "../helpers/validation";
 
 const ENV = { accountId: "123456789012", region: "eu-central-1" };
 
@@ -27,15 +27,7 @@ function setup(props: Partial<EncryptedBucketProps> = {}) {
   return { stack, key, bucket, text, json, keyArn, bucketRef, policyOf };
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => p.field);
-    throw e;
-  }
-  return [];
-}
+const problems = problemFields;
 
 describe("EncryptedBucket", () => {
   test("is encrypted with SSE-KMS on the customer key, with an S3 bucket key", () => {

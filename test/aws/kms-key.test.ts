@@ -1,10 +1,10 @@
 import { Testing, TerraformStack } from "cdktf";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { ValidationError } from "../../constructs/common/validation";
 import { EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
 import { CustomerManagedKey, KEY_ADMIN_ACTIONS } from "../../constructs/aws/kms-key";
 import { ManagedSecret } from "../../constructs/aws/managed-secret";
+import { problemFields } from "../helpers/validation";
 
 const ENV = { accountId: "123456789012", region: "eu-central-1" };
 
@@ -23,15 +23,7 @@ function keyPolicy(json: any): any {
   return JSON.parse((Object.values(json.resource.aws_kms_key)[0] as any).policy);
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => p.field);
-    throw e;
-  }
-  return [];
-}
+const problems = problemFields;
 
 describe("CustomerManagedKey", () => {
   test("rotates automatically every year, is enabled, and waits 30 days before deletion by default", () => {

@@ -2,9 +2,9 @@ import { Testing, TerraformStack } from "cdktf";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
-import { ValidationError } from "../../constructs/common/validation";
 import { CustomerManagedKey } from "../../constructs/aws/kms-key";
 import { ManagedSecret, ManagedSecretProps } from "../../constructs/aws/managed-secret";
+import { problemLines } from "../helpers/validation";
 
 const ENV = { accountId: "123456789012", region: "eu-central-1" };
 const HOST = "arn:aws:iam::123456789012:role/host";
@@ -24,15 +24,7 @@ function setup(props: Partial<ManagedSecretProps> = {}, after?: (s: ManagedSecre
   return { stack, key, secret, text, json, keyArn, policy, statement };
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => `${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = problemLines;
 
 describe("ManagedSecret", () => {
   test("is encrypted with the customer key and can be restored for 30 days after deletion", () => {

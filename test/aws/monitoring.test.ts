@@ -4,10 +4,10 @@ import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { ValidationError } from "../../constructs/common/validation";
 import { LOG_RETENTION_DAYS } from "../../constructs/aws/iam";
 import { CustomerManagedKey } from "../../constructs/aws/kms-key";
 import { AlarmTopic, EncryptedLogGroup, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../../constructs/aws/monitoring";
+import { problemLines } from "../helpers/validation";
 
 const ENV = { accountId: "123456789012", region: "eu-central-1" };
 
@@ -37,15 +37,7 @@ function setup() {
   return { stack, key, topic, monitoring, text, json, keyArn: ref("aws_kms_key", "arn"), topicArn: ref("aws_sns_topic", "arn") };
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => `${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = problemLines;
 
 describe("AlarmTopic", () => {
   test("is encrypted with the customer key, never alias/aws/sns", () => {

@@ -2,9 +2,9 @@ import { Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { ValidationError } from "../../constructs/common/validation";
 import { SECRET_FILES } from "../../constructs/common/secret-files";
 import { ProdCloudStack, ProdCloudStackProps, RUNTIME_LOG_SERVICES } from "../../stacks/prod-cloud-stack";
+import { problemLines } from "../helpers/validation";
 
 /** The stack exactly as main.ts builds it from config (no test-only settings). */
 function props(overrides: Partial<ProdCloudStackProps> = {}): ProdCloudStackProps {
@@ -25,15 +25,7 @@ function synth(overrides: Partial<ProdCloudStackProps> = {}) {
   return { stack, text, json, keyArn: `\${aws_kms_key.${Object.keys(json.resource.aws_kms_key)[0]}.arn}` };
 }
 
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => `${p.field}: ${p.message}`);
-    throw e;
-  }
-  return [];
-}
+const problems = problemLines;
 
 const { stack, text, json, keyArn } = synth();
 const resources = (type: string): any[] => Object.values(json.resource[type] ?? {});
