@@ -1,4 +1,4 @@
-import { parseRule, RuleExpr, ruleMatches, RuleRequest } from "./traefik-rules";
+import { parseRule, RuleExpr, ruleMatches, RuleRequest, tryParseRule } from "./traefik-rules";
 
 /*
  * Reads the Docker topology out of any synthesized cdktf JSON (`cdk.tf.json`): containers with
@@ -176,13 +176,7 @@ export function dockerModel(stack: StackJson): DockerModel {
     for (const name of routerNames) {
       const p = `traefik.http.routers.${name}`;
       const rule = c.labels[`${p}.rule`] ?? "";
-      let expr: RuleExpr | undefined;
-      let parseError: string | undefined;
-      try {
-        expr = parseRule(rule);
-      } catch (e) {
-        parseError = (e as Error).message;
-      }
+      const { expr, parseError } = tryParseRule(rule);
       routers.push({
         name,
         container: c.name,
@@ -332,13 +326,7 @@ function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middle
     for (const [name, m] of mws) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings, provider: "file" });
     for (const [name, r] of rts) {
       const rule = r.rule ?? "";
-      let expr: RuleExpr | undefined;
-      let parseError: string | undefined;
-      try {
-        expr = parseRule(rule);
-      } catch (e) {
-        parseError = (e as Error).message;
-      }
+      const { expr, parseError } = tryParseRule(rule);
       const list = (p: string) => Object.keys(r).filter((k) => new RegExp(`^${p}\\.\\d+$`).test(k)).map((k) => r[k]);
       routers.push({
         name,

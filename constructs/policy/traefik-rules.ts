@@ -95,6 +95,15 @@ export function parseRule(rule: string): RuleExpr {
   return e;
 }
 
+/** Parses a rule, returning the parser's message instead of throwing (the rule is then "unknown"). */
+export function tryParseRule(rule: string): { expr?: RuleExpr; parseError?: string } {
+  try {
+    return { expr: parseRule(rule) };
+  } catch (e) {
+    return { parseError: (e as Error).message };
+  }
+}
+
 /** Evaluates a parsed rule against a request. Unknown matchers throw. */
 export function ruleMatches(expr: RuleExpr, req: RuleRequest): boolean {
   switch (expr.kind) {

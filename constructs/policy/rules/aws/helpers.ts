@@ -280,6 +280,21 @@ export function keyPolicies(ctx: RuleContext): PolicyUse[] {
 }
 
 /** A finding on the resource that holds a policy. */
+/**
+ * Findings over every Allow statement of every identity policy that can be read: `check` returns
+ * the problems of one statement (its label is the Sid or the index).
+ */
+export function allowStatementFindings(ctx: RuleContext, check: (s: Statement, label: string | number) => string[]): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  for (const u of identityPolicies(ctx)) {
+    if (!u.doc.ok) continue;
+    u.doc.statements.forEach((s, i) => {
+      if (s.effect === "Allow") for (const detail of check(s, s.sid ?? i)) out.push(policyFinding(u, detail));
+    });
+  }
+  return out;
+}
+
 export function policyFinding(u: PolicyUse, detail: string): RuleFinding {
   return { resource: `${u.type}.${u.name}`, path: pathOf(u.body), detail };
 }

@@ -1,5 +1,5 @@
 import { Rule, RuleFinding, strings } from "../../rule";
-import { identityPolicies, policyFinding } from "./helpers";
+import { allowStatementFindings } from "./helpers";
 
 const ADMIN_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|IAMFullAccess|PowerUserAccess)$/;
 
@@ -13,16 +13,13 @@ export const IamActionWildcard: Rule = {
     "An Allow with NotAction grants everything not listed, including actions AWS adds later. AdministratorAccess, " +
     "PowerUserAccess and IAMFullAccess hand over the account.",
   evaluate: (_stack, ctx) => {
-    const out: RuleFinding[] = [];
-    for (const u of identityPolicies(ctx)) {
-      if (!u.doc.ok) continue;
-      u.doc.statements.forEach((s, i) => {
-        if (s.effect !== "Allow") return;
-        const wild = s.actions.filter((a) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a));
-        if (wild.length > 0) out.push(policyFinding(u, `statement ${s.sid ?? i} allows ${wild.join(", ")}`));
-        if (s.notActions.length > 0) out.push(policyFinding(u, `statement ${s.sid ?? i} allows everything but ${s.notActions.join(", ")} (NotAction)`));
-      });
-    }
+    const out: RuleFinding[] = allowStatementFindings(ctx, (s, label) => {
+      const wild = s.actions.filter((a) => a === "*" || /^[a-z0-9-]+:\*$/i.test(a));
+      return [
+        ...(wild.length > 0 ? [`statement ${label} allows ${wild.join(", ")}`] : []),
+        ...(s.notActions.length > 0 ? [`statement ${label} allows everything but ${s.notActions.join(", ")} (NotAction)`] : []),
+      ];
+    });
     for (const type of ["aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment", "aws_iam_policy_attachment"]) {
       for (const [name, a] of ctx.resources(type)) {
         if (ADMIN_POLICY.test(String(a.policy_arn))) out.push({ resource: `${type}.${name}`, path: a["//"]?.metadata?.path, detail: `attaches ${a.policy_arn}` });

@@ -1,5 +1,5 @@
-import { Rule, RuleFinding } from "../../rule";
-import { identityPolicies, policyFinding } from "./helpers";
+import { Rule } from "../../rule";
+import { allowStatementFindings } from "./helpers";
 
 /**
  * Actions that AWS grants only on Resource "*" (no resource-level permissions), so "*" is the
@@ -52,17 +52,12 @@ export const IamResourceWildcard: Rule = {
     '"*" alone (e.g. secretsmanager:GetRandomPassword, ecr:GetAuthorizationToken, VPC network-interface actions, read-only ' +
     "Describe*/List*); keep those in a statement of their own. An Allow with NotResource grants every other resource.",
   evaluate: (_stack, ctx) => {
-    const out: RuleFinding[] = [];
-    for (const u of identityPolicies(ctx)) {
-      if (!u.doc.ok) continue;
-      u.doc.statements.forEach((s, i) => {
-        if (s.effect !== "Allow") return;
-        if (s.notResources.length > 0) out.push(policyFinding(u, `statement ${s.sid ?? i} allows every resource but ${s.notResources.join(", ")} (NotResource)`));
-        if (!s.resources.includes("*")) return;
-        const scoped = s.actions.filter(needsResource);
-        if (scoped.length > 0) out.push(policyFinding(u, `statement ${s.sid ?? i} allows ${scoped.join(", ")} on "*"`));
-      });
-    }
-    return out;
+    return allowStatementFindings(ctx, (s, label) => {
+      const out: string[] = [];
+      if (s.notResources.length > 0) out.push(`statement ${label} allows every resource but ${s.notResources.join(", ")} (NotResource)`);
+      const scoped = s.resources.includes("*") ? s.actions.filter(needsResource) : [];
+      if (scoped.length > 0) out.push(`statement ${label} allows ${scoped.join(", ")} on "*"`);
+      return out;
+    });
   },
 };
