@@ -5,7 +5,7 @@ import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/sche
 import { ValidationError } from "./constructs/common/validation";
 import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
-import { ProdCloudStack } from "./stacks/prod-cloud-stack";
+import { buildProdStacks } from "./stacks/prod";
 
 /*
  * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.cjs`
@@ -23,16 +23,10 @@ function build(app: App): void {
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
   const prod = loadConfigFile(prodConfigSchema, prodFile);
-  const prodCloud = new ProdCloudStack(app, "prod-cloud", {
-    environment: { accountId: prod.aws.accountId, region: prod.aws.region },
-    namePrefix: prod.aws.namePrefix,
-    alarmEmails: prod.aws.alarmEmails,
-    logRetentionDays: prod.aws.logRetentionDays,
-    operatorRoleArns: prod.aws.operatorRoleArns,
-    backupBucketName: prod.aws.backupBucketName,
-    backupRetentionLockDays: prod.aws.backupRetentionLockDays,
-  });
-  applyZeroTrustPolicy(prodCloud);
+  // prod-cloud (AWS) and prod-runtime (the Docker host), both with state in S3; dev stays local.
+  const { cloud, runtime } = buildProdStacks(app, prod);
+  applyZeroTrustPolicy(cloud);
+  applyZeroTrustPolicy(runtime);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   ValidationError,
   ValidationProblem,
 } from "../constructs/common/validation";
+import { cidrsOverlap, cidrWithin, usableInSubnet } from "../constructs/aws/cidr";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -197,21 +198,72 @@ export const awsConfigSchema = z
     operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
     backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
     backupRetentionLockDays: z.number().int().min(1).max(36500).optional(),
+    /** Days between rotations of n8n's database login. */
+    rotationDays: z.number().int().min(1).max(365).default(30),
+    /** PEM of the CA that signed Postgres' certificate (public; the `ca` of the postgres-tls secret). Unset: the rotation function refuses to connect. */
+    postgresCaPem: z
+      .string()
+      .regex(/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/, "must be one PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), the public CA only")
+      .optional(),
   })
   .strict();
 
 const privateIp = z.string().regex(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/, "must be a private IPv4 address (10/8, 172.16/12, 192.168/16)");
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, "must be an IPv4 CIDR from /16 to /32");
 
-/** The Docker host the prod-runtime stack deploys to. */
+const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as eu-central-1a");
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0");
+const tcpPort = z.number().int().min(1).max(65535);
+
+/** The host's network: a new VPC, or ids of an existing one. */
+export const hostVpcSchema = z.discriminatedUnion("mode", [
+  z
+    .object({
+      mode: z.literal("create"),
+      /** The VPC's range, /16 to /24. */
+      cidr,
+      /** The host's subnet (internet gateway route; the host gets an Elastic IP). */
+      publicSubnet: z.object({ cidr, availabilityZone }).strict(),
+      /** Subnets with no route out: the rotation function and the Secrets Manager endpoint. */
+      privateSubnets: z.array(z.object({ cidr, availabilityZone }).strict()).min(1).max(3),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal("existing"),
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0"),
+      publicSubnet: z.object({ id: subnetId, cidr }).strict(),
+      privateSubnets: z.array(z.object({ id: subnetId, cidr }).strict()).min(1).max(3),
+      /** Route tables for the S3 gateway endpoint (none: no S3 endpoint). */
+      routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be a route table id such as rtb-0123456789abcdef0")).default([]),
+      /** false when the VPC already has a Secrets Manager endpoint with private DNS. */
+      createSecretsManagerEndpoint: z.boolean().default(true),
+    })
+    .strict(),
+]);
+
+const sshPublicKey = z
+  .string()
+  .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,100})?$/, "must be one OpenSSH public key line (ed25519 or ecdsa; RSA is not accepted)");
+
+/** The Docker host: created by prod-cloud, deployed to by prod-runtime. */
 export const runtimeHostSchema = z
   .object({
-    /** How Terraform's docker provider reaches the host: ssh://user@host (recommended) or tcp://host:2376 with TLS. */
-    dockerHost: z.string().regex(/^(ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(:\d+)?|tcp:\/\/[A-Za-z0-9.-]+:2376)$/, "must be ssh://user@host[:port] or tcp://host:2376 (TLS)"),
-    /** The host's private address: Postgres is published there for the rotation function only. */
+    /** How Terraform's docker provider reaches the host: ssh://user@host (through SSM Session Manager, see the README) or tcp://host:2376 with TLS. */
+    dockerHost: z.string().regex(/^(ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?|tcp:\/\/[A-Za-z0-9.-]+:2376)$/, "must be ssh://user@host[:port] or tcp://host:2376 (TLS)"),
+    /** The host's fixed private address in the public subnet: Postgres is published there for the rotation function only. */
     privateIp,
-    /** Address ranges the rotation function connects from (its subnets). */
-    rotationClientCidrs: z.array(cidr).min(1),
+    /** Amazon Linux 2023 AMI for the instance type's architecture (pinned; see the README for the SSM parameter to read it from). */
+    amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id such as ami-0123456789abcdef0"),
+    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type such as t3.large").default("t3.large"),
+    rootVolumeGb: z.number().int().min(20).max(2000).default(40),
+    /** TCP ports the host and n8n's workflows may connect to on the internet. */
+    egressTcpPorts: z.array(tcpPort).min(1).default([80, 443]),
+    /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager; none: no SSH login at all. */
+    sshAuthorizedKeys: z.array(sshPublicKey).default([]),
+    /** Minutes between the secrets agent's refreshes. */
+    secretsRefreshMinutes: z.number().int().min(1).max(60).default(5),
+    vpc: hostVpcSchema,
     /** Host folder (owned by runAs) where Traefik keeps ACME certificates. */
     acmeStorageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/n8n-zero-trust/acme"),
   })
@@ -234,11 +286,35 @@ export const prodConfigSchema = runtimeConfigSchema
     crossFieldChecks(c, ctx);
     if (c.tls.mode !== "acme") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tls", "mode"], message: 'must be "acme" in prod (a local CA is for dev only)' });
     if (c.sso.provider !== "oidc") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sso", "provider"], message: 'must be "oidc" in prod: use your organisation\'s issuer' });
+    hostChecks(c, ctx);
   });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type DevConfig = z.infer<typeof devConfigSchema>;
 export type ProdConfig = z.infer<typeof prodConfigSchema>;
+
+/** The host's address, subnets and region must fit together; problems name the field. */
+function hostChecks(c: { aws: { region: string }; runtimeHost: z.infer<typeof runtimeHostSchema>; secretsDir: string }, ctx: z.RefinementCtx): void {
+  const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });
+  const h = c.runtimeHost;
+  const v = h.vpc;
+  if (!usableInSubnet(v.publicSubnet.cidr, h.privateIp)) {
+    issue(["runtimeHost", "privateIp"], `must be a usable address of runtimeHost.vpc.publicSubnet.cidr (${v.publicSubnet.cidr}); AWS reserves the first four and the last`);
+  }
+  const subnets = [v.publicSubnet, ...v.privateSubnets];
+  subnets.forEach((s, i) => {
+    const field = i === 0 ? ["runtimeHost", "vpc", "publicSubnet", "cidr"] : ["runtimeHost", "vpc", "privateSubnets", i - 1, "cidr"];
+    if (v.mode === "create" && !cidrWithin(v.cidr, s.cidr)) issue(field, `must lie within runtimeHost.vpc.cidr (${v.cidr})`);
+    subnets.slice(0, i).forEach((o) => {
+      if (cidrsOverlap(o.cidr, s.cidr)) issue(field, `overlaps ${o.cidr}`);
+    });
+  });
+  if (v.mode === "create") {
+    const zones: [(string | number)[], string][] = [[["runtimeHost", "vpc", "publicSubnet", "availabilityZone"], v.publicSubnet.availabilityZone], ...v.privateSubnets.map((s, i): [(string | number)[], string] => [["runtimeHost", "vpc", "privateSubnets", i, "availabilityZone"], s.availabilityZone])];
+    for (const [p, az] of zones) if (!az.startsWith(c.aws.region)) issue(p, `must be an availability zone of aws.region (${c.aws.region}), such as ${c.aws.region}a`);
+  }
+  if (!c.secretsDir.startsWith("/run/")) issue(["secretsDir"], "must be under /run/ in prod (tmpfs: secrets never touch the disk)");
+}
 
 function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });

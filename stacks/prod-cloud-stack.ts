@@ -4,17 +4,23 @@ import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SECRET_FILES } from "../constructs/common/secret-files";
+import { SECRET_FILES, TLS_FILES } from "../constructs/common/secret-files";
 import { AlarmTopic, EncryptedLogGroup, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
 import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";
 import { CustomerManagedKey } from "../constructs/aws/kms-key";
 import { EncryptedBucket } from "../constructs/aws/encrypted-bucket";
 import { ManagedSecret } from "../constructs/aws/managed-secret";
 import { PostgresRotationFunction, RotationVpcPlacement } from "../constructs/aws/rotation-function";
+import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host-network";
+import { DockerHost } from "../constructs/aws/docker-host";
+import { AgentSecret, hostUserData } from "../constructs/host/secrets-agent";
 
 /** Services of the runtime whose logs go to CloudWatch. */
 export const RUNTIME_LOG_SERVICES = ["traefik", "oauth2-proxy", "n8n", "n8n-runners", "postgres", "socket-proxy"] as const;
 export type RuntimeLogService = (typeof RUNTIME_LOG_SERVICES)[number];
+
+/** Secret holding Postgres' server certificate, key and CA (prod has no local CA generator). */
+export const POSTGRES_TLS_SECRET = "postgres-tls";
 
 /** The secrets the runtime reads, by secret-file name; the encryption key is never rotated. */
 export const RUNTIME_SECRETS: { readonly file: string; readonly description: string; readonly neverRotate?: boolean }[] = [
@@ -27,7 +33,50 @@ export const RUNTIME_SECRETS: { readonly file: string; readonly description: str
   { file: SECRET_FILES.postgresRotatorPassword, description: "The rotator role's login as JSON {engine, host, port, dbname, username, password}; it may only set the n8n login roles' passwords" },
   { file: SECRET_FILES.oauth2ProxyCookieSecret, description: "oauth2-proxy cookie secret (32 random bytes, URL-safe base64)" },
   { file: SECRET_FILES.oauth2ProxyClientSecret, description: "OIDC client secret of oauth2-proxy at the organisation's IdP" },
+  { file: POSTGRES_TLS_SECRET, description: "Postgres server TLS as JSON {cert, key, ca} (PEM): the host agent writes tls/cert.pem, tls/key.pem and tls/ca.pem" },
 ];
+
+/** Names of the runtime's containers the host agent restarts after a rotation. */
+export interface RuntimeContainers {
+  readonly n8n: string;
+  readonly runners: string;
+  readonly oauth2Proxy: string;
+  readonly postgres: string;
+}
+
+/** The Docker host and its network (prod-cloud creates them; prod-runtime deploys to the host). */
+export interface ProdHostProps {
+  /** Exactly one: a new VPC, or ids of an existing one. */
+  readonly network: { readonly create?: NewVpcSpec; readonly existing?: ExistingVpcSpec };
+  /** The host's fixed private address in the public subnet (prod-runtime publishes Postgres there). */
+  readonly privateIp: string;
+  /** Amazon Linux 2023 AMI id (pinned; later changes are ignored: the host is patched in place). */
+  readonly amiId: string;
+  /** @default "t3.large" */
+  readonly instanceType?: string;
+  /** @default 40 */
+  readonly rootVolumeGb?: number;
+  /** TCP ports the host may reach on the internet. @default [80, 443] */
+  readonly egressTcpPorts?: readonly number[];
+  /** @default 5432 */
+  readonly postgresPort?: number;
+  /** What the host's secrets agent writes, and for whom. */
+  readonly agent: {
+    /** tmpfs folder the runtime mounts secrets from (under /run). */
+    readonly secretsDir: string;
+    /** uid/gid the containers run as (owner of the secret files). */
+    readonly owner: { readonly uid: number; readonly gid: number };
+    /** Names of the runtime's containers restarted after a rotation (see prod-runtime). */
+    readonly containers: RuntimeContainers;
+    /** Minutes between refreshes. @default 5 */
+    readonly intervalMinutes?: number;
+    /** The deploy user (the user in prod-runtime's ssh:// docker host) and its public keys. */
+    readonly deployUser: string;
+    readonly sshAuthorizedKeys?: readonly string[];
+    /** Host folder for Traefik's ACME certificates. */
+    readonly acmeStorageDir: string;
+  };
+}
 
 export interface ProdCloudStackProps {
   /** Account and region. The account id is given, never looked up, so the stack plans offline. */
@@ -56,9 +105,11 @@ export interface ProdCloudStackProps {
     readonly scheduleDays?: number;
     /** PEM of the CA that signed Postgres' certificate (public). @default - unset: the function refuses to connect until it is set */
     readonly postgresCaPem?: string;
-    /** Run the function in the host's VPC. @default - not in a VPC */
+    /** Run the function in a VPC. @default - the host's private subnets when `host` is set, else not in a VPC */
     readonly vpc?: RotationVpcPlacement;
   };
+  /** The Docker host, its VPC and endpoints. @default - none (bring your own host) */
+  readonly host?: ProdHostProps;
 }
 
 /**
@@ -93,6 +144,10 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly hostPolicyStatements: PolicyStatement[];
   /** The Lambda that rotates n8n's database login. */
   public readonly rotationFunction: PostgresRotationFunction;
+  /** The host's network, when `host` is set. */
+  public readonly network?: HostNetwork;
+  /** The Docker host, when `host` is set. */
+  public readonly dockerHost?: DockerHost;
 
   constructor(scope: Construct, id: string, props: ProdCloudStackProps) {
     super(scope, id);
@@ -169,7 +224,19 @@ export class ProdCloudStack extends SelfContainedStack {
       ],
     });
 
-    // The host reads only its own secrets, writes only its own log groups and its backup prefix.
+    const host = props.host;
+    if (host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: host.network.create, existing: host.network.existing });
+    const rotationVpc: RotationVpcPlacement | undefined =
+      props.rotation?.vpc ??
+      (this.network && host
+        ? {
+            vpcId: this.network.vpcId,
+            subnetIds: this.network.privateSubnetIds,
+            postgres: { cidr: `${host.privateIp}/32`, port: host.postgresPort },
+            secretsManagerEndpointCidrs: this.network.privateSubnetCidrs,
+          }
+        : undefined);
+
     this.rotationFunction = new PostgresRotationFunction(this, "Rotation", {
       functionName: this.rotationFunctionName,
       key: this.key,
@@ -178,7 +245,7 @@ export class ProdCloudStack extends SelfContainedStack {
       logGroup: this.logGroups.rotation,
       alarmTopic: this.alarmTopic,
       postgresCaPem: props.rotation?.postgresCaPem,
-      vpc: props.rotation?.vpc,
+      vpc: rotationVpc,
     });
     this.secrets[SECRET_FILES.n8nDbPassword].addRotation({
       functionArn: this.rotationFunction.functionArn,
@@ -201,6 +268,44 @@ export class ProdCloudStack extends SelfContainedStack {
       },
       ...this.backupBucket.grantWrite("backups/").map((st) => ({ ...st, Sid: `Backups${st.Sid ?? ""}` })),
     ];
+    if (host && this.network) {
+      this.hostPolicyStatements.push({
+        Sid: "SessionManager",
+        Effect: "Allow",
+        // Operators reach the host through SSM Session Manager (no SSH port). These actions have no
+        // resource-level permissions: "*" is the only form AWS accepts.
+        Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        Resource: "*",
+      });
+      this.dockerHost = new DockerHost(this, "Host", {
+        name: hostRoleName,
+        key: this.key,
+        roleName: this.hostRole.name,
+        vpcId: this.network.vpcId,
+        subnet: { id: this.network.publicSubnetId, cidr: this.network.publicSubnetCidr },
+        privateIp: host.privateIp,
+        amiId: host.amiId,
+        instanceType: host.instanceType,
+        rootVolumeGb: host.rootVolumeGb,
+        egressTcpPorts: host.egressTcpPorts,
+        postgresPort: host.postgresPort,
+        postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
+        userData: hostUserData({
+          region: env.region,
+          secretsDir: host.agent.secretsDir,
+          owner: host.agent.owner,
+          intervalMinutes: host.agent.intervalMinutes,
+          deployUser: host.agent.deployUser,
+          sshAuthorizedKeys: host.agent.sshAuthorizedKeys,
+          acmeStorageDir: host.agent.acmeStorageDir,
+          secrets: agentSecrets(prefix, host.agent.containers),
+        }),
+      });
+      this.network.addEndpoints({
+        clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
+        secretNamePrefixes: [`${prefix}/`],
+      });
+    }
     new IamRolePolicy(this, "HostRolePolicy", { name: "least-privilege", role: this.hostRole.id, policy: policyDocument(this.hostPolicyStatements) });
 
     new TerraformOutput(this, "kms_key_arn", { value: this.keyArn });
@@ -210,5 +315,43 @@ export class ProdCloudStack extends SelfContainedStack {
     new TerraformOutput(this, "backup_bucket_arn", { value: this.backupBucketArn });
     new TerraformOutput(this, "log_groups", { value: this.logGroupNames });
     new TerraformOutput(this, "secret_arns", { value: this.secretArns });
+    if (this.dockerHost && this.network) {
+      new TerraformOutput(this, "host_instance_id", { value: this.dockerHost.instanceId, description: "aws ssm start-session --target <this>" });
+      new TerraformOutput(this, "host_public_ip", { value: this.dockerHost.publicIp, description: "Point the n8n and auth DNS records here" });
+      new TerraformOutput(this, "host_private_ip", { value: this.dockerHost.privateIp });
+      new TerraformOutput(this, "host_security_group_id", { value: this.dockerHost.securityGroupId });
+      new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
+      new TerraformOutput(this, "private_subnet_ids", { value: this.network.privateSubnetIds });
+      new TerraformOutput(this, "rotation_security_group_id", { value: this.rotationFunction.securityGroup!.id });
+    }
   }
+}
+
+/**
+ * What the host agent writes from each secret, and which containers it restarts when a rotation
+ * changes the secret. The database login is one JSON secret split into two files (the role in use
+ * alternates); the encryption key never rotates; Postgres' own passwords are read only by its
+ * first-start scripts, so a change restarts nothing.
+ */
+export function agentSecrets(prefix: string, containers: RuntimeContainers): AgentSecret[] {
+  const restartFor: Record<string, string[]> = {
+    [POSTGRES_TLS_SECRET]: [containers.postgres, containers.n8n],
+    [SECRET_FILES.n8nDbPassword]: [containers.n8n],
+    [SECRET_FILES.n8nRunnersAuthToken]: [containers.n8n, containers.runners],
+    [SECRET_FILES.oauth2ProxyCookieSecret]: [containers.oauth2Proxy],
+    [SECRET_FILES.oauth2ProxyClientSecret]: [containers.oauth2Proxy],
+  };
+  const filesFor: Record<string, { name: string; jsonKey?: string }[]> = {
+    [SECRET_FILES.n8nDbPassword]: [
+      { name: SECRET_FILES.n8nDbPassword, jsonKey: "password" },
+      { name: SECRET_FILES.n8nDbUser, jsonKey: "username" },
+    ],
+    [SECRET_FILES.postgresRotatorPassword]: [{ name: SECRET_FILES.postgresRotatorPassword, jsonKey: "password" }],
+    [POSTGRES_TLS_SECRET]: [
+      { name: TLS_FILES.cert, jsonKey: "cert" },
+      { name: TLS_FILES.key, jsonKey: "key" },
+      { name: TLS_FILES.caCert, jsonKey: "ca" },
+    ],
+  };
+  return RUNTIME_SECRETS.map((s) => ({ secretId: `${prefix}/${s.file}`, files: filesFor[s.file] ?? [{ name: s.file }], restart: restartFor[s.file] ?? [] }));
 }

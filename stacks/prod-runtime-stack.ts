@@ -80,12 +80,12 @@ export class ProdRuntimeStack extends TerraformStack {
       images: c.images,
       limits: c.resources,
       n8n: c.n8n,
-      postgres: { ...c.postgres, alternateLoginRole: true, rotatorRole: `${c.postgres.n8nRole}_rotator`, rotatorCidrs: c.runtimeHost.rotationClientCidrs },
+      postgres: { ...c.postgres, alternateLoginRole: true, rotatorRole: `${c.postgres.n8nRole}_rotator`, rotatorCidrs: c.runtimeHost.vpc.privateSubnets.map((s) => s.cidr) },
       logging,
       databaseUserFromFile: true,
       postgresPrivateHostBinding: {
         ip: c.runtimeHost.privateIp,
-        reason: "the rotation Lambda reaches Postgres on the host's private address; the host security group admits only its subnets",
+        reason: "the rotation Lambda reaches Postgres on the host's private address; the host security group admits only the function's security group",
       },
     });
   }

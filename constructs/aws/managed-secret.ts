@@ -165,6 +165,9 @@ export class ManagedSecret extends Construct {
       secretId: this.secret.id,
       rotationLambdaArn: rotation.functionArn,
       rotationRules: { automaticallyAfterDays: rotation.afterDays ?? 30 },
+      // The secret is created empty and an operator stores its first value after deploy; rotating
+      // at creation would fail (and alarm) on the missing AWSCURRENT. The first run follows the schedule.
+      rotateImmediately: false,
     });
     this.rotationRoleArn = rotation.functionRoleArn;
     return this.rotationResource;

@@ -18,8 +18,8 @@ export interface RotationVpcPlacement {
   readonly subnetIds: string[];
   /** Where Postgres listens (the Docker host's private address range) and its port. */
   readonly postgres: { readonly cidr: string; readonly port?: number };
-  /** Address range of the Secrets Manager interface endpoint (HTTPS). */
-  readonly secretsManagerEndpointCidr: string;
+  /** Address ranges of the Secrets Manager interface endpoint's network interfaces (HTTPS): the private subnets. */
+  readonly secretsManagerEndpointCidrs: readonly string[];
 }
 
 export interface PostgresRotationFunctionProps {
@@ -69,7 +69,9 @@ export class PostgresRotationFunction extends Construct {
     v.check(props.logGroup.logGroupName === `/aws/lambda/${props.functionName}`, "logGroup", `must be /aws/lambda/${props.functionName} (Lambda writes there)`);
     if (props.vpc) {
       v.check(props.vpc.subnetIds.length > 0, "vpc.subnetIds", "must list at least one subnet");
-      for (const [f, c] of [["vpc.postgres.cidr", props.vpc.postgres.cidr], ["vpc.secretsManagerEndpointCidr", props.vpc.secretsManagerEndpointCidr]] as const) {
+      v.check(props.vpc.secretsManagerEndpointCidrs.length > 0, "vpc.secretsManagerEndpointCidrs", "must list the endpoint's subnets");
+      const cidrs: [string, string][] = [["vpc.postgres.cidr", props.vpc.postgres.cidr], ...props.vpc.secretsManagerEndpointCidrs.map((c, i): [string, string] => [`vpc.secretsManagerEndpointCidrs.${i}`, c])];
+      for (const [f, c] of cidrs) {
         v.check(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/.test(c), f, "must be an IPv4 CIDR from /16 to /32 (never the whole internet)");
       }
     }
@@ -129,7 +131,7 @@ export class PostgresRotationFunction extends Construct {
         ingress: [],
         egress: [
           { description: "Postgres (TLS)", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [props.vpc.postgres.cidr] },
-          { description: "Secrets Manager endpoint", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [props.vpc.secretsManagerEndpointCidr] },
+          { description: "Secrets Manager endpoint", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...props.vpc.secretsManagerEndpointCidrs] },
         ],
       });
     }

@@ -20,6 +20,10 @@ import { SocketMounts } from "./rules/docker/socket-mounts";
 import { UnpinnedImages } from "./rules/docker/unpinned-images";
 import { AlarmActions } from "./rules/aws/alarm-actions";
 import { AlarmTopicKey } from "./rules/aws/alarm-topic-key";
+import { Ec2VolumeKey } from "./rules/aws/ec2-ebs-key";
+import { Ec2Imdsv2 } from "./rules/aws/ec2-imdsv2";
+import { Ec2KeyPair } from "./rules/aws/ec2-key-pair";
+import { Ec2PublicIngress } from "./rules/aws/ec2-public-ingress";
 import { IamActionWildcard } from "./rules/aws/iam-action-wildcard";
 import { IamPublicResourcePolicy } from "./rules/aws/iam-public-resource-policy";
 import { IamResourceWildcard } from "./rules/aws/iam-resource-wildcard";
@@ -48,6 +52,7 @@ import { SecretRecoveryWindow } from "./rules/aws/sm-recovery-window";
 import { SecretRotation } from "./rules/aws/sm-rotation";
 import { SecretValueInState } from "./rules/aws/sm-value-in-state";
 import { SnsTopicKey } from "./rules/aws/sns-key";
+import { VpcDefaultSecurityGroup } from "./rules/aws/vpc-default-sg";
 
 /** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets. */
 export const DOCKER_PACK: readonly Rule[] = [
@@ -72,7 +77,7 @@ export const DOCKER_PACK: readonly Rule[] = [
   SecretInCommandOrFiles,
 ];
 
-/** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM. */
+/** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM, EC2 and VPC. */
 export const AWS_PACK: readonly Rule[] = [
   S3Encryption,
   S3PublicAccess,
@@ -104,6 +109,11 @@ export const AWS_PACK: readonly Rule[] = [
   IamPublicResourcePolicy,
   IamRoleTrust,
   IamUnreadablePolicy,
+  Ec2Imdsv2,
+  Ec2VolumeKey,
+  Ec2PublicIngress,
+  Ec2KeyPair,
+  VpcDefaultSecurityGroup,
 ];
 
 for (const r of DOCKER_PACK) RESOURCE_PREFIX.set(r, "docker_");

@@ -66,7 +66,7 @@ describe("ManagedSecret", () => {
 
   test("a rotated secret gets a schedule (30 days by default) and its rotation function may read and write it", () => {
     const { text, statement, json } = setup({ rotation: ROTATION });
-    expect(text).toHaveResourceWithProperties(SecretsmanagerSecretRotation, { rotation_lambda_arn: ROTATION.functionArn, rotation_rules: { automatically_after_days: 30 } });
+    expect(text).toHaveResourceWithProperties(SecretsmanagerSecretRotation, { rotation_lambda_arn: ROTATION.functionArn, rotation_rules: { automatically_after_days: 30 }, rotate_immediately: false });
     expect(statement("OnlyNamedPrincipalsReadTheValue").Condition.StringNotLike["aws:PrincipalArn"]).toEqual([HOST, ROTATION.functionRoleArn]);
     expect(statement("OnlyNamedPrincipalsWriteTheValue").Condition.StringNotLike["aws:PrincipalArn"]).toEqual([ROTATION.functionRoleArn]);
     expect((Object.values(json.resource.aws_secretsmanager_secret)[0] as any).tags).toEqual({ "n8n-zero-trust:rotation": "lambda" });

@@ -70,7 +70,7 @@ describe("PostgresRotationFunction", () => {
   });
 
   test("in a VPC, its security group admits nothing and reaches only Postgres and the Secrets Manager endpoint", () => {
-    const { res: r } = synth({ vpc: { vpcId: "vpc-123", subnetIds: ["subnet-1"], postgres: { cidr: "10.0.1.10/32" }, secretsManagerEndpointCidr: "10.0.2.0/24" } });
+    const { res: r } = synth({ vpc: { vpcId: "vpc-123", subnetIds: ["subnet-1"], postgres: { cidr: "10.0.1.10/32" }, secretsManagerEndpointCidrs: ["10.0.2.0/24"] } });
     const [sg] = r("aws_security_group");
     expect(sg.ingress).toEqual([]);
     expect(sg.egress.map((e: any) => [e.from_port, e.to_port, e.cidr_blocks])).toEqual([
@@ -90,10 +90,10 @@ describe("PostgresRotationFunction", () => {
     }
     let err: ValidationError | undefined;
     try {
-      synth({ vpc: { vpcId: "v", subnetIds: [], postgres: { cidr: "0.0.0.0/0" }, secretsManagerEndpointCidr: "10.0.0.0/8" } });
+      synth({ vpc: { vpcId: "v", subnetIds: [], postgres: { cidr: "0.0.0.0/0" }, secretsManagerEndpointCidrs: ["10.0.0.0/8"] } });
     } catch (e) {
       err = e as ValidationError;
     }
-    expect(err?.problems.map((p) => p.field)).toEqual(["vpc.subnetIds", "vpc.postgres.cidr", "vpc.secretsManagerEndpointCidr"]);
+    expect(err?.problems.map((p) => p.field)).toEqual(["vpc.subnetIds", "vpc.postgres.cidr", "vpc.secretsManagerEndpointCidrs.0"]);
   });
 });

@@ -127,6 +127,18 @@ describe("prod config validation", () => {
     ["a local CA in prod", (c: any) => (c.tls = { mode: "local" }), /^tls\.mode: must be "acme" in prod/],
     ["the dev IdP in prod", (c: any) => (c.sso.provider = "local-dex"), /^sso\.provider: must be "oidc" in prod/],
     ["an operator that is not a role ARN", (c: any) => (c.aws.operatorRoleArns = ["admin"]), /^aws\.operatorRoleArns\.0: must be an IAM role ARN/],
+    ["a missing AMI", (c: any) => delete c.runtimeHost.amiId, /^runtimeHost\.amiId: is required/],
+    ["a missing host section", (c: any) => delete c.runtimeHost, /^runtimeHost: is required/],
+    ["a missing backend", (c: any) => delete c.backend, /^backend: is required/],
+    ["a host address outside its subnet", (c: any) => (c.runtimeHost.privateIp = "10.20.2.10"), /^runtimeHost\.privateIp: must be a usable address of runtimeHost\.vpc\.publicSubnet\.cidr \(10\.20\.1\.0\/24\)/],
+    ["a reserved subnet address", (c: any) => (c.runtimeHost.privateIp = "10.20.1.1"), /^runtimeHost\.privateIp: must be a usable address/],
+    ["a subnet outside the VPC", (c: any) => (c.runtimeHost.vpc.privateSubnets[1].cidr = "10.30.3.0/24"), /^runtimeHost\.vpc\.privateSubnets\.1\.cidr: must lie within runtimeHost\.vpc\.cidr/],
+    ["overlapping subnets", (c: any) => (c.runtimeHost.vpc.privateSubnets[0].cidr = "10.20.1.0/25"), /^runtimeHost\.vpc\.privateSubnets\.0\.cidr: overlaps 10\.20\.1\.0\/24/],
+    ["a zone of another region", (c: any) => (c.runtimeHost.vpc.publicSubnet.availabilityZone = "us-east-1a"), /^runtimeHost\.vpc\.publicSubnet\.availabilityZone: must be an availability zone of aws\.region \(eu-central-1\)/],
+    ["an unknown VPC mode", (c: any) => (c.runtimeHost.vpc.mode = "borrow"), /^runtimeHost\.vpc\.mode: Invalid discriminator value\. Expected 'create' \| 'existing'/],
+    ["an RSA or malformed SSH key", (c: any) => (c.runtimeHost.sshAuthorizedKeys = ["ssh-rsa AAAA me"]), /^runtimeHost\.sshAuthorizedKeys\.0: must be one OpenSSH public key line/],
+    ["secrets outside tmpfs", (c: any) => (c.secretsDir = "/etc/n8n-secrets"), /^secretsDir: must be under \/run\/ in prod/],
+    ["an unknown host field", (c: any) => (c.runtimeHost.publicSsh = true), /^runtimeHost\.publicSsh: unknown field; allowed fields here: dockerHost, privateIp, amiId/],
   ])("%s is rejected, naming the field", (_l, mutate, message) => {
     expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));
   });

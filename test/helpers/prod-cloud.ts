@@ -1,5 +1,5 @@
 import { App, Testing } from "cdktf";
-import { ProdCloudStack, ProdCloudStackProps } from "../../stacks/prod-cloud-stack";
+import { ProdCloudStack, ProdCloudStackProps, ProdHostProps } from "../../stacks/prod-cloud-stack";
 
 export const TEST_ENV = { accountId: "123456789012", region: "eu-central-1" };
 
@@ -13,6 +13,29 @@ export const OFFLINE_PROVIDER = {
   skipRegionValidation: true,
   // The account pin needs the caller's identity from STS, which an offline plan cannot ask for.
   allowedAccountIds: undefined,
+};
+
+/** A Docker host in a new VPC, as config/prod.example.json describes it. */
+export const TEST_HOST: ProdHostProps = {
+  network: {
+    create: {
+      cidr: "10.20.0.0/16",
+      publicSubnet: { cidr: "10.20.1.0/24", availabilityZone: "eu-central-1a" },
+      privateSubnets: [
+        { cidr: "10.20.2.0/24", availabilityZone: "eu-central-1a" },
+        { cidr: "10.20.3.0/24", availabilityZone: "eu-central-1b" },
+      ],
+    },
+  },
+  privateIp: "10.20.1.10",
+  amiId: "ami-0123456789abcdef0",
+  agent: {
+    secretsDir: "/run/n8n-secrets",
+    owner: { uid: 1000, gid: 1000 },
+    containers: { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" },
+    deployUser: "n8n",
+    acmeStorageDir: "/var/lib/n8n-zero-trust/acme",
+  },
 };
 
 export function prodCloudProps(overrides: Partial<ProdCloudStackProps> = {}): ProdCloudStackProps {

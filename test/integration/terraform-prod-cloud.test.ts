@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { RUNTIME_LOG_SERVICES } from "../../stacks/prod-cloud-stack";
-import { synthProdCloudToDir } from "../helpers/prod-cloud";
+import { synthProdCloudToDir, TEST_HOST } from "../helpers/prod-cloud";
 import { AWS_PROVIDER_VERSION, planStack, PlanResult } from "../helpers/terraform";
 
 /*
@@ -32,7 +33,7 @@ const bucketOf = (r: any): string => refs(r.expressions.bucket).find((a) => /^aw
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), "zt-prod-cloud-"));
-  const stackDir = synthProdCloudToDir(outdir);
+  const stackDir = synthProdCloudToDir(outdir, { host: TEST_HOST });
   stackJson = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
   result = planStack(stackDir);
   plan = result.plan;
@@ -63,6 +64,52 @@ describe("terraform with the real hashicorp/aws provider", () => {
     const provider = plan.configuration.provider_config.aws.expressions;
     expect(provider.skip_credentials_validation.constant_value).toBe(true);
     expect(provider.allowed_account_ids).toBeUndefined();
+  });
+});
+
+describe("the Docker host and its network", () => {
+  test("the instance requires IMDSv2 (hop limit 1), has no key pair and a CMK-encrypted gp3 root volume", () => {
+    const [inst] = planned("aws_instance");
+    expect(inst.change.after.metadata_options[0]).toMatchObject({ http_tokens: "required", http_endpoint: "enabled", http_put_response_hop_limit: 1 });
+    expect(inst.change.after.key_name).toBeUndefined();
+    expect(inst.change.after.root_block_device[0]).toMatchObject({ encrypted: true, volume_type: "gp3", volume_size: 40 });
+    const [cfg] = configured("aws_instance");
+    expect(refersToKey(cfg.expressions.root_block_device[0].kms_key_id)).toBe(true);
+    expect(refs(cfg.expressions.iam_instance_profile).some((a) => a.startsWith("aws_iam_instance_profile."))).toBe(true);
+  });
+
+  test("terraform hands the host the cloud-init document exactly as written (the shell's ${...} escaped, not interpolated)", () => {
+    const [inst] = planned("aws_instance");
+    const written: string = (Object.values(stackJson.resource.aws_instance)[0] as any).user_data;
+    const asWritten = written.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+    expect(asWritten).toMatch(/^#cloud-config\n/);
+    expect(asWritten).toContain(': "${AWS_REGION:?');
+    // The provider plans user_data as the SHA-1 of the rendered text.
+    expect(inst.change.after.user_data).toBe(createHash("sha1").update(asWritten).digest("hex"));
+  });
+
+  test("only 80/443 are open to the internet; Postgres only from the rotation function's security group", () => {
+    const groups = planned("aws_security_group").map((g) => g.change.after);
+    const open = groups.flatMap((g) => g.ingress.filter((r: any) => r.cidr_blocks.includes("0.0.0.0/0")).map((r: any) => [g.name, r.from_port, r.to_port]));
+    expect(open).toEqual([
+      ["n8n-prod-docker-host", 80, 80],
+      ["n8n-prod-docker-host", 443, 443],
+    ]);
+    const hostSg = configured("aws_security_group").find((g) => g.expressions.name.constant_value === "n8n-prod-docker-host")!;
+    const rotationSg = configured("aws_security_group").find((g) => g.expressions.name.constant_value === "n8n-prod-rotation-egress")!;
+    expect(JSON.stringify(hostSg.expressions.ingress)).toContain(`aws_security_group.${rotationSg.name}`);
+  });
+
+  test("a Secrets Manager interface endpoint with private DNS in the private subnets; no NAT gateway", () => {
+    const endpoints = planned("aws_vpc_endpoint").map((e) => e.change.after);
+    expect(endpoints.map((e) => `${e.service_name} ${e.vpc_endpoint_type}`).sort()).toEqual(["com.amazonaws.eu-central-1.s3 Gateway", "com.amazonaws.eu-central-1.secretsmanager Interface"]);
+    expect(endpoints.find((e) => e.vpc_endpoint_type === "Interface").private_dns_enabled).toBe(true);
+    expect(planned("aws_nat_gateway")).toEqual([]);
+  });
+
+  test("the rotation function runs in the VPC's private subnets", () => {
+    const [fn] = configured("aws_lambda_function");
+    expect(refs(fn.expressions.vpc_config[0].subnet_ids).filter((a) => /^aws_subnet\.[^.]+$/.test(a))).toHaveLength(2);
   });
 });
 

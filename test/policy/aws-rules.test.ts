@@ -12,6 +12,24 @@ const DB = "aws_secretsmanager_secret.db";
 const LOGS = "aws_cloudwatch_log_group.app";
 const FN = "aws_lambda_function.rotation";
 const HOST_POLICY = "aws_iam_role_policy.host";
+const HOST = "aws_instance.host";
+const HOST_SG = "aws_security_group.host";
+const VPC = "aws_vpc.main";
+const LT = "aws_launch_template.lt";
+const KEY_ARN = "${aws_kms_key.key.arn}";
+/** A launch template with IMDSv2 and its root volume on the customer key (launch templates type `encrypted` as a string). */
+const launchTemplate = (edit: (t: any) => void = () => undefined) =>
+  variant(base, (j) => {
+    const t = {
+      name: "shop-workers",
+      image_id: "ami-0123456789abcdef0",
+      metadata_options: { http_endpoint: "enabled", http_tokens: "required" },
+      block_device_mappings: [{ device_name: "/dev/xvda", ebs: { volume_type: "gp3", encrypted: "true", kms_key_id: KEY_ARN } }],
+    };
+    edit(t);
+    j.resource.aws_launch_template = { lt: t };
+  });
+const hostIngress = (rule: any) => variant(base, (j) => R(j, "aws_security_group").host.ingress.push(rule));
 
 describeRules(AWS_PACK, awsBaseline, {
   "ZT-AWS-S3-001": {
@@ -178,6 +196,90 @@ describeRules(AWS_PACK, awsBaseline, {
     noncompliant: [
       ["a jsonencode() policy", variant(base, (j) => (R(j, "aws_iam_role_policy").host.policy = "${jsonencode({Statement = []})}")), HOST_POLICY],
       ["a data source from another stack", variant(base, (j) => (R(j, "aws_iam_policy").exports.policy = "${data.aws_iam_policy_document.missing.json}")), "aws_iam_policy.exports"],
+    ],
+  },
+  "ZT-AWS-EC2-001": {
+    compliant: [
+      ["a launch template requiring IMDSv2", launchTemplate()],
+      ["the metadata endpoint disabled", variant(base, (j) => (R(j, "aws_instance").host.metadata_options = { http_endpoint: "disabled" }))],
+      ["no metadata_options, but the account default requires IMDSv2", variant(base, (j) => {
+        delete R(j, "aws_instance").host.metadata_options;
+        j.resource.aws_ec2_instance_metadata_defaults = { this: { http_tokens: "required", http_put_response_hop_limit: 1 } };
+      })],
+    ],
+    noncompliant: [
+      ["http_tokens optional", variant(base, (j) => (R(j, "aws_instance").host.metadata_options.http_tokens = "optional")), HOST],
+      ["no metadata_options (IMDSv1 allowed)", variant(base, (j) => delete R(j, "aws_instance").host.metadata_options), HOST],
+      ["an account default that does not require IMDSv2", variant(base, (j) => {
+        delete R(j, "aws_instance").host.metadata_options;
+        j.resource.aws_ec2_instance_metadata_defaults = { this: { http_tokens: "no-preference" } };
+      }), HOST],
+      ["a launch template with http_tokens optional", launchTemplate((t) => (t.metadata_options.http_tokens = "optional")), LT],
+    ],
+  },
+  "ZT-AWS-EC2-002": {
+    compliant: [
+      ["a launch template's volume on the customer key", launchTemplate()],
+      ["an aws_ebs_volume on the customer key", variant(base, (j) => (j.resource.aws_ebs_volume = { data: { availability_zone: "eu-central-1a", size: 100, encrypted: true, kms_key_id: KEY_ARN } }))],
+      ["no root_block_device, but account-wide encryption by default on a customer key", variant(base, (j) => {
+        delete R(j, "aws_instance").host.root_block_device;
+        j.resource.aws_ebs_encryption_by_default = { this: { enabled: true } };
+        j.resource.aws_ebs_default_kms_key = { this: { key_arn: KEY_ARN } };
+      })],
+    ],
+    noncompliant: [
+      ["an unencrypted root volume", variant(base, (j) => (R(j, "aws_instance").host.root_block_device.encrypted = false)), HOST],
+      ["a root volume on the AWS-managed aws/ebs key (kms_key_id unset)", variant(base, (j) => delete R(j, "aws_instance").host.root_block_device.kms_key_id), HOST],
+      ["a root volume on alias/aws/ebs", variant(base, (j) => (R(j, "aws_instance").host.root_block_device.kms_key_id = "alias/aws/ebs")), HOST],
+      ["no root_block_device and no account default", variant(base, (j) => delete R(j, "aws_instance").host.root_block_device), HOST],
+      ["an unencrypted ebs_block_device", variant(base, (j) => (R(j, "aws_instance").host.ebs_block_device[0] = { device_name: "/dev/sdf", volume_size: 100 })), HOST],
+      ["alias/aws/ebs despite a customer account default", variant(base, (j) => {
+        R(j, "aws_instance").host.root_block_device.kms_key_id = "alias/aws/ebs";
+        j.resource.aws_ebs_encryption_by_default = { this: { enabled: true } };
+        j.resource.aws_ebs_default_kms_key = { this: { key_arn: KEY_ARN } };
+      }), HOST],
+      ["an aws_ebs_volume encrypted with no key", variant(base, (j) => (j.resource.aws_ebs_volume = { data: { availability_zone: "eu-central-1a", size: 100, encrypted: true } })), "aws_ebs_volume.data"],
+      ["a launch template volume with encrypted \"false\"", launchTemplate((t) => (t.block_device_mappings[0].ebs.encrypted = "false")), LT],
+      ["a launch template without block device mappings", launchTemplate((t) => delete t.block_device_mappings), LT],
+    ],
+  },
+  "ZT-AWS-EC2-003": {
+    compliant: [
+      ["80/443 from the internet, Postgres from a group, SSH from a narrow range, ICMP", base],
+      ["HTTP/3 (udp 443) from ::/0", hostIngress({ protocol: "udp", from_port: 443, to_port: 443, ipv6_cidr_blocks: ["::/0"] })],
+      ["a separate ingress rule for 443 from ::/0", variant(base, (j) => (j.resource.aws_security_group_rule = { https6: { type: "ingress", security_group_id: "${aws_security_group.host.id}", protocol: "tcp", from_port: 443, to_port: 443, ipv6_cidr_blocks: ["::/0"] } }))],
+      ["egress to anywhere is not ingress", variant(base, (j) => (j.resource.aws_security_group_rule = { out: { type: "egress", security_group_id: "${aws_security_group.host.id}", protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] } }))],
+      ["all traffic from another security group", hostIngress({ protocol: "-1", from_port: 0, to_port: 0, security_groups: ["${aws_security_group.rotation.id}"] })],
+    ],
+    noncompliant: [
+      ["SSH from 0.0.0.0/0", hostIngress({ protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["0.0.0.0/0"] }), HOST_SG],
+      ["all traffic (protocol -1) from ::/0", hostIngress({ protocol: "-1", from_port: 0, to_port: 0, ipv6_cidr_blocks: ["::/0"] }), HOST_SG],
+      ["the range 80-443", variant(base, (j) => (R(j, "aws_security_group").host.ingress[0].to_port = 443)), HOST_SG],
+      ["a port the plan does not resolve", hostIngress({ protocol: "tcp", from_port: "${var.port}", to_port: "${var.port}", cidr_blocks: ["0.0.0.0/0"] }), HOST_SG],
+      ["a protocol without ports (ESP)", hostIngress({ protocol: "50", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] }), HOST_SG],
+      ["Postgres from the internet in a separate rule", variant(base, (j) => (j.resource.aws_security_group_rule = { pg: { type: "ingress", security_group_id: "${aws_security_group.host.id}", protocol: "tcp", from_port: 5432, to_port: 5432, cidr_blocks: ["0.0.0.0/0"] } })), "aws_security_group_rule.pg"],
+      ["aws_vpc_security_group_ingress_rule: SSH from 0.0.0.0/0", variant(base, (j) => (R(j, "aws_vpc_security_group_ingress_rule").ssh.cidr_ipv4 = "0.0.0.0/0")), "aws_vpc_security_group_ingress_rule.ssh"],
+      ["aws_vpc_security_group_ingress_rule: everything from ::/0", variant(base, (j) => (R(j, "aws_vpc_security_group_ingress_rule").all = { security_group_id: "${aws_security_group.host.id}", ip_protocol: "-1", cidr_ipv6: "::/0" })), "aws_vpc_security_group_ingress_rule.all"],
+      ["the default security group open to the internet", variant(base, (j) => (R(j, "aws_default_security_group").main.ingress = [{ protocol: "tcp", from_port: 3389, to_port: 3389, cidr_blocks: ["0.0.0.0/0"] }])), "aws_default_security_group.main"],
+    ],
+  },
+  "ZT-AWS-EC2-004": {
+    compliant: [["a launch template without key_name", launchTemplate()]],
+    noncompliant: [
+      ["an instance with a key pair", variant(base, (j) => (R(j, "aws_instance").host.key_name = "ops")), HOST],
+      ["a launch template with a key pair", launchTemplate((t) => (t.key_name = "ops")), LT],
+    ],
+  },
+  "ZT-AWS-VPC-001": {
+    compliant: [["a default group with ingress and egress unset (Terraform removes AWS's rules)", variant(base, (j) => {
+      delete R(j, "aws_default_security_group").main.ingress;
+      delete R(j, "aws_default_security_group").main.egress;
+    })]],
+    noncompliant: [
+      ["no aws_default_security_group", variant(base, (j) => delete j.resource.aws_default_security_group), VPC],
+      ["the default group of another VPC only", variant(base, (j) => (R(j, "aws_default_security_group").main.vpc_id = "vpc-0123456789abcdef0")), VPC],
+      ["the default group keeps all egress", variant(base, (j) => (R(j, "aws_default_security_group").main.egress = [{ protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] }])), VPC],
+      ["a separate rule on the default group", variant(base, (j) => (j.resource.aws_vpc_security_group_egress_rule = { out: { security_group_id: "${aws_default_security_group.main.id}", ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" } })), VPC],
     ],
   },
 });

@@ -107,7 +107,7 @@ export function dockerBaseline(): Json {
 const policy = (statements: Json[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const KEY_ARN = "${aws_kms_key.key.arn}";
 
-/** A compliant AWS stack: a customer key, an encrypted bucket and its log bucket, secrets, logs, alarms, a Lambda, IAM. */
+/** A compliant AWS stack: a customer key, an encrypted bucket and its log bucket, secrets, logs, alarms, a Lambda, IAM, an EC2 host in a VPC. */
 export function awsBaseline(): Json {
   const bucketParts = (b: string, sse: Json) => ({
     sse: { bucket: `\${aws_s3_bucket.${b}.id}`, rule: [{ apply_server_side_encryption_by_default: sse, bucket_key_enabled: true }] },
@@ -213,6 +213,42 @@ export function awsBaseline(): Json {
       },
       aws_iam_policy: { exports: { ...meta("shop-cloud/ExportsPolicy/Resource"), name: "shop-exports", policy: "${data.aws_iam_policy_document.exports.json}" } },
       aws_iam_role_policy_attachment: { exports: { role: "${aws_iam_role.host.name}", policy_arn: "${aws_iam_policy.exports.arn}" } },
+      aws_vpc: { main: { ...meta("shop-cloud/Network/Vpc/Resource"), cidr_block: "10.20.0.0/16", enable_dns_support: true, tags: { Name: "shop-vpc" } } },
+      aws_default_security_group: { main: { ...meta("shop-cloud/Network/DefaultSecurityGroup/Resource"), vpc_id: "${aws_vpc.main.id}", ingress: [], egress: [] } },
+      aws_subnet: { public: { vpc_id: "${aws_vpc.main.id}", cidr_block: "10.20.1.0/24", availability_zone: "eu-central-1a", map_public_ip_on_launch: false } },
+      aws_security_group: {
+        host: {
+          ...meta("shop-cloud/Host/SecurityGroup/Resource"),
+          name: "shop-host",
+          vpc_id: "${aws_vpc.main.id}",
+          ingress: [
+            { description: "HTTP", protocol: "tcp", from_port: 80, to_port: 80, cidr_blocks: ["0.0.0.0/0"] },
+            { description: "HTTPS", protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["0.0.0.0/0"], ipv6_cidr_blocks: ["::/0"] },
+            { description: "Postgres", protocol: "tcp", from_port: 5432, to_port: 5432, security_groups: ["${aws_security_group.rotation.id}"] },
+            { description: "path MTU discovery", protocol: "icmp", from_port: 3, to_port: 4, cidr_blocks: ["0.0.0.0/0"] },
+          ],
+          egress: [{ protocol: "tcp", from_port: 443, to_port: 443, cidr_blocks: ["0.0.0.0/0"] }],
+        },
+        rotation: { ...meta("shop-cloud/Rotation/SecurityGroup/Resource"), name: "shop-rotation", vpc_id: "${aws_vpc.main.id}", egress: [{ protocol: "tcp", from_port: 5432, to_port: 5432, cidr_blocks: ["10.20.1.10/32"] }] },
+      },
+      aws_vpc_security_group_ingress_rule: {
+        ssh: { ...meta("shop-cloud/Host/AdminSsh/Resource"), security_group_id: "${aws_security_group.host.id}", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "192.0.2.0/28" },
+      },
+      aws_iam_instance_profile: { host: { name: "shop-host", role: "${aws_iam_role.host.name}" } },
+      aws_instance: {
+        host: {
+          ...meta("shop-cloud/Host/Instance/Resource"),
+          ami: "ami-0123456789abcdef0",
+          instance_type: "t3.large",
+          subnet_id: "${aws_subnet.public.id}",
+          vpc_security_group_ids: ["${aws_security_group.host.id}"],
+          iam_instance_profile: "${aws_iam_instance_profile.host.name}",
+          metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
+          root_block_device: { volume_type: "gp3", volume_size: 40, encrypted: true, kms_key_id: KEY_ARN },
+          ebs_block_device: [{ device_name: "/dev/sdf", volume_size: 100, encrypted: true, kms_key_id: "alias/shop" }],
+          tags: { Name: "shop-host" },
+        },
+      },
     },
   };
 }

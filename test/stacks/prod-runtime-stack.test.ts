@@ -6,33 +6,18 @@ import { useS3StateBackend } from "../../constructs/common/s3-backend";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { dockerModel } from "../../constructs/policy/docker-model";
 import { evaluateStack } from "../../constructs/policy/engine";
-import { ProdCloudStack } from "../../stacks/prod-cloud-stack";
-import { ProdRuntimeStack } from "../../stacks/prod-runtime-stack";
+import { buildProdStacks } from "../../stacks/prod";
 import { REPO_ROOT } from "../helpers/synth";
 
 /*
- * prod-runtime composed with prod-cloud in one app, as main.ts will: the runtime's log groups are
+ * prod-runtime composed with prod-cloud in one app, as main.ts does: the runtime's log groups are
  * cross-stack references to prod-cloud's outputs.
  */
 const config = parseConfig(prodConfigSchema, JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8")), "prod.example.json");
 const outdir = mkdtempSync(path.join(os.tmpdir(), "zt-prod-runtime-"));
 const app = new App({ outdir, stackTraces: false });
-const cloud = new ProdCloudStack(app, "prod-cloud", {
-  environment: { accountId: config.aws.accountId, region: config.aws.region },
-  namePrefix: config.aws.namePrefix,
-  alarmEmails: config.aws.alarmEmails,
-  operatorRoleArns: config.aws.operatorRoleArns,
-  backupBucketName: config.aws.backupBucketName,
-});
-const logGroups = {
-  traefik: cloud.logGroups.traefik.logGroup.name,
-  "oauth2-proxy": cloud.logGroups["oauth2-proxy"].logGroup.name,
-  n8n: cloud.logGroups.n8n.logGroup.name,
-  "n8n-runners": cloud.logGroups["n8n-runners"].logGroup.name,
-  postgres: cloud.logGroups.postgres.logGroup.name,
-  "socket-proxy": cloud.logGroups["socket-proxy"].logGroup.name,
-};
-new ProdRuntimeStack(app, "prod-runtime", { config, logGroups, region: config.aws.region });
+// Exactly what main.ts builds (both stacks, S3 backends).
+const { cloud, runtime } = buildProdStacks(app, config);
 app.synth();
 const read = (stack: string) => JSON.parse(readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
 const runtimeJson = read("prod-runtime");
@@ -90,6 +75,7 @@ describe("prod-runtime", () => {
     const hba = byName("postgres").uploads.find((u) => u.file === "/etc/n8n-bootstrap/pg_hba.conf")!.content!;
     expect(hba).toMatch(/hostssl\s+n8n\s+n8n,n8n_b,n8n_reporting,n8n_agent\s+samenet\s+scram-sha-256/);
     expect(hba).toMatch(/hostssl\s+n8n\s+n8n_rotator\s+10\.20\.2\.0\/24\s+scram-sha-256/);
+    expect(hba).toMatch(/hostssl\s+n8n\s+n8n_rotator\s+10\.20\.3\.0\/24\s+scram-sha-256/);
   });
 
   test("the Docker provider connects to the configured remote host", () => {
@@ -101,6 +87,36 @@ describe("prod-runtime", () => {
       expect(text).not.toMatch(/secret_string"|PRIVATE KEY-----|:\/\/[^/\s:@"]+:[^/\s@"]+@/);
     }
     expect(readdirSync(path.join(outdir, "stacks"))).toEqual(expect.arrayContaining(["prod-cloud", "prod-runtime"]));
+  });
+});
+
+describe("prod-cloud and prod-runtime fit together", () => {
+  test("the host agent restarts containers that exist in prod-runtime, and fills every secret file they mount", () => {
+    const names = new Set(model.containers.map((c) => c.name));
+    const userData: string = Object.values(cloudJson.resource.aws_instance as Record<string, any>)[0].user_data;
+    for (const n of ["n8n-main", "n8n-runners", "n8n-oauth2-proxy"]) {
+      expect(names.has(n)).toBe(true);
+      expect(userData).toContain(n);
+    }
+    const mounted = new Set(model.containers.flatMap((c) => c.mounts.filter((m) => m.source?.startsWith("/run/n8n-secrets/")).map((m) => path.basename(m.source!))));
+    expect(mounted.size).toBeGreaterThan(5);
+    for (const f of mounted) expect(userData).toContain(f);
+  });
+
+  test("the host's fixed address is where prod-runtime publishes Postgres, and the docker provider's host", () => {
+    const inst: any = Object.values(cloudJson.resource.aws_instance)[0];
+    expect(inst.private_ip).toBe(byName("postgres").ports[0].ip);
+    expect(runtimeJson.provider.docker[0].host).toBe("ssh://n8n@10.20.1.10");
+    expect(cloud.dockerHost!.privateIp).toBe("10.20.1.10");
+    expect(runtime.runtime.postgres).toBeDefined();
+  });
+
+  test("the cross-stack reference reads prod-cloud's state from the same S3 backend", () => {
+    const [remote] = Object.values(runtimeJson.data.terraform_remote_state) as any[];
+    expect(remote.backend).toBe("s3");
+    expect(remote.config).toMatchObject({ bucket: "example-n8n-terraform-state", key: "n8n-zero-trust/prod-cloud.tfstate", region: "eu-central-1", encrypt: true });
+    expect(runtimeJson.terraform.backend.s3.key).toBe("n8n-zero-trust/prod-runtime.tfstate");
+    expect(cloudJson.terraform.backend.s3.key).toBe("n8n-zero-trust/prod-cloud.tfstate");
   });
 });
 

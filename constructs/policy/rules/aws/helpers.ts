@@ -298,3 +298,43 @@ export function allowStatementFindings(ctx: RuleContext, check: (s: Statement, l
 export function policyFinding(u: PolicyUse, detail: string): RuleFinding {
   return { resource: `${u.type}.${u.name}`, path: pathOf(u.body), detail };
 }
+
+/*
+ * EC2 and VPC: nested blocks, booleans as cdktf writes them, and the account-wide defaults
+ * (IMDS, EBS encryption) that instances and volumes inherit when they set nothing.
+ */
+
+/** Every nested block of an attribute: Terraform JSON writes one block as an object, several as a list. */
+export function blocksOf(value: unknown): Record<string, any>[] {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return list.filter((v): v is Record<string, any> => !!v && typeof v === "object");
+}
+
+/** Terraform's true in the forms cdktf writes: `true`, or the string "true" (launch templates type `encrypted` as a string). */
+export function isTrue(value: unknown): boolean {
+  return value === true || value === "true";
+}
+
+/** A resource's `Name` tag when it is a literal, else {@link displayName}. */
+export function nameTagOr(body: Record<string, any>, key: string): string {
+  const tag = body.tags?.Name;
+  return typeof tag === "string" && !isExpression(tag) ? tag : displayName(body, key);
+}
+
+/** True when a key reference names a customer-managed key: it is set and is not an AWS-managed `alias/aws/...`. */
+export function isCustomerKey(keyId: unknown): boolean {
+  return typeof keyId === "string" && keyId !== "" && !isAwsManagedKey(keyId);
+}
+
+/** The stack turns on EBS encryption by default for the account and region, with a customer-managed default key. */
+export function ebsDefaultCustomerKey(ctx: RuleContext): boolean {
+  return ctx.memo("ec2:ebs-default-key", () => {
+    const on = ctx.resources("aws_ebs_encryption_by_default").some(([, e]) => e.enabled === undefined || isTrue(e.enabled));
+    return on && ctx.resources("aws_ebs_default_kms_key").some(([, k]) => isCustomerKey(k.key_arn));
+  });
+}
+
+/** The stack sets the account's instance metadata defaults to IMDSv2 only (or the endpoint off). */
+export function imdsV2ByDefault(ctx: RuleContext): boolean {
+  return ctx.memo("ec2:imds-defaults", () => ctx.resources("aws_ec2_instance_metadata_defaults").some(([, d]) => d.http_tokens === "required" || d.http_endpoint === "disabled"));
+}

@@ -1,0 +1,137 @@
+import { Construct } from "constructs";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { SecurityGroup, SecurityGroupEgress, SecurityGroupIngress } from "@cdktf/provider-aws/lib/security-group";
+import { Validator } from "../common/validation";
+import { usableInSubnet } from "./cidr";
+import { AWS_NAME_PATTERN } from "./iam";
+import { CustomerManagedKey } from "./kms-key";
+
+export interface DockerHostProps {
+  /** Name of the instance, its security group and profile, e.g. `n8n-prod-docker-host`. */
+  readonly name: string;
+  /** Encrypts the root volume. */
+  readonly key: CustomerManagedKey;
+  /** Name of the host's IAM role (its least-privilege policy is attached by the caller). */
+  readonly roleName: string;
+  readonly vpcId: string;
+  /** The public subnet the host lives in, and its range (for the private address check). */
+  readonly subnet: { readonly id: string; readonly cidr: string };
+  /** The host's fixed private address: prod-runtime publishes Postgres there. */
+  readonly privateIp: string;
+  /** AMI (Amazon Linux 2023 for the instance type's architecture). Pinned: never looked up at plan time. */
+  readonly amiId: string;
+  /** @default "t3.large" (2 vCPU, 8 GiB: n8n, its runners, Postgres and the edge with headroom) */
+  readonly instanceType?: string;
+  /** Root volume size in GiB (gp3). @default 40 */
+  readonly rootVolumeGb?: number;
+  /** cloud-init user data (no secrets: the host fetches them at run time). */
+  readonly userData: string;
+  /** Security groups whose members may connect to Postgres (the rotation function). */
+  readonly postgresClientSecurityGroupIds: readonly string[];
+  /** @default 5432 */
+  readonly postgresPort?: number;
+  /**
+   * TCP ports the host (n8n's workflows, ACME, image pulls, AWS APIs) may connect to anywhere.
+   * @default [80, 443]
+   */
+  readonly egressTcpPorts?: readonly number[];
+  /** Protect the instance from `TerminateInstances` (it holds Postgres' data). @default true */
+  readonly terminationProtection?: boolean;
+}
+
+const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/**
+ * The production Docker host: an EC2 instance with IMDSv2 required (hop limit 1, so containers
+ * cannot take the instance's credentials), a gp3 root volume encrypted with the customer-managed
+ * key, no key pair and no SSH port (operators use SSM Session Manager), detailed monitoring, an
+ * Elastic IP, and a security group that admits 80/443 from the internet and Postgres only from the
+ * given security groups. Egress is limited to the given TCP ports.
+ */
+export class DockerHost extends Construct {
+  public readonly instance: Instance;
+  public readonly securityGroup: SecurityGroup;
+  public readonly instanceProfile: IamInstanceProfile;
+  public readonly elasticIp: Eip;
+  public readonly instanceId: string;
+  public readonly publicIp: string;
+  public readonly privateIp: string;
+  public readonly securityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: DockerHostProps) {
+    super(scope, id);
+    const instanceType = props.instanceType ?? "t3.large";
+    const rootGb = props.rootVolumeGb ?? 40;
+    const pgPort = props.postgresPort ?? 5432;
+    const egressPorts = props.egressTcpPorts ?? [80, 443];
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(AWS_NAME_PATTERN.test(props.name), "name", "must match ^[a-z][a-z0-9-]{1,40}$");
+    v.check(AMI_ID.test(props.amiId), "amiId", `must be an AMI id such as ami-0123456789abcdef0, got "${props.amiId}"`);
+    v.check(INSTANCE_TYPE.test(instanceType), "instanceType", `must be an EC2 instance type such as t3.large, got "${instanceType}"`);
+    v.check(Number.isInteger(rootGb) && rootGb >= 20 && rootGb <= 2000, "rootVolumeGb", `must be a whole number of GiB from 20 to 2000, got ${rootGb}`);
+    v.check(usableInSubnet(props.subnet.cidr, props.privateIp), "privateIp", `must be a usable address of the host's subnet ${props.subnet.cidr} (AWS reserves the first four and the last)`);
+    v.check(props.postgresClientSecurityGroupIds.length > 0, "postgresClientSecurityGroupIds", "must name the rotation function's security group");
+    const port = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
+    v.check(port(pgPort), "postgresPort", "must be a TCP port from 1 to 65535");
+    egressPorts.forEach((p, i) => v.check(port(p), `egressTcpPorts.${i}`, `must be a TCP port from 1 to 65535, got ${p}`));
+    v.throwIfAny();
+
+    const ingress: SecurityGroupIngress[] = [
+      // Port 80 only redirects to HTTPS (and answers ACME HTTP-01); 443 serves the editor (SSO) and webhooks.
+      { description: "HTTP (redirect to HTTPS)", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
+      { description: "HTTPS", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
+      { description: "Postgres from the rotation function only", protocol: "tcp", fromPort: pgPort, toPort: pgPort, securityGroups: [...props.postgresClientSecurityGroupIds] },
+    ];
+    const egress: SecurityGroupEgress[] = [...new Set(egressPorts)]
+      .sort((a, b) => a - b)
+      .map((p) => ({ description: `TCP ${p} out`, protocol: "tcp", fromPort: p, toPort: p, cidrBlocks: ["0.0.0.0/0"] }));
+    this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
+      name: props.name,
+      description: "Docker host: 80/443 from the internet, Postgres from the rotation function only, no SSH",
+      vpcId: props.vpcId,
+      ingress,
+      egress,
+      tags: { Name: props.name },
+    });
+    this.securityGroupId = this.securityGroup.id;
+
+    this.instanceProfile = new IamInstanceProfile(this, "InstanceProfile", { name: props.name, role: props.roleName });
+    props.key.allowUseVia("ec2");
+
+    this.instance = new Instance(this, "Instance", {
+      ami: props.amiId,
+      instanceType,
+      subnetId: props.subnet.id,
+      privateIp: props.privateIp,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      iamInstanceProfile: this.instanceProfile.name,
+      associatePublicIpAddress: false,
+      // IMDSv2 only; hop limit 1 keeps the instance's credentials away from containers.
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+      rootBlockDevice: { volumeType: "gp3", volumeSize: rootGb, encrypted: true, kmsKeyId: props.key.keyArn, deleteOnTermination: false, tags: { Name: `${props.name}-root` } },
+      // Terraform reads every JSON string as a template: escape the shell's ${...} and %{...} so the
+      // host receives the document exactly as written.
+      userData: escapeTerraformTemplate(props.userData),
+      // A new agent or unit takes effect on the next boot; replacing the host would lose Postgres' data.
+      userDataReplaceOnChange: false,
+      disableApiTermination: props.terminationProtection ?? true,
+      monitoring: true,
+      ebsOptimized: true,
+      tags: { Name: props.name },
+      // The AMI is patched in place (dnf); a new AMI id in config must not replace the host.
+      lifecycle: { ignoreChanges: ["ami"] },
+    });
+    this.instanceId = this.instance.id;
+    this.privateIp = props.privateIp;
+    this.elasticIp = new Eip(this, "ElasticIp", { domain: "vpc", instance: this.instance.id, tags: { Name: props.name } });
+    this.publicIp = this.elasticIp.publicIp;
+  }
+}
+
+/** A literal string for a Terraform JSON attribute: `${` and `%{` would otherwise start a template. */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}

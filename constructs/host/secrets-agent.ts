@@ -1,0 +1,360 @@
+import { secretValueProblem } from "../policy/secret-patterns";
+import { Validator } from "../common/validation";
+import { AGENT_SCRIPT } from "./agent-script";
+import { toYaml, YamlValue } from "./yaml";
+
+/** One Secrets Manager secret the host agent copies into files. */
+export interface AgentSecret {
+  /** Secrets Manager secret name (e.g. "n8n-prod/n8n-db-password"); names, not ARNs, so no tokens. */
+  readonly secretId: string;
+  /**
+   * Files written from it into `secretsDir`: the whole SecretString, or one key of its JSON.
+   * A name is `[A-Za-z0-9._-]` without a leading dot, optionally below one folder (`tls/key.pem`).
+   */
+  readonly files: readonly { readonly name: string; readonly jsonKey?: string }[];
+  /** Container names restarted when this secret's AWSCURRENT version changes (after the first fetch). */
+  readonly restart: readonly string[];
+}
+
+export interface SecretsAgentProps {
+  /** Region of the secrets, e.g. `eu-central-1`. */
+  readonly region: string;
+  /** tmpfs folder the files are written to, e.g. `/run/n8n-secrets` (must be under /run). */
+  readonly secretsDir: string;
+  /**
+   * Owner of every file (mode 0400): the uid:gid the runtime's containers run as (`runAs`). Every
+   * container runs as this one uid, and Postgres refuses a key file that others may read, so the
+   * files are owner-read-only. Pick an id no host account has (e.g. 10001).
+   */
+  readonly owner: { readonly uid: number; readonly gid: number };
+  /** Minutes between refreshes. @default 5 */
+  readonly intervalMinutes?: number;
+  readonly secrets: readonly AgentSecret[];
+}
+
+/** A file for cloud-init's `write_files`. */
+export interface HostFile {
+  readonly path: string;
+  /** Octal mode as cloud-init expects it, e.g. "0644". */
+  readonly permissions: string;
+  /** `user:group`. */
+  readonly owner?: string;
+  readonly content: string;
+}
+
+export interface HostUserDataProps extends SecretsAgentProps {
+  /** OpenSSH public keys of the deploy user. @default - none: nobody can log in over SSH */
+  readonly sshAuthorizedKeys?: readonly string[];
+  /** The user Terraform's docker provider connects as (`ssh://<user>@host`); member of `docker`. @default "n8n" */
+  readonly deployUser?: string;
+  /** Persistent folder for Traefik's ACME account and certificates (owned by `owner`, 0700). */
+  readonly acmeStorageDir: string;
+}
+
+/** Where the agent's pieces live on the host. */
+export const AGENT_PATHS = {
+  script: "/usr/local/sbin/n8n-secrets-agent",
+  env: "/etc/n8n-secrets-agent/agent.env",
+  secretsList: "/etc/n8n-secrets-agent/secrets.conf",
+  service: "/etc/systemd/system/n8n-secrets-agent.service",
+  timer: "/etc/systemd/system/n8n-secrets-agent.timer",
+  tmpfiles: "/etc/tmpfiles.d/n8n-secrets-agent.conf",
+  /** Last VersionId per secret: tmpfs, so the first run after boot never restarts containers. */
+  stateDir: "/run/n8n-secrets-agent",
+} as const;
+
+export const AGENT_SERVICE = "n8n-secrets-agent.service";
+export const AGENT_TIMER = "n8n-secrets-agent.timer";
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const FILE_SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}";
+const FILE_NAME = new RegExp(`^${FILE_SEGMENT}(/${FILE_SEGMENT})?$`);
+const JSON_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const PATH_SEGMENTS = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,100})?$/;
+/** Folders under /run that belong to the system; the secrets must not land in one of them. */
+const RESERVED_RUN = new Set(["systemd", "user", "lock", "log", "docker", "containerd", "dbus", "udev", "cloud-init", "credentials", "secrets", "sshd", "initramfs", "chrony", "netns", "amazon", "n8n-secrets-agent"]);
+/** Accounts the deploy user must not be (or shadow). */
+const RESERVED_USERS = new Set(["root", "bin", "daemon", "adm", "nobody", "sshd", "docker", "ec2-user", "ssm-user", "systemd-network", "chrony"]);
+const NOT_PERSISTENT = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev", "/proc", "/sys"];
+
+const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
+function validateAgent(v: Validator, p: SecretsAgentProps): void {
+  v.check(REGION.test(p.region), "region", `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
+  const dirOk = PATH_SEGMENTS.test(p.secretsDir) && p.secretsDir.length <= 200;
+  v.check(dirOk && p.secretsDir.startsWith("/run/"), "secretsDir", `must be a folder under /run (tmpfs: secrets never touch the disk), segments of [A-Za-z0-9._-] without a leading dot, e.g. "/run/n8n-secrets"; got "${p.secretsDir}"`);
+  if (dirOk && p.secretsDir.startsWith("/run/")) {
+    const first = p.secretsDir.split("/")[2];
+    v.check(!RESERVED_RUN.has(first), "secretsDir", `must not be inside /run/${first} (used by the system or the agent's own state); use e.g. "/run/n8n-secrets"`);
+  }
+  for (const [field, id] of [
+    ["owner.uid", p.owner.uid],
+    ["owner.gid", p.owner.gid],
+  ] as const) {
+    v.check(Number.isInteger(id) && id >= 1 && id <= 2147483647, field, `must be an integer from 1 to 2147483647 (never 0: containers do not run as root); got ${id}`);
+  }
+  const interval = p.intervalMinutes ?? 5;
+  v.check(Number.isInteger(interval) && interval >= 1 && interval <= 1440, "intervalMinutes", `must be an integer from 1 to 1440; got ${interval}`);
+  v.check(p.secrets.length > 0, "secrets", "must list at least one secret");
+
+  const seenIds = new Set<string>();
+  const seenFiles = new Map<string, string>();
+  p.secrets.forEach((s, i) => {
+    const at = `secrets[${i}]`;
+    v.check(SECRET_NAME.test(s.secretId), `${at}.secretId`, `must be a Secrets Manager secret name: 1 to 512 of A-Z a-z 0-9 / _ + = . @ - (a name, not an ARN); got "${s.secretId}"`);
+    v.check(!seenIds.has(s.secretId), `${at}.secretId`, `"${s.secretId}" is listed twice`);
+    seenIds.add(s.secretId);
+    v.check(s.files.length > 0, `${at}.files`, "must name at least one file");
+    s.files.forEach((f, j) => {
+      const fat = `${at}.files[${j}]`;
+      v.check(FILE_NAME.test(f.name), `${fat}.name`, `must be 1 to 128 of A-Z a-z 0-9 . _ - without a leading dot, optionally below one folder ("tls/key.pem"); no "..", no absolute path; got "${f.name}"`);
+      const other = seenFiles.get(f.name);
+      v.check(other === undefined, `${fat}.name`, `"${f.name}" is also written by ${other}; each file has one source`);
+      seenFiles.set(f.name, s.secretId);
+      if (f.jsonKey !== undefined) v.check(JSON_KEY.test(f.jsonKey), `${fat}.jsonKey`, `must be 1 to 128 of A-Z a-z 0-9 _ . -; got "${f.jsonKey}"`);
+    });
+    s.restart.forEach((c, j) => {
+      v.check(CONTAINER_NAME.test(c), `${at}.restart[${j}]`, `must be a Docker container name: a letter or digit, then letters, digits, _ . - (at most 128); got "${c}"`);
+    });
+  });
+  // A file in a subfolder and a file with the folder's name cannot both exist.
+  for (const name of seenFiles.keys()) {
+    if (name.includes("/")) v.check(!seenFiles.has(name.split("/")[0]), "secrets", `"${name.split("/")[0]}" is both a file and the folder of "${name}"`);
+  }
+}
+
+/** The secrets list the script reads: one line per secret, fields separated by spaces. */
+function secretsList(secrets: readonly AgentSecret[]): string {
+  const lines = secrets.map((s) => {
+    const files = s.files.map((f) => (f.jsonKey ? `${f.name}=${f.jsonKey}` : f.name)).join(",");
+    const restart = s.restart.length > 0 ? [...new Set(s.restart)].join(",") : "-";
+    return `${s.secretId} ${files} ${restart}`;
+  });
+  return ["# <secret name> <file[=json key],...> <containers restarted on a new version, or ->", "# Generated by constructs/host/secrets-agent.ts. Names only: the values stay in Secrets Manager.", ...lines, ""].join("\n");
+}
+
+/**
+ * The host agent's files, for cloud-init's `write_files` (or any other way of placing files):
+ * the script, its settings and secrets list, the systemd service and timer, and the tmpfiles
+ * entry that creates its two tmpfs folders at boot. No secret value is among them.
+ *
+ * Behaviour: at boot, before `docker.service`, and then every `intervalMinutes`, the service
+ * fetches each secret's AWSCURRENT version with the instance role and writes its files
+ * atomically (temp file + rename, mode 0400, owned by `owner`, no trailing newline). When a
+ * version differs from the one the last successful run wrote (never on the first run after
+ * boot), it restarts the secret's containers. A failing secret keeps its old files, the others
+ * are still updated, and the run exits non-zero so systemd marks the service failed.
+ *
+ * @example
+ * secretsAgentFiles({
+ *   region: "eu-central-1", secretsDir: "/run/n8n-secrets", owner: { uid: 10001, gid: 10001 },
+ *   secrets: [{ secretId: "n8n-prod/n8n-db-password", restart: ["n8n-main"],
+ *     files: [{ name: "n8n-db-password", jsonKey: "password" }, { name: "n8n-db-user", jsonKey: "username" }] }],
+ * });
+ */
+export function secretsAgentFiles(props: SecretsAgentProps): HostFile[] {
+  const v = new Validator("Invalid props for the secrets agent");
+  validateAgent(v, props);
+  v.throwIfAny();
+  return agentFiles(props);
+}
+
+function agentFiles(props: SecretsAgentProps): HostFile[] {
+  const interval = props.intervalMinutes ?? 5;
+  const root = "root:root";
+  const env = [
+    "# n8n-secrets-agent settings (systemd EnvironmentFile). Generated; no secret values.",
+    `AWS_REGION=${props.region}`,
+    `AWS_DEFAULT_REGION=${props.region}`,
+    // Only the instance role: no shared config or credentials files, no IMDSv1, no pager.
+    "AWS_CONFIG_FILE=/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+    "AWS_EC2_METADATA_V1_DISABLED=true",
+    "AWS_PAGER=",
+    "AWS_RETRY_MODE=standard",
+    "AWS_MAX_ATTEMPTS=5",
+    `DOCKER_CONFIG=${AGENT_PATHS.stateDir}/docker-cli`,
+    `SECRETS_DIR=${props.secretsDir}`,
+    `STATE_DIR=${AGENT_PATHS.stateDir}`,
+    `SECRETS_CONF=${AGENT_PATHS.secretsList}`,
+    `OWNER_UID=${props.owner.uid}`,
+    `OWNER_GID=${props.owner.gid}`,
+    "",
+  ].join("\n");
+
+  const service = `[Unit]
+Description=n8n secrets agent: AWS Secrets Manager to tmpfs files for the containers
+Documentation=file://${AGENT_PATHS.script}
+Wants=network-online.target
+After=network-online.target systemd-tmpfiles-setup.service
+# Containers with a restart policy start with dockerd and need their files already there.
+Before=docker.service
+
+[Service]
+Type=oneshot
+EnvironmentFile=${AGENT_PATHS.env}
+ExecStart=${AGENT_PATHS.script}
+TimeoutStartSec=300
+UMask=0077
+NoNewPrivileges=yes
+CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE
+ProtectSystem=full
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+SystemCallArchitectures=native
+
+[Install]
+# Enabled: runs at boot, and whenever docker.service is started, before it.
+WantedBy=multi-user.target docker.service
+`;
+
+  const timer = `[Unit]
+Description=Refresh the n8n secrets from AWS Secrets Manager every ${interval} minutes
+
+[Timer]
+OnBootSec=${interval}min
+OnUnitActiveSec=${interval}min
+RandomizedDelaySec=${Math.min(60, interval * 6)}s
+AccuracySec=15s
+
+[Install]
+WantedBy=timers.target
+`;
+
+  const tmpfiles = [
+    "# n8n-secrets-agent: tmpfs folders, root only. Containers get single files by bind mount,",
+    "# so they never need to enter the folder.",
+    `d ${props.secretsDir} 0700 root root -`,
+    `d ${AGENT_PATHS.stateDir} 0700 root root -`,
+    "",
+  ].join("\n");
+
+  return [
+    { path: AGENT_PATHS.script, permissions: "0755", owner: root, content: AGENT_SCRIPT },
+    { path: AGENT_PATHS.env, permissions: "0644", owner: root, content: env },
+    { path: AGENT_PATHS.secretsList, permissions: "0644", owner: root, content: secretsList(props.secrets) },
+    { path: AGENT_PATHS.service, permissions: "0644", owner: root, content: service },
+    { path: AGENT_PATHS.timer, permissions: "0644", owner: root, content: timer },
+    { path: AGENT_PATHS.tmpfiles, permissions: "0644", owner: root, content: tmpfiles },
+  ];
+}
+
+/**
+ * dockerd defaults that hold for every container of the stack: no privilege gain through setuid
+ * binaries, containers survive a dockerd restart or upgrade, published ports through iptables
+ * (no docker-proxy process per port), no traffic between containers on the default bridge (the
+ * stack uses only its own networks, which `icc` does not touch), rotated local logs for anything
+ * not on awslogs. No user-namespace remapping: it would change the owner the secret files need.
+ */
+export const DOCKER_DAEMON_CONFIG = {
+  "no-new-privileges": true,
+  "live-restore": true,
+  "userland-proxy": false,
+  icc: false,
+  "log-driver": "json-file",
+  "log-opts": { "max-size": "10m", "max-file": "5" },
+} as const;
+
+/**
+ * A complete `#cloud-config` document for the Docker host (Amazon Linux 2023): installs Docker,
+ * jq and the AWS CLI, hardens dockerd and sshd, creates the deploy user (member of `docker`,
+ * public keys only, no password, no sudo; no default `ec2-user`), creates the ACME folder, and
+ * installs and starts the secrets agent before Docker. Operators use SSM Session Manager; sshd
+ * only serves the deploy user's key logins on the private network.
+ *
+ * Contains no secret: the agent fetches them at run time with the instance role.
+ */
+export function hostUserData(props: HostUserDataProps): string {
+  const deployUser = props.deployUser ?? "n8n";
+  const keys = props.sshAuthorizedKeys ?? [];
+  const v = new Validator("Invalid props for the host user data");
+  validateAgent(v, props);
+  v.check(USER_NAME.test(deployUser) && !RESERVED_USERS.has(deployUser), "deployUser", `must match ^[a-z_][a-z0-9_-]{0,31}$ and not be a system account (${[...RESERVED_USERS].join(", ")}); got "${deployUser}"`);
+  keys.forEach((k, i) => {
+    v.check(SSH_PUBLIC_KEY.test(k) && secretValueProblem(k) === undefined, `sshAuthorizedKeys[${i}]`, "must be one OpenSSH public key line (ed25519 or ecdsa, optional comment; RSA and private keys are not accepted)");
+  });
+  const acme = props.acmeStorageDir;
+  v.check(PATH_SEGMENTS.test(acme) && acme.length <= 200, "acmeStorageDir", `must be an absolute path of [A-Za-z0-9._-] segments without a leading dot; got "${acme}"`);
+  v.check(!NOT_PERSISTENT.some((d) => within(acme, d)) && acme !== "/", "acmeStorageDir", `must persist across reboots (not under ${NOT_PERSISTENT.join(", ")}): Let's Encrypt rate-limits re-issuing certificates`);
+  v.check(!within(acme, props.secretsDir) && !within(props.secretsDir, acme), "acmeStorageDir", "must not overlap secretsDir");
+  v.throwIfAny();
+
+  const { uid, gid } = props.owner;
+  const files: HostFile[] = [
+    ...agentFiles(props),
+    { path: "/etc/docker/daemon.json", permissions: "0644", owner: "root:root", content: `${JSON.stringify(DOCKER_DAEMON_CONFIG, null, 2)}\n` },
+    {
+      // Before 50-redhat.conf: sshd takes the first value it reads.
+      path: "/etc/ssh/sshd_config.d/10-n8n-zero-trust.conf",
+      permissions: "0600",
+      owner: "root:root",
+      content: [
+        "# Key logins of the deploy user only (Terraform's docker provider: ssh:// + docker system dial-stdio).",
+        "# Operators use SSM Session Manager, which does not go through sshd.",
+        `AllowUsers ${deployUser}`,
+        "PermitRootLogin no",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "AuthenticationMethods publickey",
+        "AllowTcpForwarding no",
+        "AllowAgentForwarding no",
+        "AllowStreamLocalForwarding no",
+        "X11Forwarding no",
+        "PermitTunnel no",
+        "",
+      ].join("\n"),
+    },
+    {
+      path: "/etc/tmpfiles.d/n8n-zero-trust-host.conf",
+      permissions: "0644",
+      owner: "root:root",
+      content: `# Traefik's ACME account and certificates: persistent, only the containers' uid.\nd ${acme} 0700 ${uid} ${gid} -\n`,
+    },
+  ];
+
+  const doc: { [key: string]: YamlValue } = {
+    // No `default` entry: no ec2-user. The docker group is created here if the package has not yet.
+    users: [
+      {
+        name: deployUser,
+        gecos: "Terraform docker provider (ssh://)",
+        groups: ["docker"],
+        shell: "/bin/bash",
+        lock_passwd: true,
+        ...(keys.length > 0 ? { ssh_authorized_keys: [...keys] } : {}),
+      },
+    ],
+    disable_root: true,
+    ssh_pwauth: false,
+    write_files: files.map((f) => ({ path: f.path, permissions: f.permissions, owner: f.owner ?? "root:root", content: f.content })),
+    // runcmd runs once, after write_files and users, in this order.
+    runcmd: [
+      ["dnf", "install", "-y", "docker", "jq", "awscli-2"],
+      ["systemd-tmpfiles", "--create", AGENT_PATHS.tmpfiles, "/etc/tmpfiles.d/n8n-zero-trust-host.conf"],
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", AGENT_SERVICE, AGENT_TIMER, "docker.service"],
+      // The first fetch before dockerd starts; a failure here does not stop the rest (see the journal).
+      ["systemctl", "start", AGENT_SERVICE],
+      ["systemctl", "start", "docker.service", AGENT_TIMER],
+      ["systemctl", "enable", "--now", "amazon-ssm-agent"],
+      ["systemctl", "try-reload-or-restart", "sshd.service"],
+    ],
+  };
+  return `#cloud-config\n${toYaml(doc)}`;
+}

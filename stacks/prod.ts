@@ -1,0 +1,94 @@
+import { App } from "cdktf";
+import { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
+import { ProdConfig } from "../config/schema";
+import { useS3StateBackend } from "../constructs/common/s3-backend";
+import { ProdCloudStack } from "./prod-cloud-stack";
+import { ProdRuntimeStack, RuntimeLogGroups } from "./prod-runtime-stack";
+
+export interface ProdStacks {
+  readonly cloud: ProdCloudStack;
+  readonly runtime: ProdRuntimeStack;
+}
+
+export interface BuildProdOptions {
+  /** Stack ids. @default "prod-cloud" and "prod-runtime" */
+  readonly cloudId?: string;
+  readonly runtimeId?: string;
+  /** Put both stacks' state in the config's S3 backend. @default true */
+  readonly s3Backend?: boolean;
+  /** Only for tests (offline plans): extra AWS provider settings. */
+  readonly providerOverrides?: Partial<AwsProviderConfig>;
+}
+
+/** The deploy user of `ssh://user@host` (the secrets agent's host user; tcp:// uses the default). */
+export function deployUserOf(dockerHost: string): string {
+  return /^ssh:\/\/([^@]+)@/.exec(dockerHost)?.[1] ?? "n8n";
+}
+
+/**
+ * Both production stacks from one validated prod config: `prod-cloud` (AWS: key, secrets, logs,
+ * alarms, backups, rotation, the Docker host and its network) and `prod-runtime` (the containers
+ * on that host), which reads prod-cloud's log groups by cross-stack reference. Both keep their
+ * state in the config's S3 backend (encrypted, with a lock file). main.ts and the tests use this,
+ * so what is tested is what is deployed.
+ */
+export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptions = {}): ProdStacks {
+  const h = prod.runtimeHost;
+  const vpc = h.vpc;
+  const cloud = new ProdCloudStack(app, opts.cloudId ?? "prod-cloud", {
+    environment: { accountId: prod.aws.accountId, region: prod.aws.region },
+    namePrefix: prod.aws.namePrefix,
+    alarmEmails: prod.aws.alarmEmails,
+    logRetentionDays: prod.aws.logRetentionDays,
+    operatorRoleArns: prod.aws.operatorRoleArns,
+    backupBucketName: prod.aws.backupBucketName,
+    backupRetentionLockDays: prod.aws.backupRetentionLockDays,
+    providerOverrides: opts.providerOverrides,
+    rotation: { scheduleDays: prod.aws.rotationDays, postgresCaPem: prod.aws.postgresCaPem },
+    host: {
+      network:
+        vpc.mode === "create"
+          ? { create: { cidr: vpc.cidr, publicSubnet: vpc.publicSubnet, privateSubnets: vpc.privateSubnets } }
+          : {
+              existing: {
+                vpcId: vpc.vpcId,
+                publicSubnet: vpc.publicSubnet,
+                privateSubnets: vpc.privateSubnets,
+                routeTableIds: vpc.routeTableIds,
+                createSecretsManagerEndpoint: vpc.createSecretsManagerEndpoint,
+              },
+            },
+      privateIp: h.privateIp,
+      amiId: h.amiId,
+      instanceType: h.instanceType,
+      rootVolumeGb: h.rootVolumeGb,
+      egressTcpPorts: h.egressTcpPorts,
+      agent: {
+        secretsDir: prod.secretsDir,
+        owner: prod.runAs,
+        containers: { n8n: `${prod.name}-main`, runners: `${prod.name}-runners`, oauth2Proxy: `${prod.name}-oauth2-proxy`, postgres: `${prod.name}-postgres` },
+        intervalMinutes: h.secretsRefreshMinutes,
+        deployUser: deployUserOf(h.dockerHost),
+        sshAuthorizedKeys: h.sshAuthorizedKeys,
+        acmeStorageDir: h.acmeStorageDir,
+      },
+    },
+  });
+  // Attributes of the log-group resources (not the literal names), so prod-runtime reads them from
+  // prod-cloud's outputs: the runtime cannot be deployed before its log groups exist.
+  const g = cloud.logGroups;
+  const logGroups: RuntimeLogGroups = {
+    traefik: g.traefik.logGroup.name,
+    "oauth2-proxy": g["oauth2-proxy"].logGroup.name,
+    n8n: g.n8n.logGroup.name,
+    "n8n-runners": g["n8n-runners"].logGroup.name,
+    postgres: g.postgres.logGroup.name,
+    "socket-proxy": g["socket-proxy"].logGroup.name,
+  };
+  const runtime = new ProdRuntimeStack(app, opts.runtimeId ?? "prod-runtime", { config: prod, logGroups, region: prod.aws.region });
+  if (opts.s3Backend ?? true) {
+    useS3StateBackend(cloud, prod.backend);
+    useS3StateBackend(runtime, prod.backend);
+  }
+  return { cloud, runtime };
+}
