@@ -16,13 +16,14 @@ const repoRoot = process.cwd();
 const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "config");
 
 function build(app: App): void {
+  // Every config is validated before any stack is built: a bad prod.json stops dev too.
   const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
-  applyZeroTrustPolicy(new DevStack(app, "dev", { config: dev, repoRoot }));
-
   // Production reads config/prod.json; without one, the example is synthesized so reviewers can
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
   const prod = loadConfigFile(prodConfigSchema, prodFile);
+
+  applyZeroTrustPolicy(new DevStack(app, "dev", { config: dev, repoRoot }));
   // prod-cloud (AWS) and prod-runtime (the Docker host), both with state in S3; dev stays local.
   const { cloud, runtime } = buildProdStacks(app, prod);
   applyZeroTrustPolicy(cloud);

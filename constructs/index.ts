@@ -19,6 +19,7 @@ export * from "./data/postgres-bootstrap";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";
+export * from "./host/secrets-agent";
 export * from "./policy/rule";
 export * from "./policy/packs";
 export * from "./policy/engine";

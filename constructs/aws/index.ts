@@ -4,3 +4,6 @@ export * from "./encrypted-bucket";
 export * from "./managed-secret";
 export * from "./monitoring";
 export * from "./rotation-function";
+export * from "./cidr";
+export * from "./host-network";
+export * from "./docker-host";

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ValidationError } from "../../constructs/common/validation";
@@ -85,6 +85,34 @@ describe("main.ts on a bad config", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test("a prod.json with a missing and an invalid field fails naming both, and writes no stack", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+    writeFileSync(path.join(dir, "dev.json"), JSON.stringify(rawDevConfig()));
+    const prod = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
+    delete prod.runtimeHost.amiId;
+    prod.runtimeHost.vpc.privateSubnets[0].availabilityZone = "us-east-1a";
+    writeFileSync(path.join(dir, "prod.json"), JSON.stringify(prod));
+    const out = path.join(dir, "out");
+    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: out }, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`Invalid config ${path.join(dir, "prod.json")}`);
+    expect(r.stderr).toMatch(/- runtimeHost\.amiId: is required/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(out, "manifest.json"))).toBe(false);
+    expect(readdirSync(path.join(out, "stacks"))).toEqual([]);
+  });
+
+  test("main.ts builds dev on the local backend and both prod stacks on S3", () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), "synth-")), "out");
+    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, CDKTF_OUTDIR: out }, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const backend = (stack: string) => JSON.parse(readFileSync(path.join(out, "stacks", stack, "cdk.tf.json"), "utf8")).terraform.backend;
+    expect(Object.keys(backend("dev"))).toEqual(["local"]);
+    for (const stack of ["prod-cloud", "prod-runtime"]) {
+      expect(backend(stack).s3).toMatchObject({ bucket: "example-n8n-terraform-state", key: `n8n-zero-trust/${stack}.tfstate`, encrypt: true, use_lockfile: true });
+    }
+  });
+
   test("a file that is not JSON is reported as such", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
     writeFileSync(path.join(dir, "dev.json"), "{ not json");
@@ -100,7 +128,7 @@ describe("main.ts on a bad config", () => {
 });
 
 describe("prod config validation", () => {
-  const rawProd = () => JSON.parse(require("node:fs").readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
+  const rawProd = () => JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
   const prodProblems = (mutate: (c: Record<string, any>) => void) => {
     const { parseConfig, prodConfigSchema } = require("../../config/schema");
     const raw = rawProd();
