@@ -13,7 +13,7 @@ import { ManagedSecret } from "../constructs/aws/managed-secret";
 import { PostgresRotationFunction, RotationVpcPlacement } from "../constructs/aws/rotation-function";
 import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host-network";
 import { DockerHost } from "../constructs/aws/docker-host";
-import { AgentSecret, hostUserData } from "../constructs/host/secrets-agent";
+import { AgentSecret, hostUserData, HostUserDataProps } from "../constructs/host/secrets-agent";
 
 /** Services of the runtime whose logs go to CloudWatch. */
 export const RUNTIME_LOG_SERVICES = ["traefik", "oauth2-proxy", "n8n", "n8n-runners", "postgres", "socket-proxy"] as const;
@@ -290,16 +290,7 @@ export class ProdCloudStack extends SelfContainedStack {
         egressTcpPorts: host.egressTcpPorts,
         postgresPort: host.postgresPort,
         postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
-        userData: hostUserData({
-          region: env.region,
-          secretsDir: host.agent.secretsDir,
-          owner: host.agent.owner,
-          intervalMinutes: host.agent.intervalMinutes,
-          deployUser: host.agent.deployUser,
-          sshAuthorizedKeys: host.agent.sshAuthorizedKeys,
-          acmeStorageDir: host.agent.acmeStorageDir,
-          secrets: agentSecrets(prefix, host.agent.containers),
-        }),
+        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent)),
       });
       this.network.addEndpoints({
         clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
@@ -325,6 +316,20 @@ export class ProdCloudStack extends SelfContainedStack {
       new TerraformOutput(this, "rotation_security_group_id", { value: this.rotationFunction.securityGroup!.id });
     }
   }
+}
+
+/** The host agent's and cloud-init's settings for prod (user data, and the install script for a running host). */
+export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"]): HostUserDataProps {
+  return {
+    region,
+    secretsDir: agent.secretsDir,
+    owner: agent.owner,
+    intervalMinutes: agent.intervalMinutes,
+    deployUser: agent.deployUser,
+    sshAuthorizedKeys: agent.sshAuthorizedKeys,
+    acmeStorageDir: agent.acmeStorageDir,
+    secrets: agentSecrets(prefix, agent.containers),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { ProdConfig } from "../config/schema";
 import { useS3StateBackend } from "../constructs/common/s3-backend";
-import { ProdCloudStack } from "./prod-cloud-stack";
+import { ProdCloudStack, ProdHostProps } from "./prod-cloud-stack";
 import { ProdRuntimeStack, RuntimeLogGroups } from "./prod-runtime-stack";
 
 export interface ProdStacks {
@@ -25,6 +25,40 @@ export function deployUserOf(dockerHost: string): string {
   return /^ssh:\/\/([^@]+)@/.exec(dockerHost)?.[1] ?? "n8n";
 }
 
+/** The Docker host's props for prod-cloud, from the prod config. */
+export function prodHostProps(prod: ProdConfig): ProdHostProps {
+  const h = prod.runtimeHost;
+  const vpc = h.vpc;
+  return {
+    network:
+      vpc.mode === "create"
+        ? { create: { cidr: vpc.cidr, publicSubnet: vpc.publicSubnet, privateSubnets: vpc.privateSubnets } }
+        : {
+            existing: {
+              vpcId: vpc.vpcId,
+              publicSubnet: vpc.publicSubnet,
+              privateSubnets: vpc.privateSubnets,
+              routeTableIds: vpc.routeTableIds,
+              createSecretsManagerEndpoint: vpc.createSecretsManagerEndpoint,
+            },
+          },
+    privateIp: h.privateIp,
+    amiId: h.amiId,
+    instanceType: h.instanceType,
+    rootVolumeGb: h.rootVolumeGb,
+    egressTcpPorts: h.egressTcpPorts,
+    agent: {
+      secretsDir: prod.secretsDir,
+      owner: prod.runAs,
+      containers: { n8n: `${prod.name}-main`, runners: `${prod.name}-runners`, oauth2Proxy: `${prod.name}-oauth2-proxy`, postgres: `${prod.name}-postgres` },
+      intervalMinutes: h.secretsRefreshMinutes,
+      deployUser: deployUserOf(h.dockerHost),
+      sshAuthorizedKeys: h.sshAuthorizedKeys,
+      acmeStorageDir: h.acmeStorageDir,
+    },
+  };
+}
+
 /**
  * Both production stacks from one validated prod config: `prod-cloud` (AWS: key, secrets, logs,
  * alarms, backups, rotation, the Docker host and its network) and `prod-runtime` (the containers
@@ -33,8 +67,6 @@ export function deployUserOf(dockerHost: string): string {
  * so what is tested is what is deployed.
  */
 export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptions = {}): ProdStacks {
-  const h = prod.runtimeHost;
-  const vpc = h.vpc;
   const cloud = new ProdCloudStack(app, opts.cloudId ?? "prod-cloud", {
     environment: { accountId: prod.aws.accountId, region: prod.aws.region },
     namePrefix: prod.aws.namePrefix,
@@ -45,34 +77,7 @@ export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptio
     backupRetentionLockDays: prod.aws.backupRetentionLockDays,
     providerOverrides: opts.providerOverrides,
     rotation: { scheduleDays: prod.aws.rotationDays, postgresCaPem: prod.aws.postgresCaPem },
-    host: {
-      network:
-        vpc.mode === "create"
-          ? { create: { cidr: vpc.cidr, publicSubnet: vpc.publicSubnet, privateSubnets: vpc.privateSubnets } }
-          : {
-              existing: {
-                vpcId: vpc.vpcId,
-                publicSubnet: vpc.publicSubnet,
-                privateSubnets: vpc.privateSubnets,
-                routeTableIds: vpc.routeTableIds,
-                createSecretsManagerEndpoint: vpc.createSecretsManagerEndpoint,
-              },
-            },
-      privateIp: h.privateIp,
-      amiId: h.amiId,
-      instanceType: h.instanceType,
-      rootVolumeGb: h.rootVolumeGb,
-      egressTcpPorts: h.egressTcpPorts,
-      agent: {
-        secretsDir: prod.secretsDir,
-        owner: prod.runAs,
-        containers: { n8n: `${prod.name}-main`, runners: `${prod.name}-runners`, oauth2Proxy: `${prod.name}-oauth2-proxy`, postgres: `${prod.name}-postgres` },
-        intervalMinutes: h.secretsRefreshMinutes,
-        deployUser: deployUserOf(h.dockerHost),
-        sshAuthorizedKeys: h.sshAuthorizedKeys,
-        acmeStorageDir: h.acmeStorageDir,
-      },
-    },
+    host: prodHostProps(prod),
   });
   // Attributes of the log-group resources (not the literal names), so prod-runtime reads them from
   // prod-cloud's outputs: the runtime cannot be deployed before its log groups exist.

@@ -115,14 +115,16 @@ export class DockerHost extends Construct {
       // Terraform reads every JSON string as a template: escape the shell's ${...} and %{...} so the
       // host receives the document exactly as written.
       userData: escapeTerraformTemplate(props.userData),
-      // A new agent or unit takes effect on the next boot; replacing the host would lose Postgres' data.
+      // cloud-init applies user data once, when the host is created: a change would only stop and
+      // start the host for nothing (and replacing it would lose Postgres' data). Later agent changes
+      // go through `npm run host:print -- --install-script` (see the README).
       userDataReplaceOnChange: false,
       disableApiTermination: props.terminationProtection ?? true,
       monitoring: true,
       ebsOptimized: true,
       tags: { Name: props.name },
       // The AMI is patched in place (dnf); a new AMI id in config must not replace the host.
-      lifecycle: { ignoreChanges: ["ami"] },
+      lifecycle: { ignoreChanges: ["ami", "user_data"] },
     });
     this.instanceId = this.instance.id;
     this.privateIp = props.privateIp;

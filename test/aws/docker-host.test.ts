@@ -44,7 +44,7 @@ describe("the Docker host", () => {
     expect(instance.private_ip).toBe("10.20.1.10");
     expect(instance.disable_api_termination).toBe(true);
     expect(one("aws_eip").instance).toMatch(/^\$\{aws_instance\.[^.]+\.id\}$/);
-    expect(instance.lifecycle.ignore_changes).toEqual(["ami"]);
+    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data"]);
   });
 
   test("its security group admits 80/443 from anywhere, Postgres only from the rotation function's group, and no SSH", () => {

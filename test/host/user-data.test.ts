@@ -3,13 +3,14 @@ import { SECRET_FILES } from "../../constructs/common/secret-files";
 import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { AGENT_PATHS, AgentSecret, DOCKER_DAEMON_CONFIG, hostUserData, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
 import { toYaml, YamlValue } from "../../constructs/host/yaml";
+import { agentSecrets, RUNTIME_SECRETS } from "../../stacks/prod-cloud-stack";
 import { problemFields, problemLines } from "../helpers/validation";
 
 // js-yaml is in node_modules (through the toolchain); YAML 1.2 like cloud-init's PyYAML for these documents.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require("js-yaml") as { safeLoad(s: string): unknown };
 
-/** Every secret prod-cloud creates, the way the prod stack lists them (names only). */
+/** A hand-written list of every kind of entry (whole value, JSON keys, restarts, none). */
 const RUNTIME: AgentSecret[] = [
   { secretId: `n8n-prod/${SECRET_FILES.n8nEncryptionKey}`, files: [{ name: SECRET_FILES.n8nEncryptionKey }], restart: ["n8n-main"] },
   { secretId: `n8n-prod/${SECRET_FILES.n8nDbPassword}`, files: [{ name: SECRET_FILES.n8nDbPassword, jsonKey: "password" }, { name: SECRET_FILES.n8nDbUser, jsonKey: "username" }], restart: ["n8n-main"] },
@@ -48,8 +49,10 @@ describe("host user data (cloud-init, Amazon Linux 2023)", () => {
     else expect(py.stderr).toMatch(/No module named|not found|ENOENT/);
   });
 
-  test("fits EC2's 16 KiB user-data limit with every runtime secret", () => {
-    expect(Buffer.byteLength(text)).toBeLessThan(16384);
+  test("fits EC2's 16 KiB user-data limit with every secret prod-cloud creates", () => {
+    const prodText = hostUserData({ ...PROPS, secrets: agentSecrets("n8n-prod", { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" }) });
+    expect(prodText.split("\n").filter((l) => l.startsWith("      n8n-prod/")).length).toBe(RUNTIME_SECRETS.length);
+    expect(Buffer.byteLength(prodText)).toBeLessThan(16384);
   });
 
   test("contains no secret: no key material, no credential-looking value; names only", () => {

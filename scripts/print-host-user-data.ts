@@ -1,0 +1,32 @@
+/*
+ * Prints what prod-cloud gives the Docker host, from config/prod.json (else the example):
+ *   npm run -s host:print                          # the #cloud-config user data (as the instance gets it)
+ *   npm run -s host:print -- --install-script      # a sh script that installs the agent's files on a
+ *                                                  # running host and restarts the agent
+ *   npm run -s host:print -- --config other.json
+ * cloud-init applies user data only when the host is created; after changing the secrets list,
+ * the refresh interval or runAs, run the install script in a Session Manager shell (sudo sh).
+ * Nothing printed is secret.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { loadConfigFile, prodConfigSchema } from "../config/schema";
+import { ValidationError } from "../constructs/common/validation";
+import { hostUserData, secretsAgentInstallScript } from "../constructs/host/secrets-agent";
+import { prodAgentProps } from "../stacks/prod-cloud-stack";
+import { prodHostProps } from "../stacks/prod";
+
+const args = process.argv.slice(2);
+const i = args.indexOf("--config");
+const file = path.resolve(i >= 0 ? args[i + 1] : existsSync("config/prod.json") ? "config/prod.json" : "config/prod.example.json");
+try {
+  const prod = loadConfigFile(prodConfigSchema, file);
+  const props = prodAgentProps(prod.aws.namePrefix, prod.aws.region, prodHostProps(prod).agent);
+  process.stdout.write(args.includes("--install-script") ? secretsAgentInstallScript(props) : hostUserData(props));
+} catch (e) {
+  if (e instanceof ValidationError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
