@@ -120,7 +120,7 @@ export class PostgresRotationFunction extends Construct {
           ]
         : []),
     ];
-    new IamRolePolicy(this, "RolePolicy", { name: "least-privilege", role: this.role.id, policy: policyDocument(this.policyStatements) });
+    const rolePolicy = new IamRolePolicy(this, "RolePolicy", { name: "least-privilege", role: this.role.id, policy: policyDocument(this.policyStatements) });
 
     if (props.vpc) {
       const port = props.vpc.postgres.port ?? 5432;
@@ -156,7 +156,9 @@ export class PostgresRotationFunction extends Construct {
       loggingConfig: { logFormat: "JSON", logGroup: props.logGroup.logGroupName },
       tracingConfig: { mode: "Active" },
       vpcConfig: props.vpc && this.securityGroup ? { subnetIds: props.vpc.subnetIds, securityGroupIds: [this.securityGroup.id] } : undefined,
-      dependsOn: [props.logGroup.logGroup],
+      // In a VPC, CreateFunction checks that the role may create network interfaces: the inline
+      // policy must exist first (the function refers only to the role).
+      dependsOn: [props.logGroup.logGroup, rolePolicy],
     });
     this.functionArn = this.function.arn;
 

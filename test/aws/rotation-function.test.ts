@@ -80,6 +80,8 @@ describe("PostgresRotationFunction", () => {
     const p = JSON.parse(r("aws_iam_role_policy")[0].policy);
     expect(p.Statement.find((s: any) => s.Sid === "VpcNetworkInterfaces").Action).toContain("ec2:CreateNetworkInterface");
     expect(r("aws_lambda_function")[0].vpc_config.security_group_ids[0]).toMatch(/aws_security_group\./);
+    // CreateFunction in a VPC checks the role's ENI permissions: the inline policy must come first.
+    expect(r("aws_lambda_function")[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./)]));
   });
 
   test("bad props are named: wrong log group, internet-wide egress", () => {
