@@ -236,8 +236,10 @@ export const hostVpcSchema = z.discriminatedUnion("mode", [
       privateSubnets: z.array(z.object({ id: subnetId, cidr }).strict()).min(1).max(3),
       /** Route tables for the S3 gateway endpoint (none: no S3 endpoint). */
       routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be a route table id such as rtb-0123456789abcdef0")).default([]),
-      /** false when the VPC already has a Secrets Manager endpoint with private DNS. */
-      createSecretsManagerEndpoint: z.boolean().default(true),
+      /** true: create a Secrets Manager endpoint with private DNS (it then serves the whole VPC, with a policy for this project's secrets only). */
+      createSecretsManagerEndpoint: z.boolean().default(false),
+      /** Where the VPC's existing Secrets Manager endpoint lives (required unless createSecretsManagerEndpoint). */
+      secretsManagerEndpointCidrs: z.array(cidr).min(1).optional(),
     })
     .strict(),
 ]);
@@ -249,8 +251,8 @@ const sshPublicKey = z
 /** The Docker host: created by prod-cloud, deployed to by prod-runtime. */
 export const runtimeHostSchema = z
   .object({
-    /** How Terraform's docker provider reaches the host: ssh://user@host (through SSM Session Manager, see the README) or tcp://host:2376 with TLS. */
-    dockerHost: z.string().regex(/^(ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?|tcp:\/\/[A-Za-z0-9.-]+:2376)$/, "must be ssh://user@host[:port] or tcp://host:2376 (TLS)"),
+    /** How Terraform's docker provider reaches the host: ssh://user@host, through SSM Session Manager (see the README). */
+    dockerHost: z.string().regex(/^ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?$/, "must be ssh://user@host[:port] (reached through SSM Session Manager; the Docker API is never exposed over TCP)"),
     /** The host's fixed private address in the public subnet: Postgres is published there for the rotation function only. */
     privateIp,
     /** Amazon Linux 2023 AMI for the instance type's architecture (pinned; see the README for the SSM parameter to read it from). */
@@ -259,8 +261,8 @@ export const runtimeHostSchema = z
     rootVolumeGb: z.number().int().min(20).max(2000).default(40),
     /** TCP ports the host and n8n's workflows may connect to on the internet. */
     egressTcpPorts: z.array(tcpPort).min(1).default([80, 443]),
-    /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager; none: no SSH login at all. */
-    sshAuthorizedKeys: z.array(sshPublicKey).default([]),
+    /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager only. */
+    sshAuthorizedKeys: z.array(sshPublicKey).min(1, "must list at least one key: Terraform's docker provider logs in as the deploy user, and the host takes keys only when it is created"),
     /** Minutes between the secrets agent's refreshes. */
     secretsRefreshMinutes: z.number().int().min(1).max(60).default(5),
     vpc: hostVpcSchema,
@@ -309,6 +311,9 @@ function hostChecks(c: { aws: { region: string }; runtimeHost: z.infer<typeof ru
       if (cidrsOverlap(o.cidr, s.cidr)) issue(field, `overlaps ${o.cidr}`);
     });
   });
+  if (v.mode === "existing" && !v.createSecretsManagerEndpoint && !v.secretsManagerEndpointCidrs) {
+    issue(["runtimeHost", "vpc", "secretsManagerEndpointCidrs"], "is required unless createSecretsManagerEndpoint is true: the rotation function must reach the VPC's Secrets Manager endpoint");
+  }
   if (v.mode === "create") {
     const zones: [(string | number)[], string][] = [[["runtimeHost", "vpc", "publicSubnet", "availabilityZone"], v.publicSubnet.availabilityZone], ...v.privateSubnets.map((s, i): [(string | number)[], string] => [["runtimeHost", "vpc", "privateSubnets", i, "availabilityZone"], s.availabilityZone])];
     for (const [p, az] of zones) if (!az.startsWith(c.aws.region)) issue(p, `must be an availability zone of aws.region (${c.aws.region}), such as ${c.aws.region}a`);

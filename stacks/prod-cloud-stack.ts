@@ -233,7 +233,7 @@ export class ProdCloudStack extends SelfContainedStack {
             vpcId: this.network.vpcId,
             subnetIds: this.network.privateSubnetIds,
             postgres: { cidr: `${host.privateIp}/32`, port: host.postgresPort },
-            secretsManagerEndpointCidrs: this.network.privateSubnetCidrs,
+            secretsManagerEndpointCidrs: this.network.secretsManagerEndpointCidrs,
           }
         : undefined);
 

@@ -20,9 +20,11 @@ export interface BuildProdOptions {
   readonly providerOverrides?: Partial<AwsProviderConfig>;
 }
 
-/** The deploy user of `ssh://user@host` (the secrets agent's host user; tcp:// uses the default). */
+/** The deploy user of `ssh://user@host`. */
 export function deployUserOf(dockerHost: string): string {
-  return /^ssh:\/\/([^@]+)@/.exec(dockerHost)?.[1] ?? "n8n";
+  const user = /^ssh:\/\/([^@]+)@/.exec(dockerHost)?.[1];
+  if (!user) throw new Error(`runtimeHost.dockerHost "${dockerHost}" has no user (validated by prodConfigSchema)`);
+  return user;
 }
 
 /** The Docker host's props for prod-cloud, from the prod config. */
@@ -40,6 +42,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
               privateSubnets: vpc.privateSubnets,
               routeTableIds: vpc.routeTableIds,
               createSecretsManagerEndpoint: vpc.createSecretsManagerEndpoint,
+              secretsManagerEndpointCidrs: vpc.secretsManagerEndpointCidrs,
             },
           },
     privateIp: h.privateIp,

@@ -1,9 +1,11 @@
+import { gzipSync } from "node:zlib";
 import { Construct } from "constructs";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup, SecurityGroupEgress, SecurityGroupIngress } from "@cdktf/provider-aws/lib/security-group";
 import { Validator } from "../common/validation";
+import { secretValueProblem } from "../policy/secret-patterns";
 import { usableInSubnet } from "./cidr";
 import { AWS_NAME_PATTERN } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
@@ -77,6 +79,14 @@ export class DockerHost extends Construct {
     const port = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
     v.check(port(pgPort), "postgresPort", "must be a TCP port from 1 to 65535");
     egressPorts.forEach((p, i) => v.check(port(p), `egressTcpPorts.${i}`, `must be a TCP port from 1 to 65535, got ${p}`));
+    // The plan holds the user data compressed, where no scanner can read it: check it here.
+    const leak = secretValueProblem(props.userData);
+    v.check(leak === undefined, "userData", `must not contain a secret value (${leak}); the host fetches secrets at run time`);
+    v.check(
+      gzipBase64(props.userData).length <= USER_DATA_LIMIT_BYTES,
+      "userData",
+      `is ${gzipBase64(props.userData).length} bytes after gzip and base64; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}`,
+    );
     v.throwIfAny();
 
     const ingress: SecurityGroupIngress[] = [
@@ -112,9 +122,10 @@ export class DockerHost extends Construct {
       // IMDSv2 only; hop limit 1 keeps the instance's credentials away from containers.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       rootBlockDevice: { volumeType: "gp3", volumeSize: rootGb, encrypted: true, kmsKeyId: props.key.keyArn, deleteOnTermination: false, tags: { Name: `${props.name}-root` } },
-      // Terraform reads every JSON string as a template: escape the shell's ${...} and %{...} so the
-      // host receives the document exactly as written.
-      userData: escapeTerraformTemplate(props.userData),
+      // gzip keeps the agent within EC2's 16 KiB user-data limit (cloud-init unpacks it); base64
+      // also keeps Terraform from reading the shell's ${...} as interpolation. `npm run host:print`
+      // shows the document.
+      userDataBase64: gzipBase64(props.userData),
       // cloud-init applies user data once, when the host is created: a change would only stop and
       // start the host for nothing (and replacing it would lose Postgres' data). Later agent changes
       // go through `npm run host:print -- --install-script` (see the README).
@@ -124,7 +135,7 @@ export class DockerHost extends Construct {
       ebsOptimized: true,
       tags: { Name: props.name },
       // The AMI is patched in place (dnf); a new AMI id in config must not replace the host.
-      lifecycle: { ignoreChanges: ["ami", "user_data"] },
+      lifecycle: { ignoreChanges: ["ami", "user_data_base64"] },
     });
     this.instanceId = this.instance.id;
     this.privateIp = props.privateIp;
@@ -133,7 +144,10 @@ export class DockerHost extends Construct {
   }
 }
 
-/** A literal string for a Terraform JSON attribute: `${` and `%{` would otherwise start a template. */
-export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+/** EC2's limit on user data (after base64). */
+export const USER_DATA_LIMIT_BYTES = 16384;
+
+/** gzip (no timestamp: the same text gives the same bytes) then base64, as cloud-init accepts it. */
+export function gzipBase64(text: string): string {
+  return gzipSync(Buffer.from(text, "utf8"), { level: 9 }).toString("base64");
 }

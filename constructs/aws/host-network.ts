@@ -30,8 +30,14 @@ export interface ExistingVpcSpec {
   readonly privateSubnets: readonly { readonly id: string; readonly cidr: string }[];
   /** Route tables of the subnets, for the S3 gateway endpoint. @default - no S3 gateway endpoint is created */
   readonly routeTableIds?: readonly string[];
-  /** Create the Secrets Manager interface endpoint. Set false if the VPC already has one with private DNS. @default true */
+  /**
+   * Create a Secrets Manager interface endpoint with private DNS. Its DNS name and its policy (only
+   * this project's secrets) then apply to every workload in the VPC, so in a shared VPC keep the one
+   * you have. @default false
+   */
   readonly createSecretsManagerEndpoint?: boolean;
+  /** Where the VPC's existing Secrets Manager endpoint lives (the rotation function's HTTPS egress). Required without `createSecretsManagerEndpoint`. */
+  readonly secretsManagerEndpointCidrs?: readonly string[];
 }
 
 export interface HostNetworkProps {
@@ -70,6 +76,8 @@ export class HostNetwork extends Construct {
   public readonly publicSubnetCidr: string;
   public readonly privateSubnetIds: string[];
   public readonly privateSubnetCidrs: string[];
+  /** Address ranges of the Secrets Manager endpoint's interfaces (the rotation function's HTTPS egress). */
+  public readonly secretsManagerEndpointCidrs: string[];
   /** Route tables an S3 gateway endpoint attaches to (empty: none is created). */
   public readonly routeTableIds: string[];
   public readonly vpc?: Vpc;
@@ -116,6 +124,7 @@ export class HostNetwork extends Construct {
       this.privateSubnetCidrs = c.privateSubnets.map((s) => s.cidr);
       this.routeTableIds = [publicRoutes.id, privateRoutes.id];
       this.createSecretsManagerEndpoint = true;
+      this.secretsManagerEndpointCidrs = this.privateSubnetCidrs;
     } else {
       const e = props.existing!;
       this.vpcId = e.vpcId;
@@ -124,7 +133,8 @@ export class HostNetwork extends Construct {
       this.privateSubnetIds = e.privateSubnets.map((s) => s.id);
       this.privateSubnetCidrs = e.privateSubnets.map((s) => s.cidr);
       this.routeTableIds = [...(e.routeTableIds ?? [])];
-      this.createSecretsManagerEndpoint = e.createSecretsManagerEndpoint ?? true;
+      this.createSecretsManagerEndpoint = e.createSecretsManagerEndpoint ?? false;
+      this.secretsManagerEndpointCidrs = this.createSecretsManagerEndpoint ? this.privateSubnetCidrs : [...(e.secretsManagerEndpointCidrs ?? [])];
     }
   }
 
@@ -218,6 +228,11 @@ function validateNetworkProps(path: string, props: HostNetworkProps): void {
       v.check(SUBNET_ID.test(s.id), `existing.privateSubnets.${i}.id`, "must be a subnet id such as subnet-0123456789abcdef0");
       cidrOk(s.cidr, `existing.privateSubnets.${i}.cidr`);
     });
+    if (!e.createSecretsManagerEndpoint) {
+      const cidrs = e.secretsManagerEndpointCidrs ?? [];
+      v.check(cidrs.length > 0, "existing.secretsManagerEndpointCidrs", "must list where the VPC's Secrets Manager endpoint lives (or set createSecretsManagerEndpoint: true)");
+      cidrs.forEach((c, i) => cidrOk(c, `existing.secretsManagerEndpointCidrs.${i}`));
+    }
     (e.routeTableIds ?? []).forEach((r, i) => v.check(ROUTE_TABLE_ID.test(r), `existing.routeTableIds.${i}`, "must be a route table id such as rtb-0123456789abcdef0"));
   }
   v.throwIfAny();

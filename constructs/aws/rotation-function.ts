@@ -108,6 +108,9 @@ export class PostgresRotationFunction extends Construct {
       { ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" },
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${props.logGroup.logGroupArn}:*` },
       { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
+      // Active tracing: Lambda refuses CreateFunction unless the role may send traces. X-Ray's
+      // write actions have no resource-level permissions: "*" is the only form AWS accepts.
+      { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
       ...(props.vpc
         ? [
             {

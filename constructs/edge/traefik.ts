@@ -161,6 +161,9 @@ export class Traefik extends Construct {
         format: "json",
         fields: {
           defaultMode: "keep",
+          // The request URI carries query strings: webhook tokens, n8n's signed resume URLs, the
+          // OAuth2 callback's code. RouterName, ServiceName and the status say which route answered.
+          names: { RequestPath: "drop" },
           // Request headers are dropped by default; credentials are named explicitly so a
           // change of default cannot start logging them.
           headers: { defaultMode: "drop", names: { Authorization: "drop", Cookie: "drop", "X-Auth-Request-Access-Token": "drop", "User-Agent": "keep" } },

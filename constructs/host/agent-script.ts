@@ -167,15 +167,48 @@ if [ ! -r "$SECRETS_CONF" ]; then
   exit 1
 fi
 
+# True when every file of every secret that names container $1 exists (names from the secrets list).
+files_present_for() { # <container>
+  want=$1
+  while read -r w_files w_containers; do
+    [ -n "$w_files" ] || continue
+    case ",$w_containers," in *",$want,"*) ;; *) continue ;; esac
+    IFS=,
+    # shellcheck disable=SC2086
+    set -- $w_files
+    IFS=$default_ifs
+    for spec in "$@"; do
+      if ! valid_file_name "\${spec%%=*}" || [ ! -f "$SECRETS_DIR/\${spec%%=*}" ]; then return 1; fi
+    done
+  done <<EOF
+$watched
+EOF
+  return 0
+}
+
 status=0
 restart_queue=""
 pending=""
+# "<files> <containers>" of every secret that names containers, and those containers, each once.
+watched=""
+watched_containers=""
 while read -r line_id line_files line_containers line_rest <&3; do
   case $line_id in '' | '#'*) continue ;; esac
   if [ -z "$line_files" ] || [ -n "$line_rest" ]; then
     error "$SECRETS_CONF: malformed line for $line_id"
     status=1
     continue
+  fi
+  if [ -n "$line_containers" ] && [ "$line_containers" != "-" ]; then
+    watched="$watched$line_files $line_containers
+"
+    IFS=,
+    # shellcheck disable=SC2086
+    set -- $line_containers
+    IFS=$default_ifs
+    for c in "$@"; do
+      case " $watched_containers " in *" $c "*) ;; *) watched_containers="$watched_containers $c" ;; esac
+    done
   fi
   process_secret "$line_id" "$line_files" "\${line_containers:--}" || status=1
 done 3<"$SECRETS_CONF"
@@ -184,8 +217,10 @@ done 3<"$SECRETS_CONF"
 # boot (no state yet), and not while dockerd is down: containers read the new files when it starts
 # (asking docker then would socket-activate dockerd, which is ordered after this service).
 failed_containers=""
+docker_active=""
+if systemctl is-active --quiet docker.service; then docker_active=1; fi
 if [ -n "$restart_queue" ]; then
-  if systemctl is-active --quiet docker.service; then
+  if [ -n "$docker_active" ]; then
     for c in $restart_queue; do
       if ! docker container inspect "$c" >/dev/null 2>&1; then
         info "container $c does not exist; nothing to restart"
@@ -215,6 +250,28 @@ while read -r pending_state pending_version pending_containers; do
 done <<EOF
 $pending
 EOF
+
+# A container whose bind-mount source was missing when dockerd started it (the boot run could not
+# write every file) failed to start, and dockerd does not retry a restart policy after a failed
+# start; a later run sees no previous version, so it restarts nothing. Such a container (it
+# exists, is not running and its last start failed: State.Error is set) is started once every file
+# of every secret that names it exists. One an operator stopped has no State.Error: it stays down.
+# Containers restarted (or tried) above are left alone.
+if [ -n "$docker_active" ]; then
+  for c in $watched_containers; do
+    case " $restart_queue " in *" $c "*) continue ;; esac
+    state=$(docker container inspect -f '{{.State.Running}} {{.State.Error}}' "$c" 2>/dev/null) || continue
+    case $state in "false "?*) ;; *) continue ;; esac
+    if ! files_present_for "$c"; then
+      info "container $c failed to start and some of its files are still missing; the next run tries again"
+    elif docker start "$c" >/dev/null; then
+      info "started $c (its last start had failed; its files are in place now)"
+    else
+      error "starting $c failed; the next run tries again"
+      status=1
+    fi
+  done
+fi
 
 exit "$status"
 `;

@@ -1,7 +1,11 @@
 import { ValidationError } from "../../constructs/common/validation";
 import { cidrContains, cidrsOverlap, cidrWithin, parseCidr, usableInSubnet } from "../../constructs/aws/cidr";
 import { synthProdCloud, TEST_HOST } from "../helpers/prod-cloud";
-import { problemFields } from "../helpers/validation";
+import { gunzipSync } from "node:zlib";
+import { TerraformStack, Testing } from "cdktf";
+import { DockerHost } from "../../constructs/aws/docker-host";
+import { CustomerManagedKey } from "../../constructs/aws/kms-key";
+import { problemFields, problemLines } from "../helpers/validation";
 
 const expectValidationError = (fn: () => unknown, fields: string[]) => expect(problemFields(fn)).toEqual(fields);
 
@@ -44,7 +48,7 @@ describe("the Docker host", () => {
     expect(instance.private_ip).toBe("10.20.1.10");
     expect(instance.disable_api_termination).toBe(true);
     expect(one("aws_eip").instance).toMatch(/^\$\{aws_instance\.[^.]+\.id\}$/);
-    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data"]);
+    expect(instance.lifecycle.ignore_changes).toEqual(["ami", "user_data_base64"]);
   });
 
   test("its security group admits 80/443 from anywhere, Postgres only from the rotation function's group, and no SSH", () => {
@@ -71,9 +75,12 @@ describe("the Docker host", () => {
     ]);
   });
 
-  test("the user data holds no secret value and no secret-looking assignment", () => {
-    expect(instance.user_data).toMatch(/^#cloud-config\n/);
-    expect(instance.user_data).not.toMatch(/(password|secret|token)\s*[:=]\s*["']?[A-Za-z0-9+/]{16,}/i);
+  test("the user data (gzip, base64: EC2's 16 KiB limit) holds no secret value and no secret-looking assignment", () => {
+    expect(instance.user_data).toBeUndefined();
+    const doc = gunzipSync(Buffer.from(instance.user_data_base64, "base64")).toString("utf8");
+    expect(doc).toMatch(/^#cloud-config\n/);
+    expect(doc).not.toMatch(/(password|secret|token)\s*[:=]\s*["']?[A-Za-z0-9+/]{16,}/i);
+    expect(instance.user_data_base64.length).toBeLessThanOrEqual(16384);
   });
 });
 
@@ -127,6 +134,7 @@ describe("the host's network", () => {
             vpcId: "vpc-0a1b2c3d4e5f60718",
             publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" },
             privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.0/24" }],
+            secretsManagerEndpointCidrs: ["10.20.9.0/24"],
           },
         },
       },
@@ -134,8 +142,10 @@ describe("the host's network", () => {
     for (const t of ["aws_vpc", "aws_subnet", "aws_route_table", "aws_internet_gateway"]) expect(j.resource[t]).toBeUndefined();
     const inst = Object.values(j.resource.aws_instance)[0] as any;
     expect(inst.subnet_id).toBe("subnet-0a1b2c3d4e5f60711");
-    const endpoints = Object.values(j.resource.aws_vpc_endpoint) as any[];
-    expect(endpoints.map((e) => e.vpc_endpoint_type)).toEqual(["Interface"]);
+    // In a shared VPC the project keeps the VPC's own endpoint (private DNS is VPC-wide) and no S3 endpoint without route tables.
+    expect(j.resource.aws_vpc_endpoint).toBeUndefined();
+    const sg = (Object.values(j.resource.aws_security_group) as any[]).find((g) => g.name === "n8n-prod-rotation-egress");
+    expect(sg.egress.find((e: any) => e.from_port === 443).cidr_blocks).toEqual(["10.20.9.0/24"]);
   });
 });
 
@@ -186,6 +196,32 @@ describe("bad host props are named at synth", () => {
       () => synthProdCloud({ host: { ...TEST_HOST, network: { create: { ...TEST_HOST.network.create!, publicSubnet: { cidr: "10.20.1.0/24", availabilityZone: "us-east-1a" } } } } }),
       ["create.publicSubnet.availabilityZone"],
     );
+  });
+
+  test("an existing VPC without its own endpoint must say where the VPC's endpoint is", () => {
+    const existing = { vpcId: "vpc-0a1b2c3d4e5f60718", publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" }, privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.0/24" }] };
+    expectValidationError(() => synthProdCloud({ host: { ...TEST_HOST, network: { existing } } }), ["existing.secretsManagerEndpointCidrs"]);
+    expect(problemFields(() => synthProdCloud({ host: { ...TEST_HOST, network: { existing: { ...existing, createSecretsManagerEndpoint: true } } } }))).toEqual([]);
+  });
+
+  test("user data with a secret value in it is refused, naming the field (the plan holds it compressed)", () => {
+    const scope = new TerraformStack(Testing.app(), "t");
+    const key = new CustomerManagedKey(scope, "Key", { environment: { accountId: "123456789012", region: "eu-central-1" }, alias: "t-host" });
+    const problems = problemLines(
+      () =>
+        new DockerHost(scope, "Host", {
+          name: "t-host",
+          key,
+          roleName: "t-host",
+          vpcId: "vpc-0a1b2c3d4e5f60718",
+          subnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" },
+          privateIp: "10.20.1.10",
+          amiId: "ami-0123456789abcdef0",
+          userData: "#cloud-config\nwrite_files:\n  - content: AKIAIOSFODNN7EXAMPLE\n",
+          postgresClientSecurityGroupIds: ["sg-0123456789abcdef0"],
+        }),
+    );
+    expect(problems).toEqual([expect.stringMatching(/^userData: must not contain a secret value/)]);
   });
 
   test("no plan is written: the error is a ValidationError, before synthesis", () => {

@@ -49,8 +49,10 @@ describe("PostgresRotationFunction", () => {
     expect(stmt("ReadRotatorSecret").Action).toEqual(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]);
     expect(stmt("RandomPasswords")).toMatchObject({ Action: "secretsmanager:GetRandomPassword", Resource: "*" });
     expect(stmt("KeyViaSecretsManager").Condition).toEqual({ StringEquals: { "kms:ViaService": "secretsmanager.eu-central-1.amazonaws.com" } });
-    // No statement but GetRandomPassword uses "*".
-    for (const s of policy.Statement.filter((x: any) => x.Sid !== "RandomPasswords")) expect([].concat(s.Resource)).not.toContain("*");
+    // Active tracing needs the role to send traces (CreateFunction checks it); X-Ray has no resource-level permissions.
+    expect(stmt("XRayTraces")).toMatchObject({ Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" });
+    // No statement but GetRandomPassword and the X-Ray writes uses "*".
+    for (const s of policy.Statement.filter((x: any) => !["RandomPasswords", "XRayTraces"].includes(x.Sid))) expect([].concat(s.Resource)).not.toContain("*");
   });
 
   test("Secrets Manager may invoke it only for the rotated secret", () => {

@@ -166,6 +166,9 @@ describe("prod config validation", () => {
     ["an unknown VPC mode", (c: any) => (c.runtimeHost.vpc.mode = "borrow"), /^runtimeHost\.vpc\.mode: Invalid discriminator value\. Expected 'create' \| 'existing'/],
     ["an RSA or malformed SSH key", (c: any) => (c.runtimeHost.sshAuthorizedKeys = ["ssh-rsa AAAA me"]), /^runtimeHost\.sshAuthorizedKeys\.0: must be one OpenSSH public key line/],
     ["secrets outside tmpfs", (c: any) => (c.secretsDir = "/etc/n8n-secrets"), /^secretsDir: must be under \/run\/ in prod/],
+    ["no deploy key", (c: any) => (c.runtimeHost.sshAuthorizedKeys = []), /^runtimeHost\.sshAuthorizedKeys: must list at least one key/],
+    ["a Docker API over TCP", (c: any) => (c.runtimeHost.dockerHost = "tcp://10.20.1.10:2376"), /^runtimeHost\.dockerHost: must be ssh:\/\/user@host/],
+    ["an existing VPC without a way to Secrets Manager", (c: any) => (c.runtimeHost.vpc = { mode: "existing", vpcId: "vpc-0a1b2c3d4e5f60718", publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" }, privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.0/24" }] }), /^runtimeHost\.vpc\.secretsManagerEndpointCidrs: is required unless createSecretsManagerEndpoint is true/],
     ["an unknown host field", (c: any) => (c.runtimeHost.publicSsh = true), /^runtimeHost\.publicSsh: unknown field; allowed fields here: dockerHost, privateIp, amiId/],
   ])("%s is rejected, naming the field", (_l, mutate, message) => {
     expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));

@@ -34,8 +34,9 @@ describe("Traefik", () => {
     expect(local.t.dynamicConfig).not.toMatch(/CBC|RC4|3DES/);
   });
 
-  test("the access log is JSON and drops Authorization and Cookie", () => {
+  test("the access log is JSON and drops Authorization, Cookie and the request URI (query strings carry tokens)", () => {
     expect(local.t.staticConfig).toMatch(/accessLog:\n\s+format: "json"/);
+    expect(local.t.staticConfig).toMatch(/fields:\n\s+defaultMode: "keep"\n\s+names:\n\s+RequestPath: "drop"/);
     expect(local.t.staticConfig).toMatch(/headers:\n\s+defaultMode: "drop"\n\s+names:\n\s+Authorization: "drop"\n\s+Cookie: "drop"/);
   });
 

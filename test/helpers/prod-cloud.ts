@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { App, Testing } from "cdktf";
+import { parseConfig, prodConfigSchema } from "../../config/schema";
+import { buildProdStacks } from "../../stacks/prod";
 import { ProdCloudStack, ProdCloudStackProps, ProdHostProps } from "../../stacks/prod-cloud-stack";
 
 export const TEST_ENV = { accountId: "123456789012", region: "eu-central-1" };
@@ -62,4 +66,17 @@ export function synthProdCloudToDir(outdir: string, overrides: Partial<ProdCloud
   new ProdCloudStack(app, "prod-cloud", prodCloudProps({ providerOverrides: OFFLINE_PROVIDER, ...overrides }));
   app.synth();
   return `${outdir}/stacks/prod-cloud`;
+}
+
+/**
+ * prod-cloud exactly as main.ts builds it from config/prod.example.json (buildProdStacks), with the
+ * offline provider settings and no S3 backend (terraform init must not reach S3). Returns the stack folder.
+ */
+export function synthProdFromExampleConfigToDir(outdir: string): string {
+  const file = path.join(__dirname, "..", "..", "config", "prod.example.json");
+  const config = parseConfig(prodConfigSchema, JSON.parse(readFileSync(file, "utf8")), file);
+  const app = new App({ outdir, skipValidation: false });
+  const { cloud } = buildProdStacks(app, config, { s3Backend: false, providerOverrides: OFFLINE_PROVIDER });
+  app.synth();
+  return `${outdir}/stacks/${cloud.node.id}`;
 }

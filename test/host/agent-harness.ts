@@ -36,13 +36,23 @@ cat "$f"
 
 const FAKE_DOCKER = `#!/bin/sh
 printf 'docker %s\\n' "$*" >>"$FAKE_ROOT/argv.log"
+# State of a container: $FAKE_ROOT/state/<name> holds what -f '{{.State.Running}} {{.State.Error}}'
+# prints (default: running). restart and start leave it running.
 case "$1 \${2:-}" in
   "container inspect")
-    grep -qx "$3" "$FAKE_ROOT/containers" 2>/dev/null && { echo "[]"; exit 0; }
-    echo "Error: No such container: $3" >&2; exit 1 ;;
-  "restart "*)
-    if grep -qx "$2" "$FAKE_ROOT/failing-containers" 2>/dev/null; then echo "Error response from daemon: Cannot restart container $2" >&2; exit 1; fi
-    printf '%s\\n' "$2" >>"$FAKE_ROOT/restarts.log"; echo "$2"; exit 0 ;;
+    format=""
+    if [ "$3" = -f ]; then format=$4; shift 2; fi
+    grep -qx "$3" "$FAKE_ROOT/containers" 2>/dev/null || { echo "Error: No such container: $3" >&2; exit 1; }
+    [ -n "$format" ] || { echo "[]"; exit 0; }
+    [ "$format" = '{{.State.Running}} {{.State.Error}}' ] || { echo "fake docker: unexpected format $format" >&2; exit 2; }
+    if [ -f "$FAKE_ROOT/state/$3" ]; then cat "$FAKE_ROOT/state/$3"; else echo "true "; fi
+    exit 0 ;;
+  "restart "* | "start "*)
+    grep -qx "$2" "$FAKE_ROOT/containers" 2>/dev/null || { echo "Error response from daemon: No such container: $2" >&2; exit 1; }
+    if grep -qx "$2" "$FAKE_ROOT/failing-containers" 2>/dev/null; then echo "Error response from daemon: Cannot $1 container $2" >&2; exit 1; fi
+    printf '%s\\n' "$2" >>"$FAKE_ROOT/$1s.log"
+    rm -f "$FAKE_ROOT/state/$2"
+    echo "$2"; exit 0 ;;
 esac
 echo "fake docker: unexpected $*" >&2
 exit 2
@@ -131,6 +141,23 @@ export class AgentHarness {
     writeFileSync(path.join(this.fakeRoot, "containers"), names.map((n) => `${n}\n`).join(""));
   }
 
+  /**
+   * What `docker container inspect -f '{{.State.Running}} {{.State.Error}}'` reports for a
+   * container (default: running, no error). A failed start is `{ running: false, error: "…" }`;
+   * a container an operator stopped is `{ running: false, error: "" }`.
+   */
+  containerState(name: string, state: { running: boolean; error: string }): void {
+    mkdirSync(path.join(this.fakeRoot, "state"), { recursive: true });
+    writeFileSync(path.join(this.fakeRoot, "state", name), `${state.running} ${state.error}\n`);
+  }
+
+  /** Containers `docker start` started, in order. */
+  starts(): string[] {
+    const f = path.join(this.fakeRoot, "starts.log");
+    return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  /** `docker restart` and `docker start` of these fail. */
   failRestartOf(names: string[]): void {
     writeFileSync(path.join(this.fakeRoot, "failing-containers"), names.map((n) => `${n}\n`).join(""));
   }

@@ -80,8 +80,8 @@ describe.each(shells)("secrets agent under %s", (shell) => {
     expect(h.read("tls/key.pem")).toBe(VALUES.tlsKey);
     expect(h.read("tls/cert.pem")).toBe(VALUES.tlsCert);
     expect(h.restarts()).toEqual([]);
-    // The first run after boot does not even ask docker.
-    expect(h.argv()).not.toMatch(/^(docker|systemctl) /m);
+    // Every container is running: nothing is started either.
+    expect(h.argv()).not.toMatch(/^docker (restart|start) /m);
   });
 
   test("files are 0400 and owned by the containers' uid:gid; the folders are 0700; no temp file is left", () => {
@@ -224,6 +224,109 @@ describe.each(shells)("secrets agent under %s", (shell) => {
     expect(stopped.stdout).toContain("docker.service is not running");
     expect(h.argv()).not.toMatch(/^docker restart n8n-oauth2-proxy/m);
     expect(h.read("oauth2-proxy-cookie-secret")).toBe("rotated-token-value-2");
+  });
+
+  describe("containers whose start failed because a file was missing", () => {
+    /** What dockerd records when a bind mount's source file does not exist. */
+    const bindError = (file: string) => `error while creating mount source path '/run/n8n-secrets/${file}': mkdir /run/n8n-secrets/${file}: read-only file system`;
+    const ALL = ["n8n-main", "n8n-runners", "n8n-oauth2-proxy", "traefik"];
+
+    /** The boot run cannot write the runners token and the cookie secret (no value yet); dockerd then starts anyway. */
+    function bootWithMissingSecrets(): void {
+      h.removeSecret(TOKEN);
+      h.removeSecret(COOKIE);
+      h.dockerRunning(false);
+      expect(h.run().status).toBe(1);
+      h.dockerRunning(true);
+      h.containers(ALL);
+      h.containerState("n8n-main", { running: false, error: bindError("n8n-runners-auth-token") });
+      h.containerState("n8n-runners", { running: false, error: bindError("n8n-runners-auth-token") });
+      h.containerState("n8n-oauth2-proxy", { running: false, error: bindError("oauth2-proxy-cookie-secret") });
+      // Not named by any secret: out of the agent's scope, whatever its state.
+      h.containerState("traefik", { running: false, error: "driver failed programming external connectivity" });
+    }
+
+    test("a later run starts each once all files of every secret naming it exist, and logs it; one still missing a file stays down until then", () => {
+      bootWithMissingSecrets();
+      h.setSecret(TOKEN, VALUES.token, V(3)); // the token gets its value; the cookie secret still has none
+      const r = h.run();
+      expect(r.status).toBe(1); // the cookie secret still fails
+      expect(h.read("n8n-runners-auth-token")).toBe(VALUES.token);
+      // No previous version (first write since boot), so nothing was restarted: without the fix they stayed down.
+      expect(h.restarts()).toEqual([]);
+      expect(h.starts()).toEqual(["n8n-main", "n8n-runners"]);
+      expect(r.stdout).toContain("<6>started n8n-main (its last start had failed; its files are in place now)\n");
+      expect(r.stdout).toContain("<6>started n8n-runners (");
+      expect(r.stdout).toContain("<6>container n8n-oauth2-proxy failed to start and some of its files are still missing; the next run tries again\n");
+      expect(h.argv()).toMatch(/^docker container inspect -f \{\{\.State\.Running\}\} \{\{\.State\.Error\}\} n8n-oauth2-proxy$/m);
+      expect(h.argv()).not.toMatch(/^docker (start|restart|container inspect .*) traefik$/m);
+      expectNoValueIn(r.stdout + r.stderr);
+
+      h.setSecret(COOKIE, VALUES.cookie, V(4));
+      const next = h.run();
+      expect([next.status, next.stderr]).toEqual([0, ""]);
+      // The two started before are running now: only the proxy is started.
+      expect(h.starts()).toEqual(["n8n-main", "n8n-runners", "n8n-oauth2-proxy"]);
+      expect(h.run().stdout).toBe("");
+      expect(h.starts()).toHaveLength(3);
+    });
+
+    test("a container an operator stopped (no start error) stays down, as does a running one", () => {
+      bootWithMissingSecrets();
+      h.containerState("n8n-main", { running: false, error: "" });
+      h.containerState("n8n-oauth2-proxy", { running: true, error: "" });
+      h.setSecret(TOKEN, VALUES.token, V(3));
+      h.setSecret(COOKIE, VALUES.cookie, V(4));
+      const r = h.run();
+      expect(r.status).toBe(0);
+      expect(h.starts()).toEqual(["n8n-runners"]);
+      expect(r.stdout).not.toContain("n8n-main");
+    });
+
+    test("while docker.service is not active nothing is inspected or started (docker would socket-activate dockerd)", () => {
+      bootWithMissingSecrets();
+      h.dockerRunning(false);
+      h.setSecret(TOKEN, VALUES.token, V(3));
+      h.setSecret(COOKIE, VALUES.cookie, V(4));
+      const before = h.argv();
+      expect(h.run().status).toBe(0);
+      const thisRun = h.argv().slice(before.length);
+      expect(thisRun).toContain("systemctl is-active --quiet docker.service");
+      expect(thisRun).not.toMatch(/^docker /m);
+      expect(h.starts()).toEqual([]);
+      // Once dockerd runs, the next run starts them.
+      h.dockerRunning(true);
+      expect(h.run().status).toBe(0);
+      expect(h.starts()).toEqual(["n8n-main", "n8n-runners", "n8n-oauth2-proxy"]);
+    });
+
+    test("a failing start fails the run and is tried again by the next; a container queued for a restart this run is not also started", () => {
+      bootWithMissingSecrets();
+      h.setSecret(TOKEN, VALUES.token, V(3));
+      h.setSecret(COOKIE, VALUES.cookie, V(4));
+      h.failRestartOf(["n8n-runners"]);
+      const r = h.run();
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("<3>starting n8n-runners failed; the next run tries again\n");
+      expect(r.stderr).not.toMatch(/n8n-main|n8n-oauth2-proxy/);
+      expect(h.starts()).toEqual(["n8n-main", "n8n-oauth2-proxy"]);
+
+      // n8n-main fails again while its password rotates: the restart is tried (and fails), not a second start.
+      h.failRestartOf(["n8n-main"]);
+      h.containerState("n8n-main", { running: false, error: "OCI runtime create failed" });
+      h.setSecret(DB, { username: "n8n", password: "rotated-password-value-2" }, V(11));
+      const rotated = h.run();
+      expect(rotated.status).toBe(1);
+      expect(rotated.stderr).toContain("<3>restarting n8n-main failed; the next run tries again\n");
+      expect(rotated.stderr).not.toMatch(/\bstart(ing)? (container )?n8n-main/);
+      expect(h.restarts()).toEqual([]);
+      expect(h.starts()).toEqual(["n8n-main", "n8n-oauth2-proxy", "n8n-runners"]);
+
+      h.failRestartOf([]);
+      expect(h.run().status).toBe(0);
+      expect(h.restarts()).toEqual(["n8n-main"]);
+      expect(h.starts()).toHaveLength(3);
+    });
   });
 
   test("refuses to run without its settings, and refuses a file name that escapes the folder even if the list was edited by hand", () => {

@@ -1,9 +1,11 @@
-import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { RUNTIME_LOG_SERVICES } from "../../stacks/prod-cloud-stack";
-import { synthProdCloudToDir, TEST_HOST } from "../helpers/prod-cloud";
+import { synthProdFromExampleConfigToDir } from "../helpers/prod-cloud";
+import { REPO_ROOT } from "../helpers/synth";
 import { AWS_PROVIDER_VERSION, planStack, PlanResult } from "../helpers/terraform";
 
 /*
@@ -33,7 +35,8 @@ const bucketOf = (r: any): string => refs(r.expressions.bucket).find((a) => /^aw
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), "zt-prod-cloud-"));
-  const stackDir = synthProdCloudToDir(outdir, { host: TEST_HOST });
+  // What main.ts deploys, from the example config (with prod-runtime in the same app, as main.ts does).
+  const stackDir = synthProdFromExampleConfigToDir(outdir);
   stackJson = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
   result = planStack(stackDir);
   plan = result.plan;
@@ -78,14 +81,15 @@ describe("the Docker host and its network", () => {
     expect(refs(cfg.expressions.iam_instance_profile).some((a) => a.startsWith("aws_iam_instance_profile."))).toBe(true);
   });
 
-  test("terraform hands the host the cloud-init document exactly as written (the shell's ${...} escaped, not interpolated)", () => {
+  test("terraform hands the host the cloud-init document as npm run host:print shows it (gzip, base64, within 16 KiB)", () => {
     const [inst] = planned("aws_instance");
-    const written: string = (Object.values(stackJson.resource.aws_instance)[0] as any).user_data;
-    const asWritten = written.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
-    expect(asWritten).toMatch(/^#cloud-config\n/);
-    expect(asWritten).toContain(': "${AWS_REGION:?');
-    // The provider plans user_data as the SHA-1 of the rendered text.
-    expect(inst.change.after.user_data).toBe(createHash("sha1").update(asWritten).digest("hex"));
+    const planned64: string = inst.change.after.user_data_base64;
+    expect(planned64.length).toBeLessThanOrEqual(16384);
+    const doc = gunzipSync(Buffer.from(planned64, "base64")).toString("utf8");
+    const printed = spawnSync(process.execPath, ["scripts/run-ts.cjs", "scripts/print-host-user-data.ts", "--config", "config/prod.example.json"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(printed.status).toBe(0);
+    expect(doc).toBe(printed.stdout);
+    expect(doc).toMatch(/^#cloud-config\n/);
   });
 
   test("only 80/443 are open to the internet; Postgres only from the rotation function's security group", () => {

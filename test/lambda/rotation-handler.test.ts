@@ -72,7 +72,10 @@ function setup(opts: { unreachable?: () => boolean } = {}) {
 }
 
 beforeAll(async () => {
-  const bootstrap = renderPostgresBootstrap({ ...cfg, alternateLoginRole: true, rotatorRole: "n8n_rotator" });
+  // As in prod: n8n's own network (here a range nothing connects from) differs from the rotation
+  // function's subnet (here loopback), so both the rotator and the pending login must be admitted
+  // from the function's range.
+  const bootstrap = renderPostgresBootstrap({ ...cfg, alternateLoginRole: true, rotatorRole: "n8n_rotator", clientCidrs: ["192.0.2.0/24"], rotatorCidrs: ["127.0.0.1/32"] });
   pg = await startPostgres({ hba: bootstrap.hba, serverArgs: bootstrap.serverArgs });
   ca = readFileSync(path.join(pg.tlsDir, "ca.crt"), "utf8");
   dir = mkdtempSync(path.join(os.tmpdir(), "zt-rot-"));

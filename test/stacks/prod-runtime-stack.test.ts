@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import os from "node:os";
 import path from "node:path";
 import { App, TerraformStack, Testing } from "cdktf";
@@ -6,6 +7,7 @@ import { useS3StateBackend } from "../../constructs/common/s3-backend";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { dockerModel } from "../../constructs/policy/docker-model";
 import { evaluateStack } from "../../constructs/policy/engine";
+import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { buildProdStacks } from "../../stacks/prod";
 import { REPO_ROOT } from "../helpers/synth";
 
@@ -71,11 +73,14 @@ describe("prod-runtime", () => {
     expect(result.suppressed.map((f) => f.ruleId)).toEqual(["ZT-NET-001"]);
   });
 
-  test("the bootstrap creates the alternate login and the rotator, reachable only from the rotation subnets", () => {
+  test("the bootstrap creates the alternate login and the rotator; from the rotation subnets only the rotator and the two login roles", () => {
     const hba = byName("postgres").uploads.find((u) => u.file === "/etc/n8n-bootstrap/pg_hba.conf")!.content!;
     expect(hba).toMatch(/hostssl\s+n8n\s+n8n,n8n_b,n8n_reporting,n8n_agent\s+samenet\s+scram-sha-256/);
     expect(hba).toMatch(/hostssl\s+n8n\s+n8n_rotator\s+10\.20\.2\.0\/24\s+scram-sha-256/);
     expect(hba).toMatch(/hostssl\s+n8n\s+n8n_rotator\s+10\.20\.3\.0\/24\s+scram-sha-256/);
+    // testSecret logs in as the pending login role from the function's subnets.
+    expect(hba).toMatch(/hostssl\s+n8n\s+n8n,n8n_b\s+10\.20\.2\.0\/24\s+scram-sha-256/);
+    expect(hba).not.toMatch(/n8n_reporting[^\n]*10\.20\./);
   });
 
   test("the Docker provider connects to the configured remote host", () => {
@@ -86,6 +91,25 @@ describe("prod-runtime", () => {
     for (const text of [JSON.stringify(runtimeJson), JSON.stringify(cloudJson)]) {
       expect(text).not.toMatch(/secret_string"|PRIVATE KEY-----|:\/\/[^/\s:@"]+:[^/\s@"]+@/);
     }
+    // Every string of both plans (env values, labels, commands, uploaded files, policies, user data
+    // once unpacked) through the same detector the policy pack uses.
+    const strings = (v: unknown, at: string, out: [string, string][]): [string, string][] => {
+      if (typeof v === "string") out.push([at, at.endsWith("user_data_base64") ? gunzipSync(Buffer.from(v, "base64")).toString("utf8") : v]);
+      else if (Array.isArray(v)) v.forEach((x, i) => strings(x, `${at}.${i}`, out));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) strings(x, `${at}.${k}`, out);
+      return out;
+    };
+    const all = [...strings(runtimeJson, "prod-runtime", []), ...strings(cloudJson, "prod-cloud", [])];
+    expect(all.length).toBeGreaterThan(500);
+    expect(all.some(([at]) => at.endsWith("user_data_base64"))).toBe(true);
+    expect(all.map(([at, v]) => [at, secretValueProblem(v, at)]).filter(([, p]) => p)).toEqual([]);
+    for (const c of model.containers) {
+      for (const [k, v] of Object.entries(c.env)) {
+        // Credentials only ever as *_FILE paths into the secrets mount; never a credential variable itself.
+        if (/(PASSWORD|TOKEN|ENCRYPTION_KEY|SECRET)_FILE$/.test(k)) expect([c.name, k, v]).toEqual([c.name, k, expect.stringMatching(/^\/run\/secrets\//)]);
+        expect([c.name, k, /(PASSWORD|_TOKEN|ENCRYPTION_KEY|CLIENT_SECRET|COOKIE_SECRET)$/.test(k)]).toEqual([c.name, k, false]);
+      }
+    }
     expect(readdirSync(path.join(outdir, "stacks"))).toEqual(expect.arrayContaining(["prod-cloud", "prod-runtime"]));
   });
 });
@@ -93,7 +117,7 @@ describe("prod-runtime", () => {
 describe("prod-cloud and prod-runtime fit together", () => {
   test("the host agent restarts containers that exist in prod-runtime, and fills every secret file they mount", () => {
     const names = new Set(model.containers.map((c) => c.name));
-    const userData: string = Object.values(cloudJson.resource.aws_instance as Record<string, any>)[0].user_data;
+    const userData = gunzipSync(Buffer.from(Object.values(cloudJson.resource.aws_instance as Record<string, any>)[0].user_data_base64, "base64")).toString("utf8");
     for (const n of ["n8n-main", "n8n-runners", "n8n-oauth2-proxy"]) {
       expect(names.has(n)).toBe(true);
       expect(userData).toContain(n);
