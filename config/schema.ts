@@ -262,7 +262,7 @@ export const runtimeHostSchema = z
     /** TCP ports the host and n8n's workflows may connect to on the internet. */
     egressTcpPorts: z.array(tcpPort).min(1).default([80, 443]),
     /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager only. */
-    sshAuthorizedKeys: z.array(sshPublicKey).min(1, "must list at least one key: Terraform's docker provider logs in as the deploy user, and the host takes keys only when it is created"),
+    sshAuthorizedKeys: z.array(sshPublicKey).min(1, "must list at least one key: Terraform's docker provider logs in as the deploy user, and the host takes them at creation (later changes go through the install script)"),
     /** Minutes between the secrets agent's refreshes. */
     secretsRefreshMinutes: z.number().int().min(1).max(60).default(5),
     vpc: hostVpcSchema,

@@ -147,7 +147,10 @@ function secretsList(secrets: readonly AgentSecret[]): string {
  * atomically (temp file + rename, mode 0400, owned by `owner`, no trailing newline). When a
  * version differs from the one the last successful run wrote (never on the first run after
  * boot), it restarts the secret's containers. A failing secret keeps its old files, the others
- * are still updated, and the run exits non-zero so systemd marks the service failed.
+ * are still updated, and the run exits non-zero so systemd marks the service failed. While
+ * dockerd runs, a container named in a `restart` list whose last start failed (a file was
+ * missing when dockerd started it) is started once all files of the secrets naming it exist;
+ * one an operator stopped (no start error) is left alone.
  *
  * @example
  * secretsAgentFiles({
@@ -271,19 +274,41 @@ export const DOCKER_DAEMON_CONFIG = {
   "log-opts": { "max-size": "10m", "max-file": "5" },
 } as const;
 
+/** The packages the host needs from the Amazon Linux repositories. */
+export const HOST_PACKAGES = ["docker", "jq", "awscli-2"] as const;
+/** Attempts of `dnf install` at first boot, and the seconds between them. */
+export const INSTALL_ATTEMPTS = 20;
+export const INSTALL_RETRY_SECONDS = 15;
+
+/**
+ * The first boot's package install, as a runcmd string (a line of cloud-init's runcmd script).
+ * The Elastic IP attaches only once the instance runs, so the host may not reach the repositories
+ * yet: retry, and after the last attempt say so on the console and `exit 1`, which ends the runcmd
+ * script (the agent and Docker are not enabled or started; `cloud-init status` reports the error).
+ */
+const INSTALL_PACKAGES = [
+  "n8n_zt_attempt=1;",
+  `until dnf install -y ${HOST_PACKAGES.join(" ")}; do`,
+  `if [ "$n8n_zt_attempt" -ge ${INSTALL_ATTEMPTS} ]; then echo "n8n-zero-trust: dnf install ${HOST_PACKAGES.join(" ")} failed ${INSTALL_ATTEMPTS} times; the secrets agent and Docker are NOT set up; once the host reaches the repositories: sudo sh /var/lib/cloud/instance/scripts/runcmd" >&2; exit 1; fi;`,
+  `echo "n8n-zero-trust: dnf install failed (attempt $n8n_zt_attempt of ${INSTALL_ATTEMPTS}; no internet yet?), retrying in ${INSTALL_RETRY_SECONDS} s" >&2;`,
+  `n8n_zt_attempt=$((n8n_zt_attempt + 1)); sleep ${INSTALL_RETRY_SECONDS};`,
+  "done",
+].join(" ");
+
 /**
  * A complete `#cloud-config` document for the Docker host (Amazon Linux 2023): installs Docker,
- * jq and the AWS CLI, hardens dockerd and sshd, creates the deploy user (member of `docker`,
+ * jq and the AWS CLI (retried while the host has no internet yet), hardens dockerd and sshd, creates the deploy user (member of `docker`,
  * public keys only, no password, no sudo; no default `ec2-user`), creates the ACME folder, and
  * installs and starts the secrets agent before Docker. Operators use SSM Session Manager; sshd
  * only serves the deploy user's key logins on the private network.
  *
  * Contains no secret: the agent fetches them at run time with the instance role.
  */
-export function hostUserData(props: HostUserDataProps): string {
+/** Validates everything of HostUserDataProps; returns the deploy user and its keys with defaults applied. */
+function validateHost(title: string, props: HostUserDataProps): { deployUser: string; keys: readonly string[] } {
   const deployUser = props.deployUser ?? "n8n";
   const keys = props.sshAuthorizedKeys ?? [];
-  const v = new Validator("Invalid props for the host user data");
+  const v = new Validator(title);
   validateAgent(v, props);
   v.check(USER_NAME.test(deployUser) && !RESERVED_USERS.has(deployUser), "deployUser", `must match ^[a-z_][a-z0-9_-]{0,31}$ and not be a system account (${[...RESERVED_USERS].join(", ")}); got "${deployUser}"`);
   keys.forEach((k, i) => {
@@ -294,6 +319,11 @@ export function hostUserData(props: HostUserDataProps): string {
   v.check(!NOT_PERSISTENT.some((d) => within(acme, d)) && acme !== "/", "acmeStorageDir", `must persist across reboots (not under ${NOT_PERSISTENT.join(", ")}): Let's Encrypt rate-limits re-issuing certificates`);
   v.check(!within(acme, props.secretsDir) && !within(props.secretsDir, acme), "acmeStorageDir", "must not overlap secretsDir");
   v.throwIfAny();
+  return { deployUser, keys };
+}
+
+export function hostUserData(props: HostUserDataProps): string {
+  const { deployUser, keys } = validateHost("Invalid props for the host user data", props);
 
   const { uid, gid } = props.owner;
   const files: HostFile[] = [
@@ -324,7 +354,7 @@ export function hostUserData(props: HostUserDataProps): string {
       path: "/etc/tmpfiles.d/n8n-zero-trust-host.conf",
       permissions: "0644",
       owner: "root:root",
-      content: `# Traefik's ACME account and certificates: persistent, only the containers' uid.\nd ${acme} 0700 ${uid} ${gid} -\n`,
+      content: `# Traefik's ACME account and certificates: persistent, only the containers' uid.\nd ${props.acmeStorageDir} 0700 ${uid} ${gid} -\n`,
     },
   ];
 
@@ -343,17 +373,20 @@ export function hostUserData(props: HostUserDataProps): string {
     disable_root: true,
     ssh_pwauth: false,
     write_files: files.map((f) => ({ path: f.path, permissions: f.permissions, owner: f.owner ?? "root:root", content: f.content })),
-    // runcmd runs once, after write_files and users, in this order.
+    // runcmd runs once, after write_files and users: cloud-init joins the entries into one
+    // `#!/bin/sh` script (lists quoted, strings verbatim), without `set -e`.
     runcmd: [
-      ["dnf", "install", "-y", "docker", "jq", "awscli-2"],
+      // Need no package: first, so Session Manager works even if the install below gives up.
+      ["systemctl", "enable", "--now", "amazon-ssm-agent"],
+      ["systemctl", "try-reload-or-restart", "sshd.service"],
+      // A string entry, so its `exit 1` ends the runcmd script: nothing below runs half-installed.
+      INSTALL_PACKAGES,
       ["systemd-tmpfiles", "--create", AGENT_PATHS.tmpfiles, "/etc/tmpfiles.d/n8n-zero-trust-host.conf"],
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", AGENT_SERVICE, AGENT_TIMER, "docker.service"],
       // The first fetch before dockerd starts; a failure here does not stop the rest (see the journal).
       ["systemctl", "start", AGENT_SERVICE],
       ["systemctl", "start", "docker.service", AGENT_TIMER],
-      ["systemctl", "enable", "--now", "amazon-ssm-agent"],
-      ["systemctl", "try-reload-or-restart", "sshd.service"],
     ],
   };
   return `#cloud-config\n${toYaml(doc)}`;
@@ -363,16 +396,31 @@ export function hostUserData(props: HostUserDataProps): string {
  * A POSIX `sh` script that installs the agent's files on a running host and restarts the agent:
  * cloud-init writes them only when the host is created, so a later change (a new secret, another
  * interval) is applied with this script in a Session Manager shell. Files are written atomically
- * with their modes; `ROOT` (default empty) prefixes every path, for tests.
+ * with their modes; `ROOT` (default empty) prefixes every path, for tests (and skips chown).
+ *
+ * When `sshAuthorizedKeys` is non-empty it also replaces `/home/<deployUser>/.ssh/authorized_keys`
+ * with exactly those keys, as cloud-init installs them at creation (one per line; `.ssh` 0700 and
+ * the file 0600, both owned by the user): adding or revoking a key needs no new host. With no keys
+ * the file is left as it is. The deploy user must exist (the user data creates it).
  */
-export function secretsAgentInstallScript(props: SecretsAgentProps): string {
-  const files = secretsAgentFiles(props);
+export function secretsAgentInstallScript(props: HostUserDataProps): string {
+  const { deployUser, keys } = validateHost("Invalid props for the secrets agent install script", props);
+  const files = agentFiles(props);
   const lines = [
     "#!/bin/sh",
     "# Installs the n8n secrets agent's files (generated by constructs/host/secrets-agent.ts) and restarts it.",
     "# No secret values: names and settings only. Run as root: sudo sh <this file>",
     "set -eu",
     'ROOT="${ROOT:-}"',
+    // Before anything is written: the keys below need the deploy user.
+    ...(keys.length > 0
+      ? [
+          `if [ -z "$ROOT" ] && ! id -u '${deployUser}' >/dev/null 2>&1; then`,
+          `  echo "The deploy user ${deployUser} does not exist on this host (the user data creates it when the host is created); nothing was installed." >&2`,
+          "  exit 1",
+          "fi",
+        ]
+      : []),
     "install_file() { # <path> <mode> <owner>; content on stdin",
     '  mkdir -p "$(dirname "$ROOT$1")"',
     '  tmp=$(mktemp "$(dirname "$ROOT$1")/.install.XXXXXX")',
@@ -388,6 +436,28 @@ export function secretsAgentInstallScript(props: SecretsAgentProps): string {
     const content = f.content.endsWith("\n") ? f.content : `${f.content}\n`;
     lines.push(`install_file '${f.path}' '${f.permissions}' '${f.owner ?? "root:root"}' <<'${delimiter}'`, content + delimiter);
   });
+  if (keys.length > 0) {
+    // The user may write to its home: refuse symbolic links there (root would follow them), and
+    // write through a temp file in .ssh, so sshd sees the old list or the new one.
+    const home = `/home/${deployUser}`;
+    lines.push(
+      `# The deploy user's SSH keys, exactly as cloud-init installs them (ssh_authorized_keys).`,
+      `for p in "$ROOT${home}" "$ROOT${home}/.ssh" "$ROOT${home}/.ssh/authorized_keys"; do`,
+      '  if [ -L "$p" ]; then echo "Refusing to write the SSH keys: $p is a symbolic link." >&2; exit 1; fi',
+      "done",
+      `mkdir -p "$ROOT${home}/.ssh"`,
+      `chmod 0700 "$ROOT${home}/.ssh"`,
+      `if [ -z "$ROOT" ]; then chown '${deployUser}:${deployUser}' "${home}/.ssh"; fi`,
+      `tmp=$(mktemp "$ROOT${home}/.ssh/.authorized_keys.XXXXXX")`,
+      `cat >"$tmp" <<'N8N_ZT_KEYS_END'`,
+      ...keys,
+      "N8N_ZT_KEYS_END",
+      'chmod 0600 "$tmp"',
+      `if [ -z "$ROOT" ]; then chown '${deployUser}:${deployUser}' "$tmp"; fi`,
+      `mv -f "$tmp" "$ROOT${home}/.ssh/authorized_keys"`,
+      `if [ -z "$ROOT" ] && command -v restorecon >/dev/null 2>&1; then restorecon -R "${home}/.ssh"; fi`,
+    );
+  }
   lines.push(
     'if [ -z "$ROOT" ]; then',
     "  systemd-tmpfiles --create " + AGENT_PATHS.tmpfiles,

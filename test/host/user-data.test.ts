@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { gzipBase64, USER_DATA_LIMIT_BYTES } from "../../constructs/aws/docker-host";
 import { SECRET_FILES } from "../../constructs/common/secret-files";
 import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { AGENT_PATHS, AgentSecret, DOCKER_DAEMON_CONFIG, hostUserData, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
@@ -49,10 +50,10 @@ describe("host user data (cloud-init, Amazon Linux 2023)", () => {
     else expect(py.stderr).toMatch(/No module named|not found|ENOENT/);
   });
 
-  test("fits EC2's 16 KiB user-data limit with every secret prod-cloud creates", () => {
+  test("fits EC2's 16 KiB user-data limit (gzip + base64, as the instance gets it) with every secret prod-cloud creates, with room to grow", () => {
     const prodText = hostUserData({ ...PROPS, secrets: agentSecrets("n8n-prod", { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" }) });
     expect(prodText.split("\n").filter((l) => l.startsWith("      n8n-prod/")).length).toBe(RUNTIME_SECRETS.length);
-    expect(Buffer.byteLength(prodText)).toBeLessThan(16384);
+    expect(gzipBase64(prodText).length).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
   });
 
   test("contains no secret: no key material, no credential-looking value; names only", () => {
@@ -79,13 +80,76 @@ describe("host user data (cloud-init, Amazon Linux 2023)", () => {
     expect(file(AGENT_PATHS.tmpfiles).content).toContain("d /run/n8n-secrets 0700 root root -\n");
   });
 
-  test("runcmd installs the tools, then fetches the secrets before dockerd starts, then starts the timer", () => {
-    const cmds = (doc.runcmd as string[][]).map((c) => c.join(" "));
+  test("runcmd: Session Manager first, then the tools (retried), then the secrets before dockerd starts, then the timer", () => {
+    const cmds = (doc.runcmd as (string | string[])[]).map((c) => (typeof c === "string" ? c : c.join(" ")));
     const at = (s: string) => cmds.findIndex((c) => c.includes(s));
-    expect(cmds[0]).toBe("dnf install -y docker jq awscli-2");
+    expect(cmds.slice(0, 2)).toEqual(["systemctl enable --now amazon-ssm-agent", "systemctl try-reload-or-restart sshd.service"]);
+    // A string entry (a line of cloud-init's runcmd script), so its exit ends the script.
+    expect(typeof doc.runcmd[2]).toBe("string");
+    expect(cmds[2]).toContain("until dnf install -y docker jq awscli-2; do");
+    expect(at("systemd-tmpfiles --create")).toBeGreaterThan(2);
     expect(at("systemctl enable n8n-secrets-agent.service n8n-secrets-agent.timer docker.service")).toBeGreaterThan(at("daemon-reload"));
     expect(at("systemctl start n8n-secrets-agent.service")).toBeLessThan(at("systemctl start docker.service"));
-    expect(cmds).toContain("systemctl start docker.service n8n-secrets-agent.timer");
+    expect(cmds[cmds.length - 1]).toBe("systemctl start docker.service n8n-secrets-agent.timer");
+  });
+
+  describe.each(["sh", "bash"])("the runcmd script cloud-init builds, run under %s with fake dnf, sleep and systemctl", (shell) => {
+    /** cloud-init's util.shellify: a list entry is single-quoted word by word, a string is a line as it is. */
+    const shellify = (cmds: (string | string[])[]) =>
+      `#!/bin/sh\n${cmds.map((c) => (typeof c === "string" ? c : c.map((w) => `'${String(w).replace(/'/g, "'\\''")}'`).join(" "))).join("\n")}\n`;
+    const fake = (log: string) => `#!/bin/sh\nprintf '%s\\n' "$(basename "$0") $*" >>"${log}"\n`;
+
+    /** Runs the runcmd script with a dnf that fails `failures` times before it succeeds. */
+    function runWithDnfFailing(failures: number) {
+      const { mkdtempSync, writeFileSync, readFileSync, chmodSync, rmSync } = require("node:fs") as typeof import("node:fs");
+      const dir = mkdtempSync(`${require("node:os").tmpdir()}/zt-runcmd-`);
+      try {
+        const log = `${dir}/calls.log`;
+        const bin = `${dir}/bin`;
+        require("node:fs").mkdirSync(bin);
+        const fakes: Record<string, string> = {
+          dnf: `${fake(log)}n=$(cat "${dir}/dnf-count" 2>/dev/null || echo 0); echo $((n + 1)) >"${dir}/dnf-count"\n[ "$n" -ge ${failures} ] || { echo "Curl error (6): Could not resolve host" >&2; exit 1; }\n`,
+          sleep: fake(log),
+          systemctl: fake(log),
+          "systemd-tmpfiles": fake(log),
+        };
+        for (const [name, content] of Object.entries(fakes)) {
+          writeFileSync(`${bin}/${name}`, content);
+          chmodSync(`${bin}/${name}`, 0o755);
+        }
+        writeFileSync(`${dir}/runcmd`, shellify(doc.runcmd));
+        const r = spawnSync(shell, [`${dir}/runcmd`], { env: { PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8" });
+        return { status: r.status, stderr: r.stderr, calls: readFileSync(log, "utf8").split("\n").filter(Boolean) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const DNF = "dnf install -y docker jq awscli-2";
+    const AFTER_INSTALL = [
+      "systemd-tmpfiles --create /etc/tmpfiles.d/n8n-secrets-agent.conf /etc/tmpfiles.d/n8n-zero-trust-host.conf",
+      "systemctl daemon-reload",
+      "systemctl enable n8n-secrets-agent.service n8n-secrets-agent.timer docker.service",
+      "systemctl start n8n-secrets-agent.service",
+      "systemctl start docker.service n8n-secrets-agent.timer",
+    ];
+    const BEFORE_INSTALL = ["systemctl enable --now amazon-ssm-agent", "systemctl try-reload-or-restart sshd.service"];
+
+    test("no internet for the first attempts: dnf is retried every 15 s, then the agent runs before dockerd starts", () => {
+      const r = runWithDnfFailing(3);
+      expect(r.status).toBe(0);
+      expect(r.calls).toEqual([...BEFORE_INSTALL, DNF, "sleep 15", DNF, "sleep 15", DNF, "sleep 15", DNF, ...AFTER_INSTALL]);
+      expect(r.stderr).toContain("n8n-zero-trust: dnf install failed (attempt 3 of 20; no internet yet?), retrying in 15 s");
+    });
+
+    test("still no repositories after 20 attempts: says so, fails the runcmd script, and enables and starts nothing that needs the packages", () => {
+      const r = runWithDnfFailing(1000);
+      expect(r.status).toBe(1);
+      expect(r.calls.filter((c) => c === DNF)).toHaveLength(20);
+      expect(r.calls.filter((c) => c === "sleep 15")).toHaveLength(19);
+      expect(r.calls.slice(0, 2)).toEqual(BEFORE_INSTALL);
+      expect(r.calls[r.calls.length - 1]).toBe(DNF);
+      expect(r.stderr).toContain("n8n-zero-trust: dnf install docker jq awscli-2 failed 20 times; the secrets agent and Docker are NOT set up");
+    });
   });
 
   test("the service runs before docker.service, is pulled in by it, and the timer fires every intervalMinutes", () => {
