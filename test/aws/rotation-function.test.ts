@@ -87,11 +87,7 @@ describe("PostgresRotationFunction", () => {
   });
 
   test("bad props are named: wrong log group, internet-wide egress", () => {
-    try {
-      synth({ logGroup: undefined as never });
-    } catch (e) {
-      expect(e).toBeInstanceOf(TypeError);
-    }
+    expect(() => synth({ logGroup: undefined as never })).toThrow(TypeError);
     let err: ValidationError | undefined;
     try {
       synth({ vpc: { vpcId: "v", subnetIds: [], postgres: { cidr: "0.0.0.0/0" }, secretsManagerEndpointCidrs: ["10.0.0.0/8"] } });
