@@ -198,6 +198,10 @@ export const awsConfigSchema = z
     operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
     backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
     backupRetentionLockDays: z.number().int().min(1).max(36500).optional(),
+    /** Days a backup stays current before it expires (then kept as a noncurrent version for 90 more days). */
+    backupRetentionDays: z.number().int().min(1).max(36500).default(35),
+    /** When the host dumps Postgres to the backup bucket (systemd OnCalendar). */
+    backupSchedule: z.string().regex(/^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/, "must be a systemd OnCalendar expression such as \"*-*-* 02:30:00 UTC\"").max(100).default("*-*-* 02:30:00 UTC"),
     /** Days between rotations of n8n's database login. */
     rotationDays: z.number().int().min(1).max(365).default(30),
     /** PEM of the CA that signed Postgres' certificate (public; the `ca` of the postgres-tls secret). Unset: the rotation function refuses to connect. */
@@ -296,7 +300,7 @@ export type DevConfig = z.infer<typeof devConfigSchema>;
 export type ProdConfig = z.infer<typeof prodConfigSchema>;
 
 /** The host's address, subnets and region must fit together; problems name the field. */
-function hostChecks(c: { aws: { region: string }; runtimeHost: z.infer<typeof runtimeHostSchema>; secretsDir: string }, ctx: z.RefinementCtx): void {
+function hostChecks(c: { aws: { region: string; backupRetentionDays: number; backupRetentionLockDays?: number }; runtimeHost: z.infer<typeof runtimeHostSchema>; secretsDir: string }, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });
   const h = c.runtimeHost;
   const v = h.vpc;
@@ -317,6 +321,9 @@ function hostChecks(c: { aws: { region: string }; runtimeHost: z.infer<typeof ru
   if (v.mode === "create") {
     const zones: [(string | number)[], string][] = [[["runtimeHost", "vpc", "publicSubnet", "availabilityZone"], v.publicSubnet.availabilityZone], ...v.privateSubnets.map((s, i): [(string | number)[], string] => [["runtimeHost", "vpc", "privateSubnets", i, "availabilityZone"], s.availabilityZone])];
     for (const [p, az] of zones) if (!az.startsWith(c.aws.region)) issue(p, `must be an availability zone of aws.region (${c.aws.region}), such as ${c.aws.region}a`);
+  }
+  if (c.aws.backupRetentionLockDays !== undefined && c.aws.backupRetentionDays < c.aws.backupRetentionLockDays) {
+    issue(["aws", "backupRetentionDays"], `must be at least aws.backupRetentionLockDays (${c.aws.backupRetentionLockDays}): locked backups cannot expire earlier`);
   }
   if (!c.secretsDir.startsWith("/run/")) issue(["secretsDir"], "must be under /run/ in prod (tmpfs: secrets never touch the disk)");
 }

@@ -21,7 +21,7 @@ const i = args.indexOf("--config");
 const file = path.resolve(i >= 0 ? args[i + 1] : existsSync("config/prod.json") ? "config/prod.json" : "config/prod.example.json");
 try {
   const prod = loadConfigFile(prodConfigSchema, file);
-  const props = prodAgentProps(prod.aws.namePrefix, prod.aws.region, prodHostProps(prod).agent);
+  const props = prodAgentProps(prod.aws.namePrefix, prod.aws.region, prodHostProps(prod).agent, prod.aws.backupBucketName);
   process.stdout.write(args.includes("--install-script") ? secretsAgentInstallScript(props) : hostUserData(props));
 } catch (e) {
   if (e instanceof ValidationError) {

@@ -5,7 +5,7 @@ import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SECRET_FILES, TLS_FILES } from "../constructs/common/secret-files";
-import { AlarmTopic, EncryptedLogGroup, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
+import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
 import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";
 import { CustomerManagedKey } from "../constructs/aws/kms-key";
 import { EncryptedBucket } from "../constructs/aws/encrypted-bucket";
@@ -14,6 +14,7 @@ import { PostgresRotationFunction, RotationVpcPlacement } from "../constructs/aw
 import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host-network";
 import { DockerHost } from "../constructs/aws/docker-host";
 import { AgentSecret, hostUserData, HostUserDataProps } from "../constructs/host/secrets-agent";
+import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
 
 /** Services of the runtime whose logs go to CloudWatch. */
 export const RUNTIME_LOG_SERVICES = ["traefik", "oauth2-proxy", "n8n", "n8n-runners", "postgres", "socket-proxy"] as const;
@@ -75,6 +76,8 @@ export interface ProdHostProps {
     readonly sshAuthorizedKeys?: readonly string[];
     /** Host folder for Traefik's ACME certificates. */
     readonly acmeStorageDir: string;
+    /** Daily (or `onCalendar`) pg_dump of `database` into the backup bucket's `backups/`. @default - no scheduled backups */
+    readonly backup?: { readonly database: string; readonly onCalendar?: string };
   };
 }
 
@@ -93,6 +96,8 @@ export interface ProdCloudStackProps {
   readonly backupBucketName: string;
   /** Object-lock (GOVERNANCE) retention for backups, in days. @default - no object lock */
   readonly backupRetentionLockDays?: number;
+  /** Days a backup under `backups/` stays current before it expires. @default 35 */
+  readonly backupRetentionDays?: number;
   /**
    * Extra AWS provider settings, merged over the stack's own. Only tests pass this (fake static
    * credentials and the `skip_*` switches, to plan offline); the real stack never does.
@@ -148,6 +153,8 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly network?: HostNetwork;
   /** The Docker host, when `host` is set. */
   public readonly dockerHost?: DockerHost;
+  /** Fires when the host's daily backup stops reporting success. */
+  public readonly backupAlarm?: HeartbeatAlarm;
 
   constructor(scope: Construct, id: string, props: ProdCloudStackProps) {
     super(scope, id);
@@ -204,12 +211,14 @@ export class ProdCloudStack extends SelfContainedStack {
       bucketName: props.backupBucketName,
       key: this.key,
       objectLock: props.backupRetentionLockDays ? { mode: "GOVERNANCE", days: props.backupRetentionLockDays } : undefined,
+      expireObjects: { prefix: "backups/", days: props.backupRetentionDays ?? 35 },
     });
     this.backupBucketName = this.backupBucket.bucketName;
     this.backupBucketArn = this.backupBucket.bucketArn;
 
     this.monitoring = new SecurityMonitoring(this, "Monitoring", {
       prefix,
+      namespace: prodMetricNamespace(prefix),
       topic: this.alarmTopic,
       alarms: [
         {
@@ -277,6 +286,27 @@ export class ProdCloudStack extends SelfContainedStack {
         Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
         Resource: "*",
       });
+      if (host.agent.backup) {
+        const namespace = prodMetricNamespace(prefix);
+        this.hostPolicyStatements.push({
+          Sid: "BackupSuccessMetric",
+          Effect: "Allow",
+          // PutMetricData has no resource-level permissions: "*" is the only form AWS accepts; the
+          // condition limits it to the project's namespace.
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+        });
+        this.backupAlarm = new HeartbeatAlarm(this, "BackupMissing", {
+          alarmName: `${prefix}-BackupMissing`,
+          description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
+          namespace,
+          metricName: BACKUP_METRIC_NAME,
+          dimensions: { [BACKUP_METRIC_DIMENSION]: host.agent.backup.database },
+          withinHours: 26,
+          topic: this.alarmTopic,
+        });
+      }
       this.dockerHost = new DockerHost(this, "Host", {
         name: hostRoleName,
         key: this.key,
@@ -290,7 +320,7 @@ export class ProdCloudStack extends SelfContainedStack {
         egressTcpPorts: host.egressTcpPorts,
         postgresPort: host.postgresPort,
         postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
-        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent)),
+        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent, props.backupBucketName)),
       });
       this.network.addEndpoints({
         clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
@@ -318,9 +348,25 @@ export class ProdCloudStack extends SelfContainedStack {
   }
 }
 
+/** The CloudWatch namespace of the project's own metrics (log metric filters, backup successes). */
+export function prodMetricNamespace(prefix: string): string {
+  return `N8nZeroTrust/${prefix}`;
+}
+
 /** The host agent's and cloud-init's settings for prod (user data, and the install script for a running host). */
-export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"]): HostUserDataProps {
+export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string): HostUserDataProps {
   return {
+    backup: agent.backup
+      ? {
+          bucket: backupBucketName,
+          prefix: "backups/",
+          region,
+          postgresContainer: agent.containers.postgres,
+          database: agent.backup.database,
+          onCalendar: agent.backup.onCalendar,
+          metricNamespace: prodMetricNamespace(prefix),
+        }
+      : undefined,
     region,
     secretsDir: agent.secretsDir,
     owner: agent.owner,

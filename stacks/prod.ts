@@ -58,6 +58,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
       deployUser: deployUserOf(h.dockerHost),
       sshAuthorizedKeys: h.sshAuthorizedKeys,
       acmeStorageDir: h.acmeStorageDir,
+      backup: { database: prod.postgres.database, onCalendar: prod.aws.backupSchedule },
     },
   };
 }
@@ -78,6 +79,7 @@ export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptio
     operatorRoleArns: prod.aws.operatorRoleArns,
     backupBucketName: prod.aws.backupBucketName,
     backupRetentionLockDays: prod.aws.backupRetentionLockDays,
+    backupRetentionDays: prod.aws.backupRetentionDays,
     providerOverrides: opts.providerOverrides,
     rotation: { scheduleDays: prod.aws.rotationDays, postgresCaPem: prod.aws.postgresCaPem },
     host: prodHostProps(prod),

@@ -152,6 +152,12 @@ export interface EncryptedBucketProps {
   /** Abort multipart uploads left incomplete after this many days. @default - 7 days */
   readonly abortIncompleteMultipartUploadDays?: number;
   /**
+   * Expire current objects under a prefix after some days (they become noncurrent versions, deleted
+   * after `noncurrentVersionExpirationDays`). With object lock, `days` must be at least its retention.
+   * @default - current objects never expire
+   */
+  readonly expireObjects?: { readonly prefix: string; readonly days: number };
+  /**
    * Write-once retention (S3 object lock) for every new object version. Object lock can only be
    * turned on when the bucket is created. COMPLIANCE mode cannot be shortened by anyone, not even root.
    * @default - no object lock
@@ -195,6 +201,12 @@ export class EncryptedBucket extends Construct {
       v.check(["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode), "objectLock.mode", `must be GOVERNANCE or COMPLIANCE, got "${props.objectLock.mode}"`);
       v.check(Number.isInteger(props.objectLock.days) && props.objectLock.days >= 1 && props.objectLock.days <= 36500, "objectLock.days", `must be a whole number of days from 1 to 36500, got ${props.objectLock.days}`);
     }
+    if (props.expireObjects) {
+      const e = props.expireObjects;
+      v.check(PREFIX.test(e.prefix) && e.prefix !== "", "expireObjects.prefix", 'must be one or more path segments ending in "/"');
+      v.check(Number.isInteger(e.days) && e.days >= 1, "expireObjects.days", `must be a whole number of days >= 1, got ${e.days}`);
+      if (props.objectLock) v.check(e.days >= props.objectLock.days, "expireObjects.days", `must be at least objectLock.days (${props.objectLock.days}): locked versions cannot expire earlier`);
+    }
     if (props.accessLogs?.prefix !== undefined) v.check(PREFIX.test(props.accessLogs.prefix) && props.accessLogs.prefix !== "", "accessLogs.prefix", 'must be one or more path segments ending in "/"');
     v.throwIfAny();
     this.key = props.key;
@@ -216,6 +228,9 @@ export class EncryptedBucket extends Construct {
       rule: [
         { id: "expire-noncurrent-versions", status: "Enabled", filter: [{ prefix: "" }], noncurrentVersionExpiration: [{ noncurrentDays: noncurrent }] },
         { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: [{ prefix: "" }], abortIncompleteMultipartUpload: [{ daysAfterInitiation: multipart }] },
+        ...(props.expireObjects
+          ? [{ id: "expire-current-objects", status: "Enabled", filter: [{ prefix: props.expireObjects.prefix }], expiration: [{ days: props.expireObjects.days }] }]
+          : []),
       ],
     });
     if (props.objectLock) {

@@ -222,3 +222,51 @@ export class SecurityMonitoring extends Construct {
     });
   }
 }
+
+export interface HeartbeatAlarmProps {
+  /** Alarm name, e.g. `n8n-prod-BackupMissing`. */
+  readonly alarmName: string;
+  /** What the alarm means. */
+  readonly description: string;
+  /** The metric the job publishes on each success (value 1). */
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions?: Record<string, string>;
+  /** Alarm when no success arrives for this many hours (2 to 168). */
+  readonly withinHours: number;
+  readonly topic: AlarmTopic;
+}
+
+/**
+ * An alarm for a job that must report success regularly (a backup): hourly sums of its success
+ * metric, missing data counts as breaching, and the alarm fires when `withinHours` consecutive
+ * hours bring no success. Alarm and OK actions go to the topic.
+ */
+export class HeartbeatAlarm extends Construct {
+  public readonly alarm: CloudwatchMetricAlarm;
+  constructor(scope: Construct, id: string, props: HeartbeatAlarmProps) {
+    super(scope, id);
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(Number.isInteger(props.withinHours) && props.withinHours >= 2 && props.withinHours <= 168, "withinHours", `must be a whole number of hours from 2 to 168, got ${props.withinHours}`);
+    v.check(/^[A-Za-z0-9._/#:-]{1,255}$/.test(props.namespace) && !props.namespace.startsWith("AWS/"), "namespace", "must be a custom CloudWatch namespace (not AWS/...)");
+    v.throwIfAny();
+    this.alarm = new CloudwatchMetricAlarm(this, "Resource", {
+      alarmName: props.alarmName,
+      alarmDescription: props.description,
+      namespace: props.namespace,
+      metricName: props.metricName,
+      dimensions: props.dimensions,
+      statistic: "Sum",
+      period: 3600,
+      evaluationPeriods: props.withinHours,
+      datapointsToAlarm: props.withinHours,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      // No data is the failure this alarm exists for.
+      treatMissingData: "breaching",
+      actionsEnabled: true,
+      alarmActions: [props.topic.topicArn],
+      okActions: [props.topic.topicArn],
+    });
+  }
+}

@@ -84,6 +84,28 @@ describe("the Docker host", () => {
   });
 });
 
+describe("backups", () => {
+  test("the host dumps Postgres daily into the backup prefix; an alarm fires when no success arrives for 26 hours", () => {
+    const doc = gunzipSync(Buffer.from(one("aws_instance").user_data_base64, "base64")).toString("utf8");
+    expect(doc).toContain("n8n-backup.timer");
+    expect(doc).toContain("BACKUP_BUCKET=example-n8n-prod-backups");
+    const alarm = res("aws_cloudwatch_metric_alarm").map(([, a]) => a).find((a) => a.alarm_name === "n8n-prod-BackupMissing");
+    expect(alarm).toMatchObject({
+      namespace: "N8nZeroTrust/n8n-prod",
+      metric_name: "BackupSucceeded",
+      dimensions: { Database: "n8n" },
+      period: 3600,
+      evaluation_periods: 26,
+      datapoints_to_alarm: 26,
+      comparison_operator: "LessThanThreshold",
+      threshold: 1,
+      treat_missing_data: "breaching",
+    });
+    expect(alarm.alarm_actions[0]).toMatch(/^\$\{aws_sns_topic\./);
+    expect(alarm.ok_actions[0]).toMatch(/^\$\{aws_sns_topic\./);
+  });
+});
+
 describe("the host's network", () => {
   test("a new VPC: DNS on, one public subnet routed to an internet gateway, private subnets with no route out", () => {
     expect(one("aws_vpc")).toMatchObject({ cidr_block: "10.20.0.0/16", enable_dns_support: true, enable_dns_hostnames: true });
@@ -152,12 +174,16 @@ describe("the host's network", () => {
 describe("the host's IAM role names only the project's resources", () => {
   const policy = JSON.parse(res("aws_iam_role_policy").find(([, p]) => p.name === "least-privilege" && p.role.includes("HostRole"))![1].policy);
 
-  test("every resource is one of the project's secrets, log groups, key or backup prefix; '*' only for Session Manager", () => {
+  test("every resource is one of the project's secrets, log groups, key or backup prefix; '*' only for Session Manager and the backup metric (namespace-bound)", () => {
     for (const st of policy.Statement) {
       const resources: string[] = [st.Resource].flat();
       if (st.Sid === "SessionManager") {
         expect(resources).toEqual(["*"]);
         expect(st.Action.every((a: string) => /^(ssm:UpdateInstanceInformation|ssmmessages:(Create|Open)(Control|Data)Channel)$/.test(a))).toBe(true);
+        continue;
+      }
+      if (st.Sid === "BackupSuccessMetric") {
+        expect(st).toEqual({ Sid: "BackupSuccessMetric", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "N8nZeroTrust/n8n-prod" } } });
         continue;
       }
       for (const r of resources) {

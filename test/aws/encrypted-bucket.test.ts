@@ -97,6 +97,16 @@ describe("EncryptedBucket", () => {
     });
   });
 
+  test("current objects under one prefix expire when asked (backups), never by default; not before an object lock ends", () => {
+    const expiring = setup({ expireObjects: { prefix: "backups/", days: 35 } });
+    expect(expiring.text).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: expect.arrayContaining([{ id: "expire-current-objects", status: "Enabled", filter: [{ prefix: "backups/" }], expiration: [{ days: 35 }] }]),
+    });
+    expect(JSON.stringify(setup().json.resource.aws_s3_bucket_lifecycle_configuration)).not.toContain("expire-current-objects");
+    expect(problems(() => setup({ objectLock: { mode: "GOVERNANCE", days: 30 }, expireObjects: { prefix: "backups/", days: 7 } }))).toEqual(["expireObjects.days"]);
+    expect(problems(() => setup({ expireObjects: { prefix: "backups", days: 7 } }))).toEqual(["expireObjects.prefix"]);
+  });
+
   test("sends server access logs to a separate log bucket that is itself hardened", () => {
     const { text, bucketRef, policyOf } = setup();
     expect(text).toHaveResourceWithProperties(S3BucketLoggingA, { bucket: bucketRef("t-data"), target_bucket: bucketRef("t-data-access-logs"), target_prefix: "t-data/" });

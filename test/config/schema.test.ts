@@ -169,6 +169,8 @@ describe("prod config validation", () => {
     ["no deploy key", (c: any) => (c.runtimeHost.sshAuthorizedKeys = []), /^runtimeHost\.sshAuthorizedKeys: must list at least one key/],
     ["a Docker API over TCP", (c: any) => (c.runtimeHost.dockerHost = "tcp://10.20.1.10:2376"), /^runtimeHost\.dockerHost: must be ssh:\/\/user@host/],
     ["an existing VPC without a way to Secrets Manager", (c: any) => (c.runtimeHost.vpc = { mode: "existing", vpcId: "vpc-0a1b2c3d4e5f60718", publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" }, privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.0/24" }] }), /^runtimeHost\.vpc\.secretsManagerEndpointCidrs: is required unless createSecretsManagerEndpoint is true/],
+    ["backups that expire before their lock ends", (c: any) => Object.assign(c.aws, { backupRetentionLockDays: 30, backupRetentionDays: 7 }), /^aws\.backupRetentionDays: must be at least aws\.backupRetentionLockDays \(30\)/],
+    ["a backup schedule that is not an OnCalendar expression", (c: any) => (c.aws.backupSchedule = "daily; rm -rf /"), /^aws\.backupSchedule: must be a systemd OnCalendar expression/],
     ["an unknown host field", (c: any) => (c.runtimeHost.publicSsh = true), /^runtimeHost\.publicSsh: unknown field; allowed fields here: dockerHost, privateIp, amiId/],
   ])("%s is rejected, naming the field", (_l, mutate, message) => {
     expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));

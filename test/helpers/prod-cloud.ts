@@ -39,6 +39,7 @@ export const TEST_HOST: ProdHostProps = {
     containers: { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" },
     deployUser: "n8n",
     acmeStorageDir: "/var/lib/n8n-zero-trust/acme",
+    backup: { database: "n8n" },
   },
 };
 

@@ -20,7 +20,7 @@ const yaml = require("js-yaml") as { safeLoad(s: string): unknown };
  * `npm run host:print` prints both from config.
  */
 const config = parseConfig(prodConfigSchema, JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8")), "prod.example.json");
-const props = prodAgentProps(config.aws.namePrefix, config.aws.region, prodHostProps(config).agent);
+const props = prodAgentProps(config.aws.namePrefix, config.aws.region, prodHostProps(config).agent, config.aws.backupBucketName);
 
 test("the install script writes every agent file byte for byte with its mode (under dash and bash)", () => {
   const script = secretsAgentInstallScript(props);

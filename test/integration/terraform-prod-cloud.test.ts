@@ -170,6 +170,11 @@ describe("S3", () => {
     }
   });
 
+  test("backups expire 35 days after they are written (current objects under backups/ only)", () => {
+    const rules = planned("aws_s3_bucket_lifecycle_configuration").flatMap((l) => l.change.after.rule);
+    expect(rules.filter((r: any) => r.id === "expire-current-objects").map((r: any) => [r.filter[0].prefix, r.expiration[0].days])).toEqual([["backups/", 35]]);
+  });
+
   test("every data bucket sends server access logs to a separate bucket", () => {
     const logging = configured("aws_s3_bucket_logging");
     const targets = new Set(logging.flatMap((l) => refs(l.expressions.target_bucket).filter((a) => /^aws_s3_bucket\.[^.]+$/.test(a))));
@@ -232,14 +237,18 @@ describe("CloudWatch and SNS", () => {
     expect(names).toEqual(expect.arrayContaining([...RUNTIME_LOG_SERVICES.map((s) => `/n8n-prod/${s}`), "/aws/lambda/n8n-prod-rotation"]));
   });
 
-  test("every alarm has enabled alarm and OK actions to the alarm topic and treats missing data as not breaching", () => {
+  test("every alarm has enabled alarm and OK actions to the alarm topic; missing data breaches only the backup heartbeat", () => {
     const alarms = configured("aws_cloudwatch_metric_alarm");
     expect(alarms.length).toBeGreaterThanOrEqual(3);
     for (const a of alarms) {
       expect([a.name, refs(a.expressions.alarm_actions).some((x) => x.startsWith("aws_sns_topic."))]).toEqual([a.name, true]);
       expect([a.name, refs(a.expressions.ok_actions).some((x) => x.startsWith("aws_sns_topic."))]).toEqual([a.name, true]);
     }
-    for (const a of planned("aws_cloudwatch_metric_alarm")) expect(a.change.after).toMatchObject({ treat_missing_data: "notBreaching", actions_enabled: true });
+    for (const a of planned("aws_cloudwatch_metric_alarm")) {
+      const heartbeat = a.change.after.alarm_name === "n8n-prod-BackupMissing";
+      expect([a.change.after.alarm_name, a.change.after]).toEqual([a.change.after.alarm_name, expect.objectContaining({ treat_missing_data: heartbeat ? "breaching" : "notBreaching", actions_enabled: true })]);
+    }
+    expect(planned("aws_cloudwatch_metric_alarm").map((a) => a.change.after.alarm_name)).toContain("n8n-prod-BackupMissing");
   });
 
   test("metric filters for failed logins, 5xx and rotation failures default to 0", () => {

@@ -1,0 +1,209 @@
+import { SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE, Validator } from "../common/validation";
+import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME, BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "./backup-script";
+import type { HostFile } from "./secrets-agent";
+
+/** Scheduled `pg_dump` of the n8n database from the Postgres container to the backup bucket. */
+export interface BackupProps {
+  /** Name of the backup bucket (a literal name, not a token: it is written into the user data). */
+  readonly bucket: string;
+  /**
+   * Key prefix of every backup: path segments ending in "/". The host role may write only
+   * `s3://<bucket>/backups/*`, so another prefix needs another grant. @default "backups/"
+   */
+  readonly prefix?: string;
+  /** Region of the bucket, e.g. `eu-central-1`. */
+  readonly region: string;
+  /** Name of the Postgres container, e.g. `n8n-postgres`. */
+  readonly postgresContainer: string;
+  /** Database to dump, e.g. `n8n`. */
+  readonly database: string;
+  /** When the backup runs: a systemd `OnCalendar=` expression. @default "*-*-* 02:30:00 UTC" */
+  readonly onCalendar?: string;
+  /**
+   * CloudWatch namespace of the success metric (`BACKUP_METRIC_NAME`, dimension
+   * `Database=<database>`) each successful run publishes: 1-255 of A-Z a-z 0-9 . _ / # : -, not
+   * starting with "AWS/". The host role's `cloudwatch:PutMetricData` grant and the alarm must use
+   * the same namespace. @default "n8n-zero-trust" (`BACKUP_DEFAULT_METRIC_NAMESPACE`)
+   */
+  readonly metricNamespace?: string;
+}
+
+/** Where the backup's pieces live on the host. */
+export const BACKUP_PATHS = {
+  script: "/usr/local/sbin/n8n-backup",
+  env: "/etc/n8n-backup/backup.env",
+  service: "/etc/systemd/system/n8n-backup.service",
+  timer: "/etc/systemd/system/n8n-backup.timer",
+  /** Root-only (0700) folder on the root volume for the temp dump (the service's StateDirectory). */
+  dir: "/var/lib/n8n-backup",
+  /** The Docker CLI's config folder (the service's RuntimeDirectory, tmpfs). */
+  dockerConfig: "/run/n8n-backup/docker-cli",
+} as const;
+
+export const BACKUP_SERVICE = "n8n-backup.service";
+export const BACKUP_TIMER = "n8n-backup.timer";
+export const BACKUP_DEFAULT_PREFIX = "backups/";
+export const BACKUP_DEFAULT_ON_CALENDAR = "*-*-* 02:30:00 UTC";
+/** The success metric's default CloudWatch namespace (see `BackupProps.metricNamespace`). */
+export const BACKUP_DEFAULT_METRIC_NAMESPACE = "n8n-zero-trust";
+/** The success metric: name, unit and only dimension, as `aws cloudwatch put-metric-data` publishes them. */
+export { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME };
+export const BACKUP_METRIC_UNIT = "Count";
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** S3 bucket naming rules: 3-63 of a-z 0-9 . -, letter or digit at both ends, no "..", not an IP address. */
+const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const BUCKET_RESERVED = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
+const PREFIX = /^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)+$/;
+const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** OnCalendar reaches a unit file: no newline, no %-specifier, no quote, nothing a shell or systemd reads specially. */
+const ON_CALENDAR = /^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/;
+/** CloudWatch's namespace rules (AWS/ is reserved); nothing a shell or systemd reads specially. */
+const METRIC_NAMESPACE = /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/;
+
+/** Records every problem of `p`; `at` prefixes the field names (e.g. "backup."). */
+export function validateBackupProps(v: Validator, p: BackupProps, at = ""): void {
+  const prefix = p.prefix ?? BACKUP_DEFAULT_PREFIX;
+  const onCalendar = p.onCalendar ?? BACKUP_DEFAULT_ON_CALENDAR;
+  const metricNamespace = p.metricNamespace ?? BACKUP_DEFAULT_METRIC_NAMESPACE;
+  v.check(
+    typeof p.bucket === "string" && BUCKET_NAME.test(p.bucket) && !BUCKET_RESERVED.test(p.bucket),
+    `${at}bucket`,
+    `must be an S3 bucket name (3-63 of a-z 0-9 . -, a letter or digit at both ends, no "..", not an IP address, no reserved prefix or suffix) written out, not a token; got "${p.bucket}"`,
+  );
+  v.check(PREFIX.test(prefix) && prefix.length <= 200, `${at}prefix`, `must be one or more path segments of A-Z a-z 0-9 . _ - (no leading dot), each ending in "/", e.g. "backups/"; got "${prefix}"`);
+  v.check(REGION.test(p.region), `${at}region`, `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
+  v.check(CONTAINER_NAME.test(p.postgresContainer), `${at}postgresContainer`, `must be a Docker container name: a letter or digit, then letters, digits, _ . - (at most 128); got "${p.postgresContainer}"`);
+  v.check(SQL_IDENTIFIER_PATTERN.test(p.database), `${at}database`, `${SQL_IDENTIFIER_RULE}; got "${p.database}"`);
+  v.check(
+    ON_CALENDAR.test(onCalendar) && onCalendar.length <= 100,
+    `${at}onCalendar`,
+    `must be a systemd OnCalendar expression of A-Z a-z 0-9 * : , . / ~ _ + - and single spaces (at most 100 characters; no %, quotes or newlines), e.g. "*-*-* 02:30:00 UTC" or "daily"; got ${JSON.stringify(onCalendar)}`,
+  );
+  v.check(
+    typeof metricNamespace === "string" && METRIC_NAMESPACE.test(metricNamespace),
+    `${at}metricNamespace`,
+    `must be a CloudWatch namespace: 1-255 of A-Z a-z 0-9 . _ / # : - written out (not a token), not starting with "AWS/", e.g. "${BACKUP_DEFAULT_METRIC_NAMESPACE}"; got ${JSON.stringify(metricNamespace)}`,
+  );
+}
+
+/**
+ * The backup's files, for cloud-init's `write_files` (or the install script): the script, its
+ * settings, `n8n-backup.service` and `n8n-backup.timer`. No secret value is among them.
+ *
+ * Behaviour: at `onCalendar` (missed runs are caught up after a boot, `Persistent=true`, with up to
+ * 15 minutes' random delay), the service runs `pg_dump -Fc` of `database` inside
+ * `postgresContainer` (the container's shell reads the superuser password from its own secret
+ * file), writes it to a root-only temp file in /var/lib/n8n-backup, checks it is a non-empty
+ * custom-format dump (starts with PGDMP) and uploads it with the instance role to
+ * `s3://<bucket>/<prefix><database>-<yyyymmddThhmmssZ>.dump` (UTC, when the dump started), with the
+ * bucket's default encryption. After the upload it publishes one CloudWatch data point,
+ * `BACKUP_METRIC_NAME` = 1 (Count) with dimension `Database=<database>` in `metricNamespace`, so an
+ * alarm can fire when none arrives. The temp file is removed on every exit. Nothing is uploaded
+ * and nothing published when pg_dump fails; the run exits non-zero (the unit shows failed) when
+ * docker.service is not active, the container is not running, the dump fails, the upload fails or
+ * (after a successful upload) the metric cannot be published.
+ *
+ * @example
+ * backupFiles({ bucket: "acme-n8n-prod-backups", region: "eu-central-1", postgresContainer: "n8n-postgres", database: "n8n" });
+ */
+export function backupFiles(props: BackupProps): HostFile[] {
+  const v = new Validator("Invalid props for the host backup");
+  validateBackupProps(v, props);
+  v.throwIfAny();
+  return backupFilesUnchecked(props);
+}
+
+/** `backupFiles` without validation, for callers that validated `props` already. */
+export function backupFilesUnchecked(props: BackupProps): HostFile[] {
+  if (CONTAINER_DUMP_COMMAND.includes("'")) throw new Error("the in-container command must not contain a single quote");
+  const prefix = props.prefix ?? BACKUP_DEFAULT_PREFIX;
+  const onCalendar = props.onCalendar ?? BACKUP_DEFAULT_ON_CALENDAR;
+  const metricNamespace = props.metricNamespace ?? BACKUP_DEFAULT_METRIC_NAMESPACE;
+  const root = "root:root";
+  const env = [
+    "# n8n-backup settings (systemd EnvironmentFile). Generated by constructs/host/backup.ts; no secret values.",
+    `AWS_REGION=${props.region}`,
+    `AWS_DEFAULT_REGION=${props.region}`,
+    // Only the instance role: no shared config or credentials files, no IMDSv1, no pager.
+    "AWS_CONFIG_FILE=/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+    "AWS_EC2_METADATA_V1_DISABLED=true",
+    "AWS_PAGER=",
+    "AWS_RETRY_MODE=standard",
+    "AWS_MAX_ATTEMPTS=5",
+    `DOCKER_CONFIG=${BACKUP_PATHS.dockerConfig}`,
+    `BACKUP_BUCKET=${props.bucket}`,
+    `BACKUP_PREFIX=${prefix}`,
+    `BACKUP_CONTAINER=${props.postgresContainer}`,
+    `BACKUP_DATABASE=${props.database}`,
+    `BACKUP_DIR=${BACKUP_PATHS.dir}`,
+    `BACKUP_METRIC_NAMESPACE=${metricNamespace}`,
+    "",
+  ].join("\n");
+
+  const service = `[Unit]
+Description=n8n backup: pg_dump of ${props.database} (container ${props.postgresContainer}) to s3://${props.bucket}/${prefix}
+Documentation=file://${BACKUP_PATHS.script}
+Wants=network-online.target
+# Ordering only: a backup never starts dockerd (the script skips the run when it is not active).
+After=network-online.target docker.service n8n-secrets-agent.service
+
+[Service]
+Type=oneshot
+EnvironmentFile=${BACKUP_PATHS.env}
+ExecStart=${BACKUP_PATHS.script}
+TimeoutStartSec=1h
+# ${BACKUP_PATHS.dir} (0700 root, root volume) for the temp dump; /run/n8n-backup for the Docker CLI.
+StateDirectory=n8n-backup
+StateDirectoryMode=0700
+RuntimeDirectory=n8n-backup
+RuntimeDirectoryMode=0700
+UMask=0077
+Nice=10
+IOSchedulingClass=best-effort
+IOSchedulingPriority=7
+NoNewPrivileges=yes
+# Root owns the folder and the Docker socket: no capability is needed.
+CapabilityBoundingSet=
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+RestrictNamespaces=yes
+LockPersonality=yes
+# AF_UNIX: the Docker socket (/run/docker.sock) and systemd; AF_INET/6: S3, CloudWatch (the success
+# metric) and the instance metadata, all HTTPS through the AWS CLI.
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+SystemCallArchitectures=native
+`;
+
+  const timer = `[Unit]
+Description=Scheduled n8n Postgres backup to S3
+
+[Timer]
+OnCalendar=${onCalendar}
+# A run missed while the host was off runs after the next boot.
+Persistent=true
+RandomizedDelaySec=15min
+AccuracySec=1min
+
+[Install]
+WantedBy=timers.target
+`;
+
+  return [
+    { path: BACKUP_PATHS.script, permissions: "0755", owner: root, content: BACKUP_SCRIPT },
+    { path: BACKUP_PATHS.env, permissions: "0644", owner: root, content: env },
+    { path: BACKUP_PATHS.service, permissions: "0644", owner: root, content: service },
+    { path: BACKUP_PATHS.timer, permissions: "0644", owner: root, content: timer },
+  ];
+}
