@@ -1,6 +1,7 @@
 import { SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE, Validator } from "../common/validation";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME, BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "./backup-script";
 import type { HostFile } from "./secrets-agent";
+import { SYSTEMD_SANDBOX } from "./systemd";
 
 /** Scheduled `pg_dump` of the n8n database from the Postgres container to the backup bucket. */
 export interface BackupProps {
@@ -167,19 +168,7 @@ NoNewPrivileges=yes
 # Root owns the folder and the Docker socket: no capability is needed.
 CapabilityBoundingSet=
 ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-RestrictSUIDSGID=yes
-RestrictRealtime=yes
-RestrictNamespaces=yes
-LockPersonality=yes
+${SYSTEMD_SANDBOX}
 # AF_UNIX: the Docker socket (/run/docker.sock) and systemd; AF_INET/6: S3, CloudWatch (the success
 # metric) and the instance metadata, all HTTPS through the AWS CLI.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6

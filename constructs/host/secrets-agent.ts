@@ -1,6 +1,7 @@
 import { secretValueProblem } from "../policy/secret-patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
+import { SYSTEMD_SANDBOX } from "./systemd";
 import { BACKUP_TIMER, backupFilesUnchecked, BackupProps, validateBackupProps } from "./backup";
 import { toYaml, YamlValue } from "./yaml";
 
@@ -209,19 +210,7 @@ UMask=0077
 NoNewPrivileges=yes
 CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE
 ProtectSystem=full
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-RestrictSUIDSGID=yes
-RestrictRealtime=yes
-RestrictNamespaces=yes
-LockPersonality=yes
+${SYSTEMD_SANDBOX}
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 SystemCallArchitectures=native
 
