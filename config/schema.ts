@@ -12,6 +12,7 @@ import {
   ValidationProblem,
 } from "../constructs/common/validation";
 import { cidrsOverlap, cidrWithin, usableInSubnet } from "../constructs/aws/cidr";
+import { RESERVED_USERS } from "../constructs/host/secrets-agent";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -213,7 +214,10 @@ export const awsConfigSchema = z
   .strict();
 
 const privateIp = z.string().regex(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/, "must be a private IPv4 address (10/8, 172.16/12, 192.168/16)");
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/, "must be an IPv4 CIDR from /16 to /32");
+/** A VPC's range (AWS allows /16 to /28; the host's layout needs room for three subnets). */
+const vpcCidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, "must be an IPv4 CIDR from /16 to /24");
+/** A subnet's range: AWS allows /16 to /28. */
+const subnetCidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 CIDR from /16 to /28 (AWS's subnet sizes)");
 
 const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as eu-central-1a");
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0");
@@ -225,25 +229,25 @@ export const hostVpcSchema = z.discriminatedUnion("mode", [
     .object({
       mode: z.literal("create"),
       /** The VPC's range, /16 to /24. */
-      cidr,
+      cidr: vpcCidr,
       /** The host's subnet (internet gateway route; the host gets an Elastic IP). */
-      publicSubnet: z.object({ cidr, availabilityZone }).strict(),
+      publicSubnet: z.object({ cidr: subnetCidr, availabilityZone }).strict(),
       /** Subnets with no route out: the rotation function and the Secrets Manager endpoint. */
-      privateSubnets: z.array(z.object({ cidr, availabilityZone }).strict()).min(1).max(3),
+      privateSubnets: z.array(z.object({ cidr: subnetCidr, availabilityZone }).strict()).min(1).max(3),
     })
     .strict(),
   z
     .object({
       mode: z.literal("existing"),
       vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0"),
-      publicSubnet: z.object({ id: subnetId, cidr }).strict(),
-      privateSubnets: z.array(z.object({ id: subnetId, cidr }).strict()).min(1).max(3),
+      publicSubnet: z.object({ id: subnetId, cidr: subnetCidr }).strict(),
+      privateSubnets: z.array(z.object({ id: subnetId, cidr: subnetCidr }).strict()).min(1).max(3),
       /** Route tables for the S3 gateway endpoint (none: no S3 endpoint). */
       routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be a route table id such as rtb-0123456789abcdef0")).default([]),
       /** true: create a Secrets Manager endpoint with private DNS (it then serves the whole VPC, with a policy for this project's secrets only). */
       createSecretsManagerEndpoint: z.boolean().default(false),
       /** Where the VPC's existing Secrets Manager endpoint lives (required unless createSecretsManagerEndpoint). */
-      secretsManagerEndpointCidrs: z.array(cidr).min(1).optional(),
+      secretsManagerEndpointCidrs: z.array(subnetCidr).min(1).optional(),
     })
     .strict(),
 ]);
@@ -256,7 +260,12 @@ const sshPublicKey = z
 export const runtimeHostSchema = z
   .object({
     /** How Terraform's docker provider reaches the host: ssh://user@host, through SSM Session Manager (see the README). */
-    dockerHost: z.string().regex(/^ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?$/, "must be ssh://user@host[:port] (reached through SSM Session Manager; the Docker API is never exposed over TCP)"),
+    dockerHost: z
+      .string()
+      .regex(/^ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?$/, "must be ssh://user@host[:port] (reached through SSM Session Manager; the Docker API is never exposed over TCP)")
+      .refine((h) => !RESERVED_USERS.has(/^ssh:\/\/([^@]+)@/.exec(h)?.[1] ?? ""), {
+        message: `names a system account as the deploy user; use your own (not ${[...RESERVED_USERS].join(", ")})`,
+      }),
     /** The host's fixed private address in the public subnet: Postgres is published there for the rotation function only. */
     privateIp,
     /** Amazon Linux 2023 AMI for the instance type's architecture (pinned; see the README for the SSM parameter to read it from). */

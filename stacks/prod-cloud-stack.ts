@@ -119,10 +119,10 @@ export interface ProdCloudStackProps {
 
 /**
  * `prod-cloud`: the AWS side of production — the customer-managed key, the runtime's secrets,
- * the backup bucket, encrypted log groups, alarms to an encrypted topic, and the Docker host's
- * least-privilege role. Composition only; resource details live in constructs/aws. The EC2 host,
- * its network and the rotation function are added to this stack by later work: they reference the
- * public fields below (e.g. `secrets[...].addRotation(...)`, `logGroupNames.rotation`).
+ * the backup bucket, encrypted log groups, alarms to an encrypted topic, the rotation function,
+ * and (with `host`) the Docker host with its VPC, endpoints, least-privilege instance profile,
+ * secrets agent and backup heartbeat. Composition only; resource details live in constructs/aws
+ * and constructs/host. prod-runtime reads the log groups through cross-stack references.
  */
 export class ProdCloudStack extends SelfContainedStack {
   public readonly key: CustomerManagedKey;

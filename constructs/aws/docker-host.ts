@@ -144,7 +144,7 @@ export class DockerHost extends Construct {
   }
 }
 
-/** EC2's limit on user data (after base64). */
+/** EC2's limit on user data. It applies to the raw bytes; measuring the base64 form is stricter, on purpose. */
 export const USER_DATA_LIMIT_BYTES = 16384;
 
 /** gzip (no timestamp: the same text gives the same bytes) then base64, as cloud-init accepts it. */

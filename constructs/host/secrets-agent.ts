@@ -82,7 +82,7 @@ const SSH_PUBLIC_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed255
 /** Folders under /run that belong to the system; the secrets must not land in one of them. */
 const RESERVED_RUN = new Set(["systemd", "user", "lock", "log", "docker", "containerd", "dbus", "udev", "cloud-init", "credentials", "secrets", "sshd", "initramfs", "chrony", "netns", "amazon", "n8n-secrets-agent"]);
 /** Accounts the deploy user must not be (or shadow). */
-const RESERVED_USERS = new Set(["root", "bin", "daemon", "adm", "nobody", "sshd", "docker", "ec2-user", "ssm-user", "systemd-network", "chrony"]);
+export const RESERVED_USERS: ReadonlySet<string> = new Set(["root", "bin", "daemon", "adm", "nobody", "sshd", "docker", "ec2-user", "ssm-user", "systemd-network", "chrony"]);
 const NOT_PERSISTENT = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev", "/proc", "/sys"];
 
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);

@@ -175,6 +175,7 @@ describe("the host's IAM role names only the project's resources", () => {
   const policy = JSON.parse(res("aws_iam_role_policy").find(([, p]) => p.name === "least-privilege" && p.role.includes("HostRole"))![1].policy);
 
   test("every resource is one of the project's secrets, log groups, key or backup prefix; '*' only for Session Manager and the backup metric (namespace-bound)", () => {
+    expect(policy.Statement.map((st: any) => st.Sid)).toEqual(expect.arrayContaining(["ReadOwnSecrets", "WriteOwnLogGroups", "SessionManager", "BackupSuccessMetric"]));
     for (const st of policy.Statement) {
       const resources: string[] = [st.Resource].flat();
       if (st.Sid === "SessionManager") {
@@ -272,6 +273,6 @@ describe("CIDR arithmetic", () => {
   });
 });
 
-test("the synthesized stack holds no secret value (sanity: no long base64 literals outside user data and the CA)", () => {
+test("the synthesized stack sets no secret value: no password or secret_string attribute", () => {
   expect(text).not.toMatch(/"(password|secret_string)"\s*:/);
 });

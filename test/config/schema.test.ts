@@ -85,21 +85,27 @@ describe("main.ts on a bad config", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  test("a prod.json with a missing and an invalid field fails naming both, and writes no stack", () => {
+  test("a prod.json with a missing field fails naming it and writes no stack; a relation between fields is named once the shapes are valid", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
     writeFileSync(path.join(dir, "dev.json"), JSON.stringify(rawDevConfig()));
     const prod = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
+    const amiId = prod.runtimeHost.amiId;
     delete prod.runtimeHost.amiId;
     prod.runtimeHost.vpc.privateSubnets[0].availabilityZone = "us-east-1a";
-    writeFileSync(path.join(dir, "prod.json"), JSON.stringify(prod));
-    const out = path.join(dir, "out");
-    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: out }, encoding: "utf8" });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`Invalid config ${path.join(dir, "prod.json")}`);
-    expect(r.stderr).toMatch(/- runtimeHost\.amiId: is required/);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(path.join(out, "manifest.json"))).toBe(false);
-    expect(readdirSync(path.join(out, "stacks"))).toEqual([]);
+    const run = () => {
+      writeFileSync(path.join(dir, "prod.json"), JSON.stringify(prod));
+      const out = path.join(dir, "out");
+      const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: out }, encoding: "utf8" });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`Invalid config ${path.join(dir, "prod.json")}`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(path.join(out, "manifest.json"))).toBe(false);
+      expect(readdirSync(path.join(out, "stacks"))).toEqual([]);
+      return r.stderr;
+    };
+    expect(run()).toMatch(/- runtimeHost\.amiId: is required/);
+    prod.runtimeHost.amiId = amiId;
+    expect(run()).toMatch(/- runtimeHost\.vpc\.privateSubnets\.0\.availabilityZone: must be an availability zone of aws\.region \(eu-central-1\)/);
   });
 
   test("main.ts builds dev on the local backend and both prod stacks on S3", () => {
@@ -171,6 +177,9 @@ describe("prod config validation", () => {
     ["an existing VPC without a way to Secrets Manager", (c: any) => (c.runtimeHost.vpc = { mode: "existing", vpcId: "vpc-0a1b2c3d4e5f60718", publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" }, privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.0/24" }] }), /^runtimeHost\.vpc\.secretsManagerEndpointCidrs: is required unless createSecretsManagerEndpoint is true/],
     ["backups that expire before their lock ends", (c: any) => Object.assign(c.aws, { backupRetentionLockDays: 30, backupRetentionDays: 7 }), /^aws\.backupRetentionDays: must be at least aws\.backupRetentionLockDays \(30\)/],
     ["a backup schedule that is not an OnCalendar expression", (c: any) => (c.aws.backupSchedule = "daily; rm -rf /"), /^aws\.backupSchedule: must be a systemd OnCalendar expression/],
+    ["a system account as the deploy user", (c: any) => (c.runtimeHost.dockerHost = "ssh://ec2-user@10.20.1.10"), /^runtimeHost\.dockerHost: names a system account as the deploy user/],
+    ["a VPC too small for the layout", (c: any) => (c.runtimeHost.vpc.cidr = "10.20.0.0/26"), /^runtimeHost\.vpc\.cidr: must be an IPv4 CIDR from \/16 to \/24/],
+    ["a subnet smaller than AWS allows", (c: any) => (c.runtimeHost.vpc.privateSubnets[0].cidr = "10.20.2.0/29"), /^runtimeHost\.vpc\.privateSubnets\.0\.cidr: must be an IPv4 CIDR from \/16 to \/28/],
     ["an unknown host field", (c: any) => (c.runtimeHost.publicSsh = true), /^runtimeHost\.publicSsh: unknown field; allowed fields here: dockerHost, privateIp, amiId/],
   ])("%s is rejected, naming the field", (_l, mutate, message) => {
     expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));
