@@ -1,7 +1,7 @@
 import { secretValueProblem } from "../policy/secret-patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
-import { SYSTEMD_SANDBOX } from "./systemd";
+import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";
 import { BACKUP_TIMER, backupFilesUnchecked, BackupProps, validateBackupProps } from "./backup";
 import { toYaml, YamlValue } from "./yaml";
 
@@ -175,15 +175,7 @@ function agentFiles(props: SecretsAgentProps): HostFile[] {
   const root = "root:root";
   const env = [
     "# n8n-secrets-agent settings (systemd EnvironmentFile). Generated; no secret values.",
-    `AWS_REGION=${props.region}`,
-    `AWS_DEFAULT_REGION=${props.region}`,
-    // Only the instance role: no shared config or credentials files, no IMDSv1, no pager.
-    "AWS_CONFIG_FILE=/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-    "AWS_EC2_METADATA_V1_DISABLED=true",
-    "AWS_PAGER=",
-    "AWS_RETRY_MODE=standard",
-    "AWS_MAX_ATTEMPTS=5",
+    ...awsCliEnvironment(props.region),
     `DOCKER_CONFIG=${AGENT_PATHS.stateDir}/docker-cli`,
     `SECRETS_DIR=${props.secretsDir}`,
     `STATE_DIR=${AGENT_PATHS.stateDir}`,

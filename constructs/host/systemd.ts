@@ -14,3 +14,17 @@ export const SYSTEMD_SANDBOX = [
   "RestrictNamespaces=yes",
   "LockPersonality=yes",
 ].join("\n");
+
+/** EnvironmentFile lines for the AWS CLI in the host's services: only the instance role (no shared config or credentials files, no IMDSv1), no pager, standard retries. */
+export function awsCliEnvironment(region: string): string[] {
+  return [
+    `AWS_REGION=${region}`,
+    `AWS_DEFAULT_REGION=${region}`,
+    "AWS_CONFIG_FILE=/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+    "AWS_EC2_METADATA_V1_DISABLED=true",
+    "AWS_PAGER=",
+    "AWS_RETRY_MODE=standard",
+    "AWS_MAX_ATTEMPTS=5",
+  ];
+}

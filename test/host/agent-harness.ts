@@ -108,12 +108,7 @@ export class AgentHarness {
     }
     // The generated settings, as systemd's EnvironmentFile= would load them, with the folders
     // moved below the temp root.
-    const fromFile = Object.fromEntries(
-      readFileSync(path.join(this.root, AGENT_PATHS.env), "utf8")
-        .split("\n")
-        .filter((l) => /^[A-Z_]+=/.test(l))
-        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
+    const fromFile = readEnvironmentFile(path.join(this.root, AGENT_PATHS.env));
     this.env = {
       ...fromFile,
       PATH: `${bin}:${process.env.PATH}`,
@@ -202,4 +197,14 @@ export class AgentHarness {
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A systemd EnvironmentFile as the unit would load it: `NAME=value` lines, comments skipped. */
+export function readEnvironmentFile(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 }

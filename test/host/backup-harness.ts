@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import os from "node:os";
 import path from "node:path";
 import { BACKUP_PATHS, backupFiles, BackupProps } from "../../constructs/host/backup";
-import { RunResult } from "./agent-harness";
+import { readEnvironmentFile, RunResult } from "./agent-harness";
 
 /*
  * Runs the generated backup script for real: its files are written below a temp root and the script
@@ -153,12 +153,7 @@ export class BackupHarness {
     }
     // The generated settings, as systemd's EnvironmentFile= would load them, with the folders
     // moved below the temp root.
-    const fromFile = Object.fromEntries(
-      readFileSync(path.join(this.root, BACKUP_PATHS.env), "utf8")
-        .split("\n")
-        .filter((l) => /^[A-Z_]+=/.test(l))
-        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-    );
+    const fromFile = readEnvironmentFile(path.join(this.root, BACKUP_PATHS.env));
     this.env = {
       ...fromFile,
       PATH: `${bin}:${process.env.PATH}`,
