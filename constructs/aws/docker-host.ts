@@ -82,11 +82,8 @@ export class DockerHost extends Construct {
     // The plan holds the user data compressed, where no scanner can read it: check it here.
     const leak = secretValueProblem(props.userData);
     v.check(leak === undefined, "userData", `must not contain a secret value (${leak}); the host fetches secrets at run time`);
-    v.check(
-      gzipBase64(props.userData).length <= USER_DATA_LIMIT_BYTES,
-      "userData",
-      `is ${gzipBase64(props.userData).length} bytes after gzip and base64; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}`,
-    );
+    const userDataBase64 = gzipBase64(props.userData);
+    v.check(userDataBase64.length <= USER_DATA_LIMIT_BYTES, "userData", `is ${userDataBase64.length} bytes after gzip and base64; EC2 accepts at most ${USER_DATA_LIMIT_BYTES}`);
     v.throwIfAny();
 
     const ingress: SecurityGroupIngress[] = [
@@ -125,7 +122,7 @@ export class DockerHost extends Construct {
       // gzip keeps the agent within EC2's 16 KiB user-data limit (cloud-init unpacks it); base64
       // also keeps Terraform from reading the shell's ${...} as interpolation. `npm run host:print`
       // shows the document.
-      userDataBase64: gzipBase64(props.userData),
+      userDataBase64,
       // cloud-init applies user data once, when the host is created: a change would only stop and
       // start the host for nothing (and replacing it would lose Postgres' data). Later agent changes
       // go through `npm run host:print -- --install-script` (see the README).
