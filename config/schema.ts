@@ -160,11 +160,29 @@ export const runtimeConfigSchema = z
     network: z
       .object({
         edgeSubnet: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 CIDR from /16 to /28").default("172.30.0.0/24"),
+        /**
+         * Host address Traefik publishes 443/80 on. Unset: loopback in dev (a laptop's LAN must not
+         * reach the IdP or the public webhooks), every address in prod-runtime.
+         */
+        bindAddress: z
+          .string()
+          .regex(/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, "must be an IPv4 address such as 127.0.0.1 (loopback) or 0.0.0.0 (every address)")
+          .optional(),
       })
       .strict()
       .default({}),
     /** Host folder with the secret files, relative to the repository root or absolute. */
     secretsDir: z.string().min(1),
+    /**
+     * The Docker engine's socket on the host: the only file the socket proxy mounts (read-only),
+     * and in dev also where Terraform's docker provider connects. Unset: /var/run/docker.sock for
+     * the proxy, and DOCKER_HOST (or the engine's default) for the provider.
+     */
+    dockerSocket: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._\/-]+$/, "must be an absolute path of letters, digits, . _ / - (e.g. /var/run/docker.sock or /run/user/1000/docker.sock)")
+      .refine((p) => !p.split("/").includes(".."), "must not contain ..")
+      .optional(),
     /** uid:gid the containers that read secret files run as; must own the secret files (0600). */
     runAs: z
       .object({

@@ -27,6 +27,14 @@ try {
     console.log(`${rt.secretsDir}: complete`);
     process.exit(0);
   }
+  // The files are 0600 and every container that reads them runs as runAs: as root, hand them to
+  // runAs; as anyone else, the files can only be the caller's, so runAs must be the caller.
+  const uid = process.getuid?.() ?? -1;
+  if (uid !== 0 && uid !== -1 && (config.runAs.uid !== uid || config.runAs.gid !== process.getgid?.())) {
+    throw new ValidationError(`Invalid config ${file}`, [
+      { field: "runAs", message: `is ${config.runAs.uid}:${config.runAs.gid}, but the secret files will be owned by you (${uid}:${process.getgid?.()}) with mode 0600: set runAs to your \`id -u\`:\`id -g\`, or run as root to hand the files to runAs` },
+    ]);
+  }
   if (!config.devIdp) throw new ValidationError(`Invalid config ${file}`, [{ field: "devIdp", message: "is required to generate the dev IdP's config" }]);
   const result = generateDevSecrets({
     dir: rt.secretsDir,
@@ -42,6 +50,7 @@ try {
     extraSans: [`${config.name}-postgres`],
     renewCertificate: args.includes("--renew-certificate"),
     idpPorts: DEV_IDP_PORTS,
+    owner: uid === 0 ? config.runAs : undefined,
   });
   for (const f of result.created) console.log(`created ${path.join(rt.secretsDir, f)}`);
   for (const f of result.kept) console.log(`kept    ${path.join(rt.secretsDir, f)}`);

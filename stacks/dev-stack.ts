@@ -25,7 +25,9 @@ export class DevStack extends SelfContainedStack {
     const rt = resolveRuntime(c, props.repoRoot);
 
     new LocalBackend(this, { path: `terraform.${id}.tfstate` });
-    new DockerProvider(this, "docker", {});
+    // With config.dockerSocket, Terraform talks to the same engine whose socket the proxy mounts;
+    // without it, the provider follows DOCKER_HOST like the docker CLI.
+    new DockerProvider(this, "docker", c.dockerSocket ? { host: `unix://${c.dockerSocket}` } : {});
 
     this.runtime = new N8nRuntime(this, "Runtime", {
       prefix: c.name,
@@ -33,6 +35,10 @@ export class DevStack extends SelfContainedStack {
       secretsDir: rt.secretsDir,
       runAs: c.runAs,
       edgeSubnet: c.network.edgeSubnet,
+      // dev publishes on loopback unless the config says otherwise: a laptop's LAN must not reach
+      // the IdP or the public webhooks.
+      bindAddress: c.network.bindAddress ?? "127.0.0.1",
+      dockerSocketPath: c.dockerSocket,
       tls: c.tls.mode === "local" ? { mode: "local" } : { ...c.tls, storageHostDir: `${rt.secretsDir}/acme` },
       sso: {
         issuerUrl: rt.issuerUrl,

@@ -68,6 +68,8 @@ export class ProdRuntimeStack extends TerraformStack {
       secretsDir: c.secretsDir,
       runAs: c.runAs,
       edgeSubnet: c.network.edgeSubnet,
+      bindAddress: c.network.bindAddress,
+      dockerSocketPath: c.dockerSocket,
       tls: { mode: "acme", email: c.tls.email, caServer: c.tls.caServer, challenge: c.tls.challenge, storageHostDir: c.runtimeHost.acmeStorageDir },
       sso: {
         issuerUrl: c.sso.issuerUrl,

@@ -30,6 +30,10 @@ export interface N8nRuntimeProps {
   readonly runAs: { readonly uid: number; readonly gid: number };
   /** Subnet of the edge network. @default "172.30.0.0/24" */
   readonly edgeSubnet?: string;
+  /** Host address Traefik publishes 443 and 80 on. @default "0.0.0.0" (every address) */
+  readonly bindAddress?: string;
+  /** The Docker engine's socket on the host, mounted read-only by the socket proxy only. @default "/var/run/docker.sock" */
+  readonly dockerSocketPath?: string;
   /** TLS: local certificate from the secrets folder, or ACME. */
   readonly tls: { readonly mode: "local" } | Omit<Extract<TraefikTls, { mode: "acme" }>, "storageHostDir"> & { readonly storageHostDir: string };
   /** SSO: a local Dex (dev only) or any OIDC issuer. */
@@ -101,6 +105,7 @@ export class N8nRuntime extends Construct {
     this.socketProxy = new DockerSocketProxy(this, "SocketProxy", {
       networks,
       image: props.images.socketProxy,
+      dockerSocketPath: props.dockerSocketPath,
       memoryMb: limits.socketProxy?.memoryMb,
       cpus: limits.socketProxy?.cpus,
       logging: logging.socketProxy,
@@ -111,6 +116,7 @@ export class N8nRuntime extends Construct {
       image: props.images.traefik,
       tls: props.tls.mode === "local" ? { mode: "local", secretsDir } : props.tls,
       runAs,
+      bindAddress: props.bindAddress,
       // Containers on the edge network (oauth2-proxy) reach the dev IdP's public URL through Traefik.
       edgeAliases: props.devIdp ? [props.devIdp.host] : undefined,
       memoryMb: limits.traefik?.memoryMb,

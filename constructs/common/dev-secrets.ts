@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, randomInt } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import { SECRET_FILES, TLS_FILES } from "./secret-files";
@@ -35,6 +35,12 @@ export interface DevSecretsOptions {
   readonly renewCertificate?: boolean;
   /** Dex listen ports (must match the container). @default { http: 5556, telemetry: 5558 } */
   readonly idpPorts?: { readonly http: number; readonly telemetry: number };
+  /**
+   * Owner of the folder and every file in it: the uid:gid the containers run as (`runAs`). The
+   * files are 0600, so a container running as anyone else cannot read them. Changing owners needs
+   * root; the caller passes this when it runs as root. @default - the user who runs the generator
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number };
 }
 
 export interface DevSecretsResult {
@@ -188,7 +194,18 @@ export function generateDevSecrets(opts: DevSecretsOptions): DevSecretsResult {
     created.push(SECRET_FILES.devIdpConfig);
   }
   ensureTls(opts, created, kept);
+  if (opts.owner) chownTree(opts.dir, opts.owner.uid, opts.owner.gid);
   return { created, kept };
+}
+
+/** Hands the folder to the containers' uid:gid (modes stay 0600/0700; certificates 0644). */
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(p, uid, gid);
+    else if (entry.isFile()) chownSync(p, uid, gid);
+  }
 }
 
 /** Problems with a secrets folder (missing files, loose modes, trailing newlines, bad formats). */

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Container, ContainerHealthcheck } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
+import { FILE_ENV_PREFIX, FILES_LABEL } from "./labels";
 import { imageRefProblem, isUnresolved, Validator } from "./validation";
 
 /** A network the container joins, with optional DNS aliases on that network. */
@@ -73,8 +74,21 @@ export interface HardenedContainerProps {
   readonly tmpfs?: Record<string, string>;
   /** Host ports to publish. Only the edge proxy should have any. */
   readonly publishedPorts?: { readonly internal: number; readonly external: number; readonly ip?: string }[];
-  /** Non-secret files written into the container before it starts (configs, SQL). */
+  /**
+   * Non-secret files the container gets (configs, SQL), written when it starts into small tmpfs
+   * folders owned by `user`; the image's own entrypoint runs after that (`imageEntrypoint`).
+   * The contents travel in the container's environment (`N8NZT_FILE_<n>`; visible in
+   * `docker inspect`, so secret-looking contents are refused like any env value), and the label
+   * `org.n8n-zero-trust.files` maps each path to its variable for reviewers and the policy pack.
+   * Why not Docker's copy API (the provider's `upload`): it extracts at `/`, and Docker refuses
+   * any copy into a read-only root filesystem, even one whose target folder is a volume.
+   */
   readonly uploads?: { readonly file: string; readonly content: string; readonly executable?: boolean }[];
+  /**
+   * The image's own ENTRYPOINT (and nothing else), run with `command` after the `uploads` are
+   * written. Required with `uploads`, because the start-time writer replaces the entrypoint.
+   */
+  readonly imageEntrypoint?: string[];
   /** Log driver and options. @default - json-file with rotation (10 MB x 3) */
   readonly logging?: ContainerLogging;
   /** Restart policy. @default "unless-stopped" */
@@ -94,6 +108,37 @@ export interface HardenedContainerProps {
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|ENCRYPTION_KEY|API_KEY|CREDENTIALS?)$/i;
 /** Values that look like key material or credentials in URLs. */
 const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, /\bAKIA[0-9A-Z]{16}\b/];
+
+/** Paths of start-time files: quoted verbatim into the writer script, so a strict alphabet. */
+const UPLOAD_PATH = /^\/[A-Za-z0-9._/-]+$/;
+
+/**
+ * The start-time file writer: one tmpfs per folder (owned by the container's user, `noexec`
+ * unless it holds an executable), a POSIX sh prelude that writes each file from its env var
+ * and then execs the image's entrypoint with the container's command.
+ */
+function startTimeFiles(uploads: NonNullable<HardenedContainerProps["uploads"]>, user: string | undefined, imageEntrypoint: string[]) {
+  if (uploads.length === 0) return undefined;
+  const [uid, gid] = /^(\d+)(?::(\d+))?$/.exec(user ?? "")?.slice(1) ?? [];
+  const owner = uid !== undefined ? `,uid=${uid},gid=${gid ?? uid}` : "";
+  const dirs = [...new Set(uploads.map((u) => u.file.slice(0, u.file.lastIndexOf("/")) || "/"))];
+  const tmpfs = Object.fromEntries(
+    dirs.map((d) => [d, `rw,${uploads.some((u) => u.executable && u.file.startsWith(`${d}/`)) ? "" : "noexec,"}nosuid,nodev,size=1m,mode=0755${owner}`]),
+  );
+  const env: Record<string, string> = {};
+  const map: Record<string, string> = {};
+  const lines = ["set -eu", "umask 022"];
+  uploads.forEach((u, i) => {
+    const name = `${FILE_ENV_PREFIX}${i + 1}`;
+    env[name] = u.content;
+    map[u.file] = name;
+    lines.push(`printf '%s' "$${name}" > '${u.file}'${u.executable ? ` && chmod 0755 '${u.file}'` : ""}`);
+  });
+  // The variables are not needed once the files exist; the image's process never sees them.
+  lines.push(`unset ${Object.values(map).join(" ")}`);
+  lines.push(`exec ${imageEntrypoint.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")} "$@"`);
+  return { env, labels: { [FILES_LABEL]: JSON.stringify(map) }, tmpfs, entrypoint: ["/bin/sh", "-c", lines.join("\n"), "n8nzt-files"] };
+}
 
 /** Returns why an env var or label would leak a secret, or undefined when it is safe. */
 export function secretLeakProblem(name: string, value: string): string | undefined {
@@ -152,6 +197,17 @@ export class HardenedContainer extends Construct {
     for (const cap of props.capabilitiesAdd ?? []) {
       v.check(/^[A-Z_]+$/.test(cap) && cap !== "SYS_ADMIN" && cap !== "ALL", "capabilitiesAdd", `"${cap}" is not allowed; SYS_ADMIN and ALL are never added back`);
     }
+    const uploads = props.uploads ?? [];
+    if (uploads.length > 0) {
+      v.check(props.entrypoint === undefined, "entrypoint", "cannot be combined with uploads (the file writer is the entrypoint; set imageEntrypoint)");
+      v.check((props.imageEntrypoint ?? []).length > 0, "imageEntrypoint", "is required with uploads: the image's own ENTRYPOINT, run after the files are written");
+      for (const u of uploads) {
+        v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes(".."), "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / (no ..)`);
+        const problem = SECRET_VALUE.some((re) => re.test(u.content)) ? "looks like key material or an inline credential; mount secrets from files instead" : undefined;
+        if (problem) v.add(`uploads.${u.file}`, problem);
+      }
+      v.check(new Set(uploads.map((u) => u.file)).size === uploads.length, "uploads", "lists a file twice");
+    }
     v.throwIfAny();
 
     this.containerName = props.name;
@@ -159,17 +215,15 @@ export class HardenedContainer extends Construct {
     this.image = new Image(this, "Image", { name: props.image, keepLocally: true });
 
     const logging = props.logging ?? { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
-    // Docker refuses to copy files into a read-only root filesystem (ErrRootFSReadOnly) but
-    // allows copying into a volume, so each folder that receives uploads gets a small volume
-    // of its own. Uploads are rewritten whenever the container is re-created.
     const readOnlyRoot = props.readOnlyRootFilesystem ?? true;
-    const uploadDirs = readOnlyRoot ? [...new Set((props.uploads ?? []).map((u) => u.file.slice(0, u.file.lastIndexOf("/"))))] : [];
-    const configVolumes = Object.fromEntries(uploadDirs.map((dir, i) => [`${props.name}-config-${i}`, dir]));
+    const files = startTimeFiles(uploads, props.user, props.imageEntrypoint ?? []);
     const mounts = [
       ...(props.readOnlyMounts ?? []).map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: true })),
       ...(props.bindMounts ?? []).map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: false })),
-      ...Object.entries({ ...configVolumes, ...(props.volumes ?? {}) }).map(([source, target]) => ({ type: "volume", source, target, readOnly: false })),
+      ...Object.entries(props.volumes ?? {}).map(([source, target]) => ({ type: "volume", source, target, readOnly: false })),
     ];
+    const env = { ...(props.env ?? {}), ...files?.env };
+    const labels = { ...(props.labels ?? {}), ...files?.labels };
 
     this.container = new Container(this, "Resource", {
       name: props.name,
@@ -185,14 +239,13 @@ export class HardenedContainer extends Construct {
       capabilities: { drop: ["ALL"], add: props.capabilitiesAdd },
       privileged: false,
       init: props.init ?? true,
-      env: props.env ? Object.entries(props.env).map(([k, val]) => `${k}=${val}`) : undefined,
-      labels: props.labels ? Object.entries(props.labels).map(([label, value]) => ({ label, value })) : undefined,
+      env: Object.keys(env).length > 0 ? Object.entries(env).map(([k, val]) => `${k}=${val}`) : undefined,
+      labels: Object.keys(labels).length > 0 ? Object.entries(labels).map(([label, value]) => ({ label, value })) : undefined,
       command: props.command,
-      entrypoint: props.entrypoint,
+      entrypoint: files?.entrypoint ?? props.entrypoint,
       mounts: mounts.length > 0 ? mounts : undefined,
-      tmpfs: props.tmpfs,
+      tmpfs: files ? { ...files.tmpfs, ...props.tmpfs } : props.tmpfs,
       ports: props.publishedPorts?.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", protocol: "tcp" })),
-      upload: props.uploads?.map((u) => ({ file: u.file, content: u.content, executable: u.executable ?? false })),
       healthcheck: {
         interval: "30s",
         timeout: "5s",

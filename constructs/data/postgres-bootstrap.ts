@@ -352,15 +352,22 @@ local    all          all                                                       
     ["log_line_prefix", "%m [%p] %q%u@%d %r "],
   ].flatMap(([k, val]) => ["-c", `${k}=${val}`]);
 
+  // The official entrypoint sources a .sh init file that is not executable for the server's uid
+  // (and every file the container gets is 0644 on a noexec tmpfs): the script must therefore be
+  // safe to source. It runs psql in a subshell, never `exec` (which would replace the
+  // entrypoint, kill its temporary server mid-init and leave a half-initialised cluster).
   const initScript = `#!/bin/sh
-# Runs once, on the first start of an empty data directory (docker-entrypoint-initdb.d).
+# Runs once, on the first start of an empty data directory (docker-entrypoint-initdb.d); the
+# entrypoint may source it, so it changes nothing in the caller and fails by its exit status.
 # Password files are handed to psql as file paths; psql reads them itself.
+(
 set -eu
-exec psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \\
+psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname postgres \\
   -v n8n_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.n8nDbPassword} \\
   -v reporting_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresReportingPassword} \\
   -v agent_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresAgentPassword} \\${props.rotatorRole ? `\n  -v rotator_password_file=${SECRETS_MOUNT_DIR}/${SECRET_FILES.postgresRotatorPassword} \\` : ""}
   -f /etc/n8n-bootstrap/bootstrap.sql
+)
 `;
 
   return {

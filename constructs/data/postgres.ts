@@ -72,6 +72,8 @@ export class Postgres extends Construct {
       memoryMb: props.memoryMb ?? 1024,
       cpus: props.cpus ?? "1",
       user: `${props.runAs.uid}:${props.runAs.gid}`,
+      // The official image's entrypoint (initdb, *_FILE variables, init scripts, nss_wrapper).
+      imageEntrypoint: ["docker-entrypoint.sh"],
       command: ["postgres", ...this.bootstrap.serverArgs],
       env: {
         POSTGRES_USER: "postgres",
@@ -83,7 +85,8 @@ export class Postgres extends Construct {
       uploads: [
         { file: `${BOOTSTRAP_DIR}/bootstrap.sql`, content: this.bootstrap.sql },
         { file: `${BOOTSTRAP_DIR}/pg_hba.conf`, content: this.bootstrap.hba },
-        { file: "/docker-entrypoint-initdb.d/10-n8n-bootstrap.sh", content: this.bootstrap.initScript, executable: true },
+        // Sourced by the entrypoint (see renderPostgresBootstrap), so not executable.
+        { file: "/docker-entrypoint-initdb.d/10-n8n-bootstrap.sh", content: this.bootstrap.initScript },
       ],
       readOnlyMounts: [
         mount(SECRET_FILES.postgresSuperuserPassword),

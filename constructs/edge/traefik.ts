@@ -230,6 +230,8 @@ export class Traefik extends Construct {
       memoryMb: props.memoryMb ?? 256,
       cpus: props.cpus ?? "0.5",
       user: `${props.runAs.uid}:${props.runAs.gid}`,
+      // The official image's entrypoint: it runs `traefik` with flags given as the command.
+      imageEntrypoint: ["/entrypoint.sh"],
       command: [`--configFile=${STATIC_CONFIG}`],
       labels: { "org.n8n-zero-trust.role": "edge-proxy" },
       publishedPorts: [

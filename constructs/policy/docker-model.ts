@@ -1,4 +1,5 @@
 import { parseRule, RuleExpr, ruleMatches, RuleRequest, tryParseRule } from "./traefik-rules";
+import { FILES_LABEL } from "../common/labels";
 
 /*
  * Reads the Docker topology out of any synthesized cdktf JSON (`cdk.tf.json`): containers with
@@ -152,7 +153,7 @@ export function dockerModel(stack: StackJson): DockerModel {
       hasHealthcheck: !!health && asArray(health.test).length > 0,
       networkMode: str(c.network_mode),
       command: asArray<string>(c.command),
-      uploads: asArray<Record<string, unknown>>(c.upload).map((u) => ({ file: str(u.file) ?? "", content: str(u.content) })),
+      uploads: [...asArray<Record<string, unknown>>(c.upload).map((u) => ({ file: str(u.file) ?? "", content: str(u.content) })), ...startTimeFiles(labels, env)],
       raw: c,
     });
   }
@@ -303,6 +304,21 @@ function readStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
   for (const k of flagKeys) keys[k] = flagged[k];
   if (flagKeys.length > 0) sources.push("command");
   return sources.length > 0 ? { keys, sources } : undefined;
+}
+
+/**
+ * Files HardenedContainer writes at start (label `org.n8n-zero-trust.files`: path → env var),
+ * read like uploads so every rule sees the same configs wherever the stack puts them.
+ */
+function startTimeFiles(labels: Record<string, string>, env: Record<string, string>): { file: string; content?: string }[] {
+  const raw = labels[FILES_LABEL];
+  if (!raw) return [];
+  try {
+    const map = JSON.parse(raw) as Record<string, string>;
+    return Object.entries(map).map(([file, name]) => ({ file, content: env[name] }));
+  } catch {
+    return [];
+  }
 }
 
 /** Routers and middlewares from dynamic-config files uploaded into a Traefik container (file provider). */

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { HardenedContainer, HardenedContainerProps, secretLeakProblem } from "../../constructs/common/hardened-container";
 import { imageRefProblem, ValidationError } from "../../constructs/common/validation";
@@ -63,9 +67,40 @@ describe("HardenedContainer", () => {
     expect(e.message).toMatch(/Invalid props for container t\/C/);
   });
 
-  test("uploads land in per-folder volumes because Docker cannot copy into a read-only root", () => {
-    const [c] = make({ uploads: [{ file: "/etc/app/a.yml", content: "a: 1\n" }, { file: "/etc/app/b.yml", content: "b: 2\n" }] }).containers;
-    expect(c.mounts).toEqual([{ type: "volume", source: "t-web-config-0", target: "/etc/app", readOnly: false }]);
+  // Found on the first real deploy: the provider copies uploads with Docker's archive API at `/`,
+  // which Docker refuses for a read-only root even when the target folder is a volume.
+  test("no container gets a provider upload; files are written at start into tmpfs owned by its user", () => {
+    const [c] = make({ user: "1000:1000", uploads: [{ file: "/etc/app/a.yml", content: "a: 1\n" }, { file: "/etc/app/conf.d/b.yml", content: "b: 2\n" }], imageEntrypoint: ["/entrypoint.sh"], command: ["--flag"] }).containers;
+    expect(c.raw.upload).toBeUndefined();
+    expect(c.readOnlyRoot).toBe(true);
+    expect(c.raw.tmpfs).toEqual({
+      "/etc/app": "rw,noexec,nosuid,nodev,size=1m,mode=0755,uid=1000,gid=1000",
+      "/etc/app/conf.d": "rw,noexec,nosuid,nodev,size=1m,mode=0755,uid=1000,gid=1000",
+    });
+    expect(c.uploads).toEqual([
+      { file: "/etc/app/a.yml", content: "a: 1\n" },
+      { file: "/etc/app/conf.d/b.yml", content: "b: 2\n" },
+    ]);
+    expect((c.raw.entrypoint as string[]).slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+    expect(c.command).toEqual(["--flag"]);
+  });
+
+  test("the writer script writes each file byte for byte, then runs the image's entrypoint with the command", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zt-files-"));
+    const tricky = "line 1\n$HOME `id` \"q\" 's'\n\\n no trailing newline";
+    const [c] = make({ uploads: [{ file: `${dir}/a.yml`, content: tricky }, { file: `${dir}/b.sh`, content: "echo hi\n", executable: true }], imageEntrypoint: ["/bin/echo", "entry's"] , command: ["x", "y z"] }).containers;
+    const [sh, flag, script, name] = c.raw.entrypoint as string[];
+    const env = Object.fromEntries((c.raw.env as string[]).map((e: string) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const out = execFileSync(sh, [flag, script, name, ...c.command], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+    expect(out).toBe("entry's x y z\n");
+    expect(readFileSync(`${dir}/a.yml`, "utf8")).toBe(tricky);
+    expect(statSync(`${dir}/a.yml`).mode & 0o777).toBe(0o644);
+    expect(statSync(`${dir}/b.sh`).mode & 0o777).toBe(0o755);
+  });
+
+  test("files need the image's entrypoint, safe paths, no key material, and exclude an entrypoint override", () => {
+    const e = errorOf(() => make({ uploads: [{ file: "etc/x'y", content: "-----BEGIN PRIVATE KEY-----\n" }], entrypoint: ["/x"] }));
+    expect(e.problems.map((p) => p.field).sort()).toEqual(["entrypoint", "imageEntrypoint", "uploads.etc/x'y", "uploads.file"].sort());
   });
 });
 

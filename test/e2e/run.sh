@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# npm run test:e2e [-- --images local|upstream] [--keep] [--work DIR]
+#
+# The deploy suite: as root, on this machine, from this checkout:
+#   install   Debian packages it needs (docker.io, mmdebstrap, iptables, ...)
+#   dockerd   its own Docker daemon (own data root, socket and address pool; no NAT; a firewall
+#             chain that drops forwarded traffic leaving the suite's own networks)
+#   binaries  Traefik, oauth2-proxy, Dex, n8n's task-runner launcher and the kreuzwerker/docker
+#             provider, built from the Go module proxy at the pinned versions (cached by content)
+#   images    local images from Debian packages, those binaries, npm (n8n, Node, Postgres)
+#   suite     synth, terraform validate, the real `cdktf deploy dev`, checks on the running
+#             containers, a plan with no changes, `cdktf destroy dev`
+# and always stops its daemon and removes its firewall chain at the end (also on failure or Ctrl-C).
+# `--images upstream` skips the builds and deploys the pinned upstream images with the provider
+# from the Terraform registry (for a machine with registry access).
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$REPO_ROOT"
+. test/e2e/lib/common.sh
+
+IMAGES=local
+KEEP=0
+E2E_WORK="${E2E_WORK:-$REPO_ROOT/.cache/e2e}"
+usage() { echo "usage: npm run test:e2e -- [--images local|upstream] [--keep] [--work DIR]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --images) [ $# -ge 2 ] || usage; IMAGES="$2"; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    --work) [ $# -ge 2 ] || usage; E2E_WORK="$2"; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+done
+case "$IMAGES" in local|upstream) ;; *) echo "--images must be local or upstream, got: $IMAGES" >&2; exit 2 ;; esac
+mkdir -p "$E2E_WORK" "$E2E_CACHE"
+E2E_WORK="$(cd "$E2E_WORK" && pwd)"
+export E2E_WORK
+. test/e2e/lib/dockerd.sh
+
+SUITE_START=$SECONDS
+finish() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ "$KEEP" = 1 ] && [ "$status" = 0 ]; then
+    e2e_log "--keep: dockerd stays up on $DOCKER_HOST (stop it with: kill \$(cat $E2E_DOCKER_RUN/docker.pid))"
+  else
+    e2e_phase stop e2e_dockerd_stop || true
+  fi
+  e2e_print_phases
+  printf '  %-12s %5ss\n' total "$((SECONDS - SUITE_START))"
+  # The summary is the last line. A phase before the checks failed: nothing was proven.
+  if [ -s "$E2E_WORK/summary.txt" ]; then
+    cat "$E2E_WORK/summary.txt"
+  else
+    echo "0 passed, 1 failed" | tee "$E2E_WORK/summary.txt"
+  fi
+  exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+rm -f "$E2E_WORK/summary.txt"
+
+install_packages() {
+  local need=()
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v jq >/dev/null || need+=(jq)
+  command -v openssl >/dev/null || need+=(openssl)
+  command -v pgrep >/dev/null || need+=(procps)
+  if [ ${#need[@]} -gt 0 ]; then
+    e2e_log "installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+  # Debian's docker.io starts the system daemon where systemd runs; the suite never uses it.
+  command -v terraform >/dev/null || bash test/e2e/build/terraform.sh
+  e2e_log "dockerd $(dockerd --version | sed 's/^Docker version //'), terraform $(terraform version -json | jq -r .terraform_version), go $(go env GOVERSION), node $(node --version)"
+}
+
+[ "$(id -u)" = 0 ] || e2e_die "the deploy suite must run as root (it starts its own dockerd)"
+e2e_phase install install_packages
+e2e_phase dockerd e2e_dockerd_start
+if [ "$IMAGES" = local ]; then
+  e2e_phase binaries bash test/e2e/build/binaries.sh
+  e2e_phase images env E2E_IMAGES_REQUIRED=1 bash test/e2e/images/build.sh
+fi
+suite_args=(--work "$E2E_WORK" --images "$IMAGES")
+[ "$KEEP" = 1 ] && suite_args+=(--keep)
+suite_status=0
+E2E_FW_CHAIN="$E2E_FW_CHAIN" e2e_phase suite node scripts/run-ts.cjs test/e2e/suite.ts "${suite_args[@]}" || suite_status=$?
+exit "$suite_status"

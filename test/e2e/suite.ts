@@ -1,0 +1,485 @@
+/*
+ * The deploy suite's checks (run by test/e2e/run.sh once the daemon, binaries and images exist):
+ * the real `cdktf deploy dev` on the suite's own Docker engine, then what the README claims,
+ * checked on the running containers, then a plan with no changes and a clean destroy.
+ *
+ *   node scripts/run-ts.cjs test/e2e/suite.ts --work <dir> [--images local|upstream] [--keep]
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { devConfigSchema, parseConfig } from "../../config/schema";
+import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+interface Args {
+  work: string;
+  images: "local" | "upstream";
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep]";
+  const out: Partial<Args> = { images: "local", keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) fail(`${a} needs a value\n${usage}`);
+      return v;
+    };
+    if (a === "--work") out.work = path.resolve(value());
+    else if (a === "--images") {
+      const v = value();
+      if (v !== "local" && v !== "upstream") fail(`--images must be "local" or "upstream", got "${v}"\n${usage}`);
+      out.images = v;
+    } else if (a === "--keep") out.keep = true;
+    else fail(`unknown argument "${a}"\n${usage}`);
+  }
+  if (!out.work) fail(`--work is required\n${usage}`);
+  return out as Args;
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const W = args.work;
+const CACHE = process.env.N8N_ZT_E2E_CACHE ?? "/var/cache/n8n-zt-e2e";
+const DOCKER_HOST = process.env.DOCKER_HOST ?? fail("DOCKER_HOST must point at the suite's dockerd (run.sh sets it)");
+const SOCKET_PATH = DOCKER_HOST.replace(/^unix:\/\//, "");
+const STACK = "dev";
+const OUT = path.join(W, "cdktf.out");
+const STACK_DIR = path.join(OUT, "stacks", STACK);
+const suite = new Suite(path.join(W, "results.json"));
+
+/** Environment of every docker / terraform / cdktf call: the suite's daemon and CLI config only. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(TF_|AWS_)/.test(k)) env[k] = v;
+  return {
+    ...env,
+    DOCKER_HOST,
+    N8N_ZT_CONFIG_DIR: path.join(W, "config"),
+    TF_CLI_CONFIG_FILE: path.join(W, "terraformrc"),
+    TF_DATA_DIR: undefined,
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: "1",
+    HOME: process.env.HOME,
+  };
+}
+
+const docker = (...a: string[]) => runOk("docker", a, { env: childEnv() });
+function inspect<T = any>(kind: "container" | "network" | "volume", names: string[]): T[] {
+  return JSON.parse(docker(kind, "inspect", ...names)) as T[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test config: the committed dev config with the suite's images, secrets folder and socket.
+
+const devRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "dev.json"), "utf8"));
+if (args.images === "local") {
+  const local = JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")) as Record<string, string>;
+  for (const key of Object.keys(devRaw.images)) {
+    if (!local[key]) fail(`no local image for images.${key} in ${CACHE}/images/current.json (run test/e2e/images/build.sh)`);
+    devRaw.images[key] = local[key];
+  }
+}
+devRaw.secretsDir = path.join(W, "secrets");
+devRaw.dockerSocket = SOCKET_PATH;
+devRaw.network = { ...(devRaw.network ?? {}), bindAddress: "127.0.0.1" };
+const config = parseConfig(devConfigSchema, devRaw, "e2e test config");
+const P = config.name;
+const images = config.images as Record<string, string>;
+const localProbeImage = args.images === "local" ? (JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")).probe as string) : process.env.E2E_PROBE_IMAGE ?? "debian:bookworm-slim";
+
+/** What the README says about each container, stated here independently of the constructs. */
+const SERVICES = {
+  traefik: { name: `${P}-traefik`, networks: ["edge", "socket", "app"], caps: [] as string[], user: "runAs", resources: "traefik" },
+  socketProxy: { name: `${P}-socket-proxy`, networks: ["socket"], caps: ["CAP_SETGID", "CAP_SETUID"], user: "image", resources: "socketProxy" },
+  oauth2Proxy: { name: `${P}-oauth2-proxy`, networks: ["edge"], caps: [], user: "runAs", resources: "oauth2Proxy" },
+  idp: { name: `${P}-idp`, networks: ["edge"], caps: [], user: "runAs", resources: "dex" },
+  postgres: { name: `${P}-postgres`, networks: ["data"], caps: [], user: "runAs", resources: "postgres" },
+  n8n: { name: `${P}-main`, networks: ["app", "data", "egress"], caps: [], user: "runAs", resources: "n8n" },
+  runners: { name: `${P}-runners`, networks: ["app"], caps: [], user: "runAs", resources: "n8nRunners" },
+} as const;
+const NETWORKS = { edge: false, socket: true, app: true, data: true, egress: false } as const;
+const containerNames: string[] = Object.values(SERVICES).map((s) => s.name);
+const networkNames = Object.keys(NETWORKS).map((n) => `${P}-${n}`);
+
+function cliConfig(): string {
+  if (args.images === "upstream") return "disable_checkpoint = true\n";
+  const bins = Object.fromEntries(
+    readFileSync(path.join(CACHE, "bin", "current.env"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  const mirror = bins.TF_DOCKER_PROVIDER_MIRROR;
+  if (!mirror || !existsSync(mirror)) fail(`no kreuzwerker/docker provider mirror (TF_DOCKER_PROVIDER_MIRROR in ${CACHE}/bin/current.env)`);
+  return `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/kreuzwerker/docker"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+disable_checkpoint = true
+`;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(W, { recursive: true });
+  for (const d of ["config", "cdktf.out", "secrets", "validate"]) rmSync(path.join(W, d), { recursive: true, force: true });
+  mkdirSync(path.join(W, "config"));
+  writeFileSync(path.join(W, "config", "dev.json"), `${JSON.stringify(devRaw, null, 2)}\n`);
+  // main.ts builds every stack; the prod stacks come from the example config, as in CI.
+  copyFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), path.join(W, "config", "prod.example.json"));
+  writeFileSync(path.join(W, "terraformrc"), cliConfig());
+  const env = childEnv();
+
+  await suite.case("isolation.no-route-out", "a container on a non-internal network reaches the local stand-in and nothing beyond the machine", () => isolationCheck());
+
+  await suite.case("secrets.generate", "npm run secrets:dev writes the secret files, owned by runAs and mode 0600", () => {
+    runOk("node", ["scripts/run-ts.cjs", "scripts/generate-dev-secrets.ts", "--config", path.join(W, "config", "dev.json")], { cwd: REPO_ROOT, env });
+    const out = runOk("find", [path.join(W, "secrets"), "-type", "f", "-printf", "%u:%g %m %P\n"]).trim().split("\n");
+    const e = new Expect();
+    for (const line of out) {
+      const [owner, mode, file] = line.split(" ");
+      if (file.endsWith(".pem") && !file.endsWith("key.pem")) continue; // certificates are public
+      e.ok(`${file}`, owner === `${config.runAs.uid}:${config.runAs.gid}` || owner === `${uidName(config.runAs.uid)}:${gidName(config.runAs.gid)}`, `owned by ${owner}, expected ${config.runAs.uid}:${config.runAs.gid}`);
+      e.ok(`${file}`, mode === "600" || mode === "400", `mode ${mode}, expected 600`);
+    }
+    return e.done(out);
+  });
+
+  await suite.case("synth", "the app synthesizes every stack from the test config", () => {
+    runOk("node", ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...env, CDKTF_OUTDIR: OUT } });
+    return ["dev", "prod-cloud", "prod-runtime"].map((s) => path.join("stacks", s, "cdk.tf.json")).filter((f) => existsSync(path.join(OUT, f)));
+  });
+
+  for (const stack of ["dev", "prod-runtime"]) {
+    await suite.case(`validate.${stack}`, `terraform validate of ${stack} with the real kreuzwerker/docker provider`, () => validateStack(stack), { needs: ["synth"] });
+  }
+
+  await suite.case("deploy", "npx cdktf deploy dev applies the stack on the real Docker engine", async () => {
+    const log = path.join(W, "deploy.log");
+    const r = await runLogged("npx", ["cdktf", "deploy", STACK, "--auto-approve", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 900 });
+    if (r.status !== 0) throw new CheckError(`cdktf deploy exited ${r.status} (log ${log}):\n${r.tail}`);
+    return { log, state: existsSync(path.join(STACK_DIR, `terraform.${STACK}.tfstate`)) ? path.join(STACK_DIR, `terraform.${STACK}.tfstate`) : "not found" };
+  }, { needs: ["secrets.generate"] });
+
+  await suite.case("healthy", "every container is running and healthy per Docker", () => waitHealthy(420), { needs: ["deploy"] });
+
+  for (const [key, svc] of Object.entries(SERVICES)) {
+    await suite.case(`container.${key}`, `${svc.name}: read-only root, no-new-privileges, capabilities, user, limits, networks, ports as the README says`, () => containerCheck(key as keyof typeof SERVICES), { needs: ["deploy"] });
+  }
+  await suite.case("networks", "networks exist with the README's internal flags and members, nothing else joined", () => networksCheck(), { needs: ["deploy"] });
+  await suite.case("ports", "only Traefik publishes host ports: 443 and 80, on loopback", () => portsCheck(), { needs: ["deploy"] });
+  await suite.case("n8n.ready", "n8n answers /healthz/readiness (database connected and migrated)", () => n8nReady(), { needs: ["healthy"] });
+  await suite.case("postgres.least-privilege-tls", "n8n is connected to Postgres as its login role, over TLS, and that role has no privileged attribute", () => postgresSessionCheck(), { needs: ["n8n.ready"] });
+  await suite.case("egress.stand-in", "n8n reaches the local stand-in for the internet on its egress network, and no public address", () => egressCheck(), { needs: ["healthy"] });
+
+  await suite.case("edge.redirect", "http:// on the published port 80 redirects to https:// on the published port 443", () => redirectCheck(), { needs: ["healthy"] });
+  await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(), { needs: ["healthy"] });
+
+  await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
+    const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });
+    if (r.status !== 0) throw new CheckError(`terraform plan -detailed-exitcode exited ${r.status} (2 = changes pending)\n${r.stdout.split("\n").filter((l) => /^\s*[~+-]|must be replaced|forces replacement|Plan:/.test(l)).slice(0, 60).join("\n")}\n${r.stderr.slice(-2000)}`);
+    return "No changes.";
+  }, { needs: ["deploy"] });
+
+  if (args.keep) {
+    console.log(`--keep: the stack stays up (DOCKER_HOST=${DOCKER_HOST}); destroy it with: (cd ${REPO_ROOT} && N8N_ZT_CONFIG_DIR=${path.join(W, "config")} TF_CLI_CONFIG_FILE=${path.join(W, "terraformrc")} npx cdktf destroy dev --auto-approve --output ${OUT})`);
+  } else {
+    await suite.case("destroy", "npx cdktf destroy dev leaves no container and no network of the stack behind", async () => {
+      const log = path.join(W, "destroy.log");
+      const r = await runLogged("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 600 });
+      if (r.status !== 0) throw new CheckError(`cdktf destroy exited ${r.status} (log ${log}):\n${r.tail}`);
+      const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n").filter((n) => containerNames.includes(n));
+      const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => networkNames.includes(n));
+      const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter((n) => n.startsWith(`${P}-`));
+      return new Expect().equal("containers left", containers, []).equal("networks left", networks, []).done({ containers, networks, volumesKept: volumes });
+    }, { needs: ["deploy"] });
+  }
+
+  const { passed, failed } = suite.summary();
+  console.log(`\nresults: ${path.join(W, "results.json")}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  writeFileSync(path.join(W, "summary.txt"), `${passed} passed, ${failed} failed\n`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+function uidName(uid: number): string {
+  return run("id", ["-nu", String(uid)]).stdout.trim() || String(uid);
+}
+function gidName(gid: number): string {
+  return run("getent", ["group", String(gid)]).stdout.split(":")[0] || String(gid);
+}
+
+/** Probes on a scratch network (not internal, like egress): the stand-in answers, the world does not. */
+function isolationCheck(): unknown {
+  const net = "e2e-isolation";
+  const standIn = "e2e-internet";
+  run("docker", ["rm", "-f", standIn], { env: childEnv() });
+  run("docker", ["network", "rm", net], { env: childEnv() });
+  docker("network", "create", net);
+  try {
+    docker("run", "-d", "--name", standIn, "--network", net, "--network-alias", "internet.test", localProbeImage, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+    const before = rejectCount();
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): reserved for documentation, routed nowhere.
+    const script = [
+      "for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -o /dev/null -m 2 http://internet.test:8080/ && break; sleep 0.5; done",
+      "curl -s -o /dev/null -w 'standin=%{http_code}\\n' -m 5 http://internet.test:8080/",
+      "s=$(date +%s%N); curl -s -o /dev/null -m 10 http://192.0.2.1/; echo public_rc=$? public_ms=$(( ($(date +%s%N)-s)/1000000 ))",
+      "getent hosts example.org >/dev/null; echo dns_rc=$?",
+    ].join("; ");
+    const out = docker("run", "--rm", "--network", net, localProbeImage, "sh", "-c", script);
+    const kv = Object.fromEntries(out.trim().split(/\s+/).map((t) => t.split("=")));
+    const after = rejectCount();
+    return new Expect()
+      .equal("stand-in status", kv.standin, "200")
+      .ok("public address", kv.public_rc !== "0", "a public address answered")
+      .ok("fails fast", Number(kv.public_ms) < 3000, `took ${kv.public_ms} ms (a reject answers at once; a timeout means packets were dropped silently or sent)`)
+      .ok("rejected by the suite's firewall", after > before, `reject counter ${before} → ${after}`)
+      .ok("outside names do not resolve", kv.dns_rc !== "0", "example.org resolved")
+      .done({ ...kv, rejectedPackets: after - before });
+  } finally {
+    run("docker", ["rm", "-f", standIn], { env: childEnv() });
+    run("docker", ["network", "rm", net], { env: childEnv() });
+  }
+}
+
+function rejectCount(): number {
+  const chain = process.env.E2E_FW_CHAIN ?? "N8NZT-SUITE";
+  const out = runOk("iptables", ["-w", "-L", chain, "-v", "-n", "-x"]);
+  const line = out.split("\n").find((l) => /\bREJECT\b/.test(l));
+  return line ? Number(line.trim().split(/\s+/)[0]) : 0;
+}
+
+function validateStack(stack: string): unknown {
+  const dir = path.join(W, "validate", stack);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(path.join(OUT, "stacks", stack, "cdk.tf.json"), path.join(dir, "cdk.tf.json"));
+  const env = { ...childEnv(), TF_DATA_DIR: path.join(dir, ".terraform") };
+  runOk("terraform", ["init", "-backend=false", "-input=false", "-no-color"], { cwd: dir, env });
+  const r = run("terraform", ["validate", "-json", "-no-color"], { cwd: dir, env });
+  const v = JSON.parse(r.stdout) as { valid: boolean; error_count: number; warning_count: number; diagnostics: { severity: string; summary: string; detail?: string }[] };
+  const version = JSON.parse(runOk("terraform", ["version", "-json"], { cwd: dir, env })) as { terraform_version: string; provider_selections: Record<string, string> };
+  return new Expect()
+    .equal("valid", v.valid, true)
+    .equal("errors", v.error_count, 0)
+    .equal("warnings", v.diagnostics.map((d) => `${d.severity}: ${d.summary}`), [])
+    .done({ terraform: version.terraform_version, providers: version.provider_selections });
+}
+
+async function waitHealthy(timeoutSeconds: number): Promise<unknown> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let states: Record<string, string> = {};
+  while (Date.now() < deadline) {
+    const found = inspectExisting(containerNames);
+    states = Object.fromEntries(containerNames.map((n) => {
+      const c = found.find((x) => x.Name === `/${n}`);
+      return [n, c ? `${c.State.Status}/${c.State.Health?.Status ?? "no-healthcheck"}` : "missing"];
+    }));
+    if (Object.values(states).every((s) => s === "running/healthy")) return states;
+    if (Object.values(states).some((s) => s.startsWith("exited") || s.startsWith("dead"))) break;
+    await sleep(3000);
+  }
+  const detail = containerNames
+    .filter((n) => states[n] !== "running/healthy")
+    .map((n) => {
+      const logs = run("docker", ["logs", "--tail", "15", n], { env: childEnv() });
+      const health = run("docker", ["inspect", "-f", "{{json .State.Health}}", n], { env: childEnv() });
+      return `--- ${n}: ${states[n]}\n${(logs.stdout + logs.stderr).trim()}\nhealth: ${health.stdout.trim().slice(0, 800)}`;
+    })
+    .join("\n");
+  throw new CheckError(`not every container became healthy within ${timeoutSeconds} s:\n${detail}`, states);
+}
+
+function inspectExisting(names: string[]): any[] {
+  const ids = docker("ps", "-aq", ...names.flatMap((n) => ["--filter", `name=^/${n}$`])).split("\n").filter(Boolean);
+  return ids.length > 0 ? inspect("container", ids) : [];
+}
+
+function containerCheck(key: keyof typeof SERVICES): unknown {
+  const svc = SERVICES[key];
+  const [c] = inspect("container", [svc.name]);
+  const hc = c.HostConfig;
+  const limits = (config.resources as Record<string, { memoryMb: number; cpus?: string }>)[svc.resources];
+  const e = new Expect();
+  e.equal("image", c.Config.Image, images[key === "idp" ? "dex" : key === "runners" ? "n8nRunners" : key] ?? c.Config.Image);
+  e.equal("ReadonlyRootfs", hc.ReadonlyRootfs, true);
+  e.equal("Privileged", hc.Privileged, false);
+  e.ok("SecurityOpt", (hc.SecurityOpt ?? []).includes("no-new-privileges:true") || (hc.SecurityOpt ?? []).includes("no-new-privileges"), `got ${JSON.stringify(hc.SecurityOpt)}`);
+  e.equal("CapDrop", (hc.CapDrop ?? []).map(capName), ["CAP_ALL"]);
+  e.equal("CapAdd", (hc.CapAdd ?? []).map(capName).sort(), svc.caps);
+  if (svc.user === "runAs") e.equal("User", c.Config.User, `${config.runAs.uid}:${config.runAs.gid}`);
+  e.equal("Memory (bytes)", hc.Memory, limits.memoryMb * 1024 * 1024);
+  e.equal("MemorySwap (no swap beyond the limit)", hc.MemorySwap, limits.memoryMb * 1024 * 1024);
+  if (limits.cpus) e.equal("NanoCpus", hc.NanoCpus, Math.round(Number(limits.cpus) * 1e9));
+  e.equal("networks", Object.keys(c.NetworkSettings.Networks).sort(), svc.networks.map((n) => `${P}-${n}`).sort());
+  e.ok("healthcheck", (c.Config.Healthcheck?.Test ?? []).length > 0, "no healthcheck");
+  e.equal("restart policy", hc.RestartPolicy?.Name, "unless-stopped");
+  const socketMounts = (c.Mounts ?? []).filter((m: any) => m.Source === SOCKET_PATH || /docker\.sock$/.test(m.Destination));
+  if (key === "socketProxy") e.equal("docker socket mount", socketMounts.map((m: any) => ({ dest: m.Destination, rw: m.RW })), [{ dest: "/var/run/docker.sock", rw: false }]);
+  else e.equal("docker socket mount", socketMounts.length, 0);
+  const secretMounts = (c.Mounts ?? []).filter((m: any) => String(m.Destination).startsWith("/run/secrets"));
+  e.ok("secret mounts read-only", secretMounts.every((m: any) => m.RW === false), JSON.stringify(secretMounts.map((m: any) => [m.Destination, m.RW])));
+  if (key !== "traefik") e.equal("published ports", Object.values(hc.PortBindings ?? {}).flat().length, 0);
+  return e.done({
+    user: c.Config.User,
+    readOnly: hc.ReadonlyRootfs,
+    securityOpt: hc.SecurityOpt,
+    capAdd: hc.CapAdd,
+    memory: hc.Memory,
+    nanoCpus: hc.NanoCpus,
+    networks: Object.keys(c.NetworkSettings.Networks),
+    health: c.State.Health?.Status,
+  });
+}
+
+function capName(c: string): string {
+  return c.startsWith("CAP_") ? c : `CAP_${c}`;
+}
+
+function networksCheck(): unknown {
+  const nets = inspect("network", networkNames);
+  const e = new Expect();
+  const observed: Record<string, unknown> = {};
+  for (const [role, internal] of Object.entries(NETWORKS)) {
+    const n = nets.find((x) => x.Name === `${P}-${role}`);
+    if (!n) {
+      e.ok(`${P}-${role}`, false, "missing");
+      continue;
+    }
+    const members = Object.values(n.Containers ?? {}).map((m: any) => m.Name).sort();
+    const expected = Object.values(SERVICES).filter((s) => (s.networks as readonly string[]).includes(role)).map((s) => s.name).sort();
+    e.equal(`${n.Name} internal`, n.Internal, internal);
+    e.equal(`${n.Name} members`, members, expected);
+    e.equal(`${n.Name} driver`, n.Driver, "bridge");
+    observed[n.Name] = { internal: n.Internal, members, subnet: n.IPAM?.Config?.[0]?.Subnet };
+  }
+  // The README: nothing on the edge network also reaches the data network.
+  const edge = new Set(Object.values(SERVICES).filter((s) => (s.networks as readonly string[]).includes("edge")).map((s) => s.name));
+  const both = Object.values(SERVICES).filter((s) => edge.has(s.name) && (s.networks as readonly string[]).includes("data"));
+  e.equal("members of both edge and data", both.map((s) => s.name), []);
+  return e.done(observed);
+}
+
+function portsCheck(): unknown {
+  const all = inspect("container", containerNames);
+  const published = all.flatMap((c) =>
+    Object.entries(c.HostConfig.PortBindings ?? {}).flatMap(([port, binds]) => ((binds as any[]) ?? []).map((b) => `${c.Name.slice(1)} ${b.HostIp || "0.0.0.0"}:${b.HostPort}->${port}`)),
+  );
+  return new Expect().equal("published", published.sort(), [`${P}-traefik 127.0.0.1:443->8443/tcp`, `${P}-traefik 127.0.0.1:80->8000/tcp`].sort()).done(published);
+}
+
+function n8nReady(): unknown {
+  const out = docker("exec", SERVICES.n8n.name, "node", "-e", "fetch('http://127.0.0.1:5678/healthz/readiness').then(async r=>{console.log(r.status, await r.text())},e=>{console.log('error', e.message);process.exit(1)})").trim();
+  return new Expect().ok("readiness", out.startsWith("200"), out).done(out);
+}
+
+/** Asks the live server, as the superuser over the container's local socket. */
+function postgresSessionCheck(): unknown {
+  const pg = config.postgres;
+  const sql = `
+    select json_build_object(
+      'sessions', (select coalesce(json_agg(json_build_object('user', a.usename, 'db', a.datname, 'ssl', s.ssl, 'version', s.version, 'client', host(a.client_addr))), '[]'::json)
+                   from pg_stat_activity a join pg_stat_ssl s using (pid) where a.backend_type = 'client backend' and a.usename <> 'postgres'),
+      'role', (select json_build_object('super', rolsuper, 'createrole', rolcreaterole, 'createdb', rolcreatedb, 'replication', rolreplication, 'bypassrls', rolbypassrls) from pg_roles where rolname = '${pg.n8nRole}'),
+      'dbOwner', (select pg_get_userbyid(datdba) from pg_database where datname = '${pg.database}'),
+      'schemaOwner', (select pg_get_userbyid(nspowner) from pg_namespace where nspname = '${pg.schema}'),
+      'tablesOwnedByLogin', (select count(*) from pg_tables where tableowner = '${pg.n8nRole}'),
+      'tablesInSchema', (select count(*) from pg_tables where schemaname = '${pg.schema}')
+    )`;
+  const out = docker("exec", SERVICES.postgres.name, "sh", "-c", `PGPASSWORD="$(cat /run/secrets/postgres-superuser-password)" exec psql -X -At -h /var/run/postgresql -U postgres -d postgres -c "$1"`, "sh", sql);
+  const o = JSON.parse(out.trim());
+  const n8nSessions = (o.sessions as any[]).filter((s) => s.db === pg.database);
+  return new Expect()
+    .ok("n8n has sessions", n8nSessions.length > 0, `no client session on database ${pg.database}`)
+    .equal("session users", [...new Set(n8nSessions.map((s) => s.user))], [pg.n8nRole])
+    .ok("every session uses TLS", n8nSessions.every((s) => s.ssl === true), JSON.stringify(n8nSessions))
+    .equal("role attributes", o.role, { super: false, createrole: false, createdb: false, replication: false, bypassrls: false })
+    .ok("database not owned by the login role", o.dbOwner !== pg.n8nRole, `owner ${o.dbOwner}`)
+    .ok("schema owned by the NOLOGIN owner role", o.schemaOwner === `${pg.n8nRole}_owner`, `owner ${o.schemaOwner}`)
+    .equal("tables owned by the login role", Number(o.tablesOwnedByLogin), 0)
+    .ok("n8n migrated its schema", Number(o.tablesInSchema) > 10, `${o.tablesInSchema} tables`)
+    .done(o);
+}
+
+const N8N_HOST = `${config.hosts.n8n}.${config.domain}`;
+const AUTH_HOST = `${config.hosts.auth}.${config.domain}`;
+/** curl from the host to the published ports, with the dev CA and the names resolved to loopback. */
+function curl(url: string, extra: string[] = []): { code: string; location: string; body: string } {
+  const out = runOk("curl", [
+    "-sS", "-o", path.join(W, "curl-body"), "-w", "%{http_code} %{redirect_url}", "-m", "10",
+    "--cacert", path.join(W, "secrets", "tls", "ca.pem"),
+    "--resolve", `${N8N_HOST}:443:127.0.0.1`, "--resolve", `${N8N_HOST}:80:127.0.0.1`,
+    "--resolve", `${AUTH_HOST}:443:127.0.0.1`, ...extra, url,
+  ]);
+  const [code, location = ""] = out.trim().split(" ");
+  return { code, location, body: readFileSync(path.join(W, "curl-body"), "utf8") };
+}
+
+function redirectCheck(): unknown {
+  const r = curl(`http://${N8N_HOST}/some/path`);
+  return new Expect()
+    .ok("permanent redirect", r.code === "301" || r.code === "308", `status ${r.code}`)
+    .equal("location", r.location, `https://${N8N_HOST}/some/path`)
+    .done(r);
+}
+
+function ssoSmokeCheck(): unknown {
+  const editor = curl(`https://${N8N_HOST}/`, ["-H", "Accept: text/html"]);
+  const discovery = curl(`https://${AUTH_HOST}/dex/.well-known/openid-configuration`);
+  let issuer = "";
+  try {
+    issuer = JSON.parse(discovery.body).issuer;
+  } catch {
+    /* reported below */
+  }
+  return new Expect()
+    .equal("editor status", editor.code, "302")
+    .ok("editor redirects to the IdP", editor.location.startsWith(`https://${AUTH_HOST}/dex/auth?`) || editor.location.startsWith(`https://${N8N_HOST}/oauth2/`), `location ${editor.location}`)
+    .ok("no n8n content without a session", !/n8n/i.test(editor.body) || editor.body.length < 200, editor.body.slice(0, 200))
+    .equal("discovery status", discovery.code, "200")
+    .equal("issuer", issuer, `https://${AUTH_HOST}/dex`)
+    .done({ editor: { code: editor.code, location: editor.location.replace(/state=[^&]+/, "state=…") }, discovery: { code: discovery.code, issuer } });
+}
+
+/** Attaches a stand-in "internet" to the stack's egress network; n8n reaches it and nothing else. */
+function egressCheck(): unknown {
+  const standIn = "e2e-internet";
+  run("docker", ["rm", "-f", standIn], { env: childEnv() });
+  docker("run", "-d", "--name", standIn, "--network", `${P}-egress`, "--network-alias", "api.example.test", localProbeImage, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+  try {
+    const js = (url: string) => `const s=Date.now();fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(8000)}).then(r=>console.log(r.status,Date.now()-s),e=>console.log('error',Date.now()-s))`;
+    let standInOut = "";
+    for (let i = 0; i < 10 && !standInOut.startsWith("200"); i++) {
+      standInOut = docker("exec", SERVICES.n8n.name, "node", "-e", js("http://api.example.test:8080/")).trim();
+      if (!standInOut.startsWith("200")) runOk("sleep", ["0.5"]);
+    }
+    const publicOut = docker("exec", SERVICES.n8n.name, "node", "-e", js("http://192.0.2.1/")).trim();
+    const runnersOut = run("docker", ["exec", SERVICES.runners.name, "node", "-e", js("http://api.example.test:8080/")], { env: childEnv() }).stdout.trim();
+    return new Expect()
+      .ok("stand-in", standInOut.startsWith("200"), standInOut)
+      .ok("public address refused", publicOut.startsWith("error"), publicOut)
+      .ok("runners have no route to the stand-in", runnersOut.startsWith("error"), runnersOut)
+      .done({ standIn: standInOut, publicAddress: publicOut, runners: runnersOut });
+  } finally {
+    run("docker", ["rm", "-f", standIn], { env: childEnv() });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  const { passed, failed } = suite.summary();
+  writeFileSync(path.join(W, "summary.txt"), `${passed} passed, ${failed + 1} failed\n`);
+  process.exit(1);
+});

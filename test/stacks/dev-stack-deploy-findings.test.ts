@@ -1,0 +1,129 @@
+/*
+ * Findings of the real `cdktf deploy dev` (the deploy suite, test/e2e), each pinned at the JSON
+ * layer so the cheap tests catch it next time. One describe block per finding.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { generateDevSecrets } from "../../constructs/common/dev-secrets";
+import { devConfig, rawDevConfig, synthDev } from "../helpers/synth";
+
+const containerNamed = (json: any, name: string) => Object.values(json.resource.docker_container as Record<string, any>).find((c) => c.name === name);
+
+describe("dev publishes on loopback unless the config says otherwise", () => {
+  test("by default Traefik's 443 and 80 are bound to 127.0.0.1 only", () => {
+    const json: any = synthDev().json;
+    expect(containerNamed(json, "n8n-traefik").ports).toEqual([
+      { internal: 8443, external: 443, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 8000, external: 80, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
+  });
+
+  test("network.bindAddress exposes it on purpose", () => {
+    const raw = rawDevConfig();
+    raw.network = { ...raw.network, bindAddress: "0.0.0.0" };
+    const json: any = synthDev(devConfig(raw)).json;
+    expect(containerNamed(json, "n8n-traefik").ports.map((p: any) => p.ip)).toEqual(["0.0.0.0", "0.0.0.0"]);
+  });
+
+  test("a bindAddress that is not an IPv4 address is refused, naming the field", () => {
+    const raw = rawDevConfig();
+    raw.network = { ...raw.network, bindAddress: "localhost" };
+    expect(() => devConfig(raw)).toThrow(/network\.bindAddress: must be an IPv4 address/);
+  });
+});
+
+describe("the engine's socket is configurable, and Terraform talks to the same engine the proxy mounts", () => {
+  test("without dockerSocket: the proxy mounts /var/run/docker.sock and the provider follows DOCKER_HOST", () => {
+    const json: any = synthDev().json;
+    expect(json.provider.docker).toEqual([{}]);
+    expect(containerNamed(json, "n8n-socket-proxy").mounts.filter((m: any) => m.target === "/var/run/docker.sock")).toEqual([
+      { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", read_only: true },
+    ]);
+  });
+
+  test("with dockerSocket: both use it", () => {
+    const raw = rawDevConfig();
+    raw.dockerSocket = "/run/user/1000/docker.sock";
+    const json: any = synthDev(devConfig(raw)).json;
+    expect(json.provider.docker).toEqual([{ host: "unix:///run/user/1000/docker.sock" }]);
+    const mounts = containerNamed(json, "n8n-socket-proxy").mounts.filter((m: any) => m.target === "/var/run/docker.sock");
+    expect(mounts).toEqual([{ type: "bind", source: "/run/user/1000/docker.sock", target: "/var/run/docker.sock", read_only: true }]);
+    // Still the only container with the socket.
+    const withSocket = Object.values(json.resource.docker_container as Record<string, any>).filter((c) => (c.mounts ?? []).some((m: any) => /docker\.sock$/.test(m.source)));
+    expect(withSocket.map((c) => c.name)).toEqual(["n8n-socket-proxy"]);
+  });
+
+  test("a relative or odd socket path is refused, naming the field", () => {
+    const raw = rawDevConfig();
+    raw.dockerSocket = "docker.sock";
+    expect(() => devConfig(raw)).toThrow(/dockerSocket: must be an absolute path/);
+    raw.dockerSocket = "/var/run/../docker.sock";
+    expect(() => devConfig(raw)).toThrow(/dockerSocket: must not contain \.\./);
+  });
+});
+
+describe("secret files belong to the uid the containers run as", () => {
+  // Found on the first real deploy: run as root, the generator left every 0600 file owned by
+  // root, so n8n, Postgres, Traefik, oauth2-proxy and Dex (all running as runAs) could not read them.
+  test("with an owner, the folder and every file are handed to it; modes stay 0600/0700", () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "zt-owner-")), "secrets");
+    const root = process.getuid?.() === 0;
+    // Only root can give files away; anyone else can still "chown" to themselves.
+    const owner = root ? { uid: 4242, gid: 4343 } : { uid: process.getuid!(), gid: process.getgid!() };
+    const r = generateDevSecrets({
+      dir,
+      domain: "localhost",
+      n8nHost: "n8n.localhost",
+      authHost: "auth.localhost",
+      issuerUrl: "https://auth.localhost/dex",
+      clientId: "n8n-oauth2-proxy",
+      redirectUrl: "https://n8n.localhost/oauth2/callback",
+      demoUserEmail: "demo@example.com",
+      demoUserName: "Demo User",
+      owner,
+    });
+    expect(r.created.length).toBeGreaterThan(10);
+    for (const f of [".", "tls", ...r.created]) {
+      const st = statSync(path.join(dir, f));
+      expect([f, st.uid, st.gid]).toEqual([f, owner.uid, owner.gid]);
+      if (f === "." || f === "tls") expect([f, st.mode & 0o777]).toEqual([f, 0o700]);
+      else if (!f.endsWith(".pem") || f.endsWith("key.pem")) expect([f, st.mode & 0o777]).toEqual([f, 0o600]);
+    }
+  });
+});
+
+describe("files for read-only containers", () => {
+  // Found on the first real deploy: Docker refuses the provider's uploads (extracted at `/`) for
+  // every read-only root, so Traefik and Postgres never got created.
+  test("no container in the dev stack uses the provider's upload; Traefik's and Postgres' files are written at start", () => {
+    const { json, model } = synthDev();
+    const containers = Object.values((json as any).resource.docker_container as Record<string, any>);
+    expect(containers.filter((c) => c.upload !== undefined && c.read_only).map((c) => c.name)).toEqual([]);
+    const files = (name: string) => model.containers.find((c) => c.name === name)!.uploads.map((u) => u.file).sort();
+    expect(files("n8n-traefik")).toEqual(["/etc/traefik/dynamic/zero-trust.yml", "/etc/traefik/traefik.yml"]);
+    expect(files("n8n-postgres")).toEqual(["/docker-entrypoint-initdb.d/10-n8n-bootstrap.sh", "/etc/n8n-bootstrap/bootstrap.sql", "/etc/n8n-bootstrap/pg_hba.conf"]);
+  });
+
+  // Found on the first real deploy: the init script is not executable for the server's uid, so the
+  // official entrypoint sources it; its `exec psql` replaced the entrypoint and killed the
+  // temporary server mid-initialisation.
+  test("the Postgres init script can be sourced by the entrypoint (bash, set -Eeo pipefail): it runs psql and returns", () => {
+    const { model } = synthDev();
+    const script = model.containers.find((c) => c.name === "n8n-postgres")!.uploads.find((u) => u.file.endsWith("10-n8n-bootstrap.sh"))!.content!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "zt-init-"));
+    writeFileSync(path.join(dir, "init.sh"), script);
+    writeFileSync(path.join(dir, "psql"), "#!/bin/sh\necho \"psql $*\" >> \"$LOG\"\n", { mode: 0o755 });
+    const entry = `set -Eeo pipefail\n. "${dir}/init.sh"\necho entrypoint-continues\n`;
+    const out = execFileSync("bash", ["-c", entry], { env: { PATH: `${dir}:${process.env.PATH}`, LOG: path.join(dir, "log"), POSTGRES_USER: "postgres" }, encoding: "utf8" });
+    expect(out).toBe("entrypoint-continues\n");
+    expect(readFileSync(path.join(dir, "log"), "utf8")).toMatch(/^psql -v ON_ERROR_STOP=1 .* -f \/etc\/n8n-bootstrap\/bootstrap\.sql\n$/);
+    // A failing bootstrap stops the entrypoint instead of being skipped.
+    writeFileSync(path.join(dir, "psql"), "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+    expect(() => execFileSync("bash", ["-c", entry], { env: { PATH: `${dir}:${process.env.PATH}`, POSTGRES_USER: "postgres" }, encoding: "utf8", stdio: "pipe" })).toThrow();
+    // Its `set -eu` stays inside the subshell: the caller's unset variables remain usable.
+    const lenient = execFileSync("bash", ["-c", `. "${dir}/init.sh" || true; echo "[$UNSET_IN_CALLER]"`], { env: { PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
+    expect(lenient).toBe("[]\n");
+  });
+});
