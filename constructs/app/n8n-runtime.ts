@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
+import { Fn, TerraformLocal } from "cdktf";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { Postgres } from "../data/postgres";
 import { PostgresBootstrapProps } from "../data/postgres-bootstrap";
@@ -193,14 +193,17 @@ export class N8nRuntime extends Construct {
 
     if (props.requireSecretFilesAtPlan) {
       // `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
-      // before any container is created, instead of surfacing as a crash loop.
+      // before any container is created, instead of surfacing as a crash loop. Terraform refuses
+      // a condition that refers to no object ("must refer to at least one object from elsewhere
+      // in the configuration"), so the folder is a local value the conditions refer to.
+      const secretsLocal = new TerraformLocal(this, "SecretsDir", secretsDir);
       for (const c of this.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
         const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
         if (sources.length === 0) continue;
         c.container.lifecycle = {
           ...c.container.lifecycle,
           precondition: sources.map((source) => ({
-            condition: Fn.fileexists(source),
+            condition: Fn.fileexists(`${secretsLocal.asString}${source.slice(secretsDir.length)}`),
             errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
           })),
         };

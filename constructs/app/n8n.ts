@@ -206,6 +206,9 @@ export class N8n extends Construct {
         N8N_DIAGNOSTICS_ENABLED: "false",
         N8N_VERSION_NOTIFICATIONS_ENABLED: "false",
         N8N_TEMPLATES_ENABLED: "false",
+        // n8n 2.41 refreshes an MCP server registry from api.n8n.io at start and every 8 h, with
+        // every other call-home switch off; n8n refuses unknown module names, so this is checked.
+        N8N_DISABLED_MODULES: "mcp-registry",
         N8N_HIRING_BANNER_ENABLED: "false",
         N8N_PERSONALIZATION_ENABLED: "false",
         N8N_METRICS: "false",
@@ -235,7 +238,9 @@ export class N8n extends Construct {
         mount(TLS_FILES.caCert),
       ],
       volumes: { [`${prefix}-n8n-data`]: "/home/node/.n8n", [`${prefix}-n8n-files`]: "/home/node/.n8n-files" },
-      tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },
+      // n8n compiles the editor's static assets into ~/.cache/n8n/public at every start (found on
+      // the first real deploy: ENOENT mkdir /home/node/.cache on the read-only root).
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m", "/home/node/.cache": `rw,noexec,nosuid,size=128m,mode=0700,uid=${props.runAs.uid},gid=${props.runAs.gid}` },
       healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },
       stopTimeoutSeconds: 30,
       logging: props.logging?.n8n,

@@ -72,6 +72,8 @@ export interface HardenedContainerProps {
   readonly volumes?: Record<string, string>;
   /** tmpfs mounts: container path → mount options (e.g. `"rw,noexec,nosuid,size=64m"`). */
   readonly tmpfs?: Record<string, string>;
+  /** Namespaced kernel settings of the container (e.g. `net.ipv4.ip_unprivileged_port_start`). @default - none */
+  readonly sysctls?: Record<string, string>;
   /** Host ports to publish. Only the edge proxy should have any. */
   readonly publishedPorts?: { readonly internal: number; readonly external: number; readonly ip?: string }[];
   /**
@@ -140,6 +142,40 @@ function startTimeFiles(uploads: NonNullable<HardenedContainerProps["uploads"]>,
   return { env, labels: { [FILES_LABEL]: JSON.stringify(map) }, tmpfs, entrypoint: ["/bin/sh", "-c", lines.join("\n"), "n8nzt-files"] };
 }
 
+/**
+ * The provider reads `cpus` back from Docker's NanoCpus as a decimal with at least one fraction
+ * digit ("1.0", "0.5", "0.25"), and `cpus` forces replacement: any other spelling ("1") makes
+ * every plan replace the container. Found on the first real deploy (a plan after apply).
+ */
+export function canonicalCpus(cpus: string): string {
+  const n = Number(cpus);
+  if (!Number.isFinite(n) || n <= 0) return cpus;
+  const nano = Math.round(n * 1e9);
+  const whole = Math.floor(nano / 1e9);
+  const frac = String(nano % 1e9).padStart(9, "0").replace(/0+$/, "");
+  return `${whole}.${frac || "0"}`;
+}
+
+/**
+ * Durations as the provider reads them back from Docker (Go's time.Duration format: "1m0s", not
+ * "60s"), so a plan after an apply shows no change (found on the first real plan after an apply).
+ */
+export function canonicalDuration(d: string): string {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m || d === "") return d;
+  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  if (total === 0) return "0s";
+  const h = Math.floor(total / 3600);
+  const min = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h}h${min}m${sec}s` : min > 0 ? `${min}m${sec}s` : `${sec}s`;
+}
+
+function canonicalHealthcheck(h: ContainerHealthcheck): ContainerHealthcheck {
+  const d = (x: string | undefined) => (x === undefined || isUnresolved(x) ? x : canonicalDuration(x));
+  return { ...h, interval: d(h.interval), timeout: d(h.timeout), startPeriod: d(h.startPeriod) };
+}
+
 /** Returns why an env var or label would leak a secret, or undefined when it is safe. */
 export function secretLeakProblem(name: string, value: string): string | undefined {
   if (SECRET_NAME.test(name) && value !== "") {
@@ -195,7 +231,8 @@ export class HardenedContainer extends Construct {
       if (problem) v.add(`labels.${k}`, problem);
     }
     for (const cap of props.capabilitiesAdd ?? []) {
-      v.check(/^[A-Z_]+$/.test(cap) && cap !== "SYS_ADMIN" && cap !== "ALL", "capabilitiesAdd", `"${cap}" is not allowed; SYS_ADMIN and ALL are never added back`);
+      const bare = cap.replace(/^CAP_/, "");
+      v.check(/^[A-Z_]+$/.test(cap) && bare !== "SYS_ADMIN" && bare !== "ALL", "capabilitiesAdd", `"${cap}" is not allowed; SYS_ADMIN and ALL are never added back`);
     }
     const uploads = props.uploads ?? [];
     if (uploads.length > 0) {
@@ -232,11 +269,13 @@ export class HardenedContainer extends Construct {
       mustRun: true,
       memory: props.memoryMb,
       memorySwap: props.memoryMb,
-      cpus: props.cpus,
+      cpus: props.cpus === undefined || isUnresolved(props.cpus) ? props.cpus : canonicalCpus(props.cpus),
       readOnly: readOnlyRoot,
       user: props.user,
       securityOpts: ["no-new-privileges:true"],
-      capabilities: { drop: ["ALL"], add: props.capabilitiesAdd },
+      // Docker reports added capabilities as CAP_<NAME>; writing them that way keeps plans free of
+      // a replacement per apply (found on the first real plan after an apply).
+      capabilities: { drop: ["ALL"], add: props.capabilitiesAdd?.map((cap) => (cap.startsWith("CAP_") ? cap : `CAP_${cap}`)) },
       privileged: false,
       init: props.init ?? true,
       env: Object.keys(env).length > 0 ? Object.entries(env).map(([k, val]) => `${k}=${val}`) : undefined,
@@ -245,14 +284,15 @@ export class HardenedContainer extends Construct {
       entrypoint: files?.entrypoint ?? props.entrypoint,
       mounts: mounts.length > 0 ? mounts : undefined,
       tmpfs: files ? { ...files.tmpfs, ...props.tmpfs } : props.tmpfs,
+      sysctls: props.sysctls,
       ports: props.publishedPorts?.map((p) => ({ internal: p.internal, external: p.external, ip: p.ip ?? "0.0.0.0", protocol: "tcp" })),
-      healthcheck: {
+      healthcheck: canonicalHealthcheck({
         interval: "30s",
         timeout: "5s",
         retries: 3,
         startPeriod: "30s",
         ...props.healthcheck,
-      },
+      }),
       // Joining only the listed networks; `network_mode` is left unset because the docker
       // provider shows a perpetual diff when it is set to "bridge" explicitly.
       networksAdvanced: props.networks.map((n) => ({ name: n.network.name, aliases: n.aliases, ipv4Address: n.ipv4Address })),

@@ -79,8 +79,11 @@ export function imageRefProblem(ref: string): string | undefined {
   const name = ref.slice(0, colon);
   const tag = ref.slice(colon + 1);
   if (!IMAGE_NAME.test(name)) return `"${ref}" is not a valid image reference`;
+  // Postgres is released as major.minor wherever the image is kept (Docker Hub, a private mirror
+  // such as localhost/... or an ECR pull-through cache), so the repository's trailing path decides.
   const repo = name.replace(/^(docker\.io\/)?(library\/)?/, "");
-  if (!(TWO_PART_RELEASES.has(repo) ? PINNED_TWO_PART_TAG : PINNED_TAG).test(tag)) {
+  const twoPart = [...TWO_PART_RELEASES].some((r) => repo === r || repo.endsWith(`/${r}`));
+  if (!(twoPart ? PINNED_TWO_PART_TAG : PINNED_TAG).test(tag)) {
     return `tag "${tag}" is not pinned; use an exact version tag such as 1.2.3 or v1.2.3 (postgres: 17.6-alpine), or a digest (name@sha256:...); floating tags like latest, stable or a bare major are not allowed`;
   }
   return undefined;

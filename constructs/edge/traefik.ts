@@ -64,8 +64,8 @@ export const SECURITY_HEADERS_MIDDLEWARE = "security-headers@file";
 /** Name of the ACME certificate resolver when `tls.mode` is "acme". */
 export const ACME_RESOLVER = "acme";
 
-/** Ports inside the container: unprivileged, so Traefik needs no NET_BIND_SERVICE. */
-const PORTS = { web: 8000, websecure: 8443, ping: 8082 } as const;
+/** Traefik's own health endpoint, on loopback inside the container only. */
+const PING_PORT = 8082;
 const STATIC_CONFIG = "/etc/traefik/traefik.yml";
 const DYNAMIC_DIR = "/etc/traefik/dynamic";
 
@@ -117,6 +117,7 @@ export class Traefik extends Construct {
     const v = new Validator(`Invalid props for ${this.node.path}`);
     for (const alias of props.edgeAliases ?? []) v.check(isHostname(alias), "edgeAliases", `"${alias}" is not a DNS name`);
     v.check(ports.https !== ports.http, "hostPorts", "https and http must differ");
+    for (const [k, port] of Object.entries(ports)) v.check(Number.isInteger(port) && port >= 1 && port <= 65535 && port !== PING_PORT, `hostPorts.${k}`, `must be a TCP port from 1 to 65535 other than ${PING_PORT} (Traefik's ping), got ${port}`);
     if (props.tls.mode === "acme") {
       v.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/.test(props.tls.email), "tls.email", "must be an email address");
       v.check(props.tls.storageHostDir.startsWith("/"), "tls.storageHostDir", "must be an absolute host path");
@@ -127,6 +128,13 @@ export class Traefik extends Construct {
     v.throwIfAny();
 
     this.edgeAddress = hostAddress(props.networks.edgeSubnet, 10);
+    // Traefik listens on the published ports themselves, so a container that reaches a public
+    // host through Traefik's edge address (oauth2-proxy → the IdP's issuer URL) uses the same
+    // URL, port included, as a browser does. Found on the first real deploy: with 8443 inside and
+    // 443 outside, oauth2-proxy's OIDC discovery of https://auth.<domain>/ was refused. The ports
+    // stay unprivileged for the process: the container's own network namespace lets unprivileged
+    // users bind from the lower port up (a namespaced sysctl), so no NET_BIND_SERVICE is added.
+    const PORTS = { web: ports.http, websecure: ports.https, ping: PING_PORT } as const;
     this.certResolver = props.tls.mode === "acme" ? ACME_RESOLVER : undefined;
 
     const staticDoc: Record<string, YamlValue | undefined> = {
@@ -238,6 +246,7 @@ export class Traefik extends Construct {
         { internal: PORTS.websecure, external: ports.https, ip: props.bindAddress },
         { internal: PORTS.web, external: ports.http, ip: props.bindAddress },
       ],
+      sysctls: { "net.ipv4.ip_unprivileged_port_start": String(Math.min(ports.https, ports.http)) },
       uploads: [
         { file: STATIC_CONFIG, content: this.staticConfig },
         { file: `${DYNAMIC_DIR}/zero-trust.yml`, content: this.dynamicConfig },

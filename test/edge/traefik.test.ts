@@ -19,7 +19,7 @@ describe("Traefik", () => {
   const local = traefik({ mode: "local", secretsDir: "/srv/secrets" });
 
   test("port 80 only redirects to HTTPS, permanently", () => {
-    expect(local.t.staticConfig).toMatch(/web:\n\s+address: ":8000"\n\s+http:\n\s+redirections:\n\s+entryPoint:\n\s+to: "websecure"\n\s+scheme: "https"\n\s+permanent: true/);
+    expect(local.t.staticConfig).toMatch(/web:\n\s+address: ":80"\n\s+http:\n\s+redirections:\n\s+entryPoint:\n\s+to: "websecure"\n\s+scheme: "https"\n\s+permanent: true/);
   });
 
   test("reads containers through the socket proxy, opt-in only, limited to its own instance", () => {
@@ -60,12 +60,17 @@ describe("Traefik", () => {
     expect(acme.container.mounts).toContainEqual({ type: "bind", source: "/var/lib/n8n/acme", target: "/data", readOnly: false });
   });
 
-  test("listens on unprivileged ports inside the container and needs no capability", () => {
+  // Found on the first real deploy: with 8443 inside and 443 published, a container reaching a
+  // public host through Traefik's edge address (oauth2-proxy's OIDC discovery) was refused.
+  test("listens on the published ports themselves, as an unprivileged process, with no capability", () => {
     expect(local.container.ports).toEqual([
-      { internal: 8443, external: 443, ip: "0.0.0.0" },
-      { internal: 8000, external: 80, ip: "0.0.0.0" },
+      { internal: 443, external: 443, ip: "0.0.0.0" },
+      { internal: 80, external: 80, ip: "0.0.0.0" },
     ]);
+    expect(local.t.staticConfig).toMatch(/websecure:\n\s+address: ":443"/);
+    expect(local.container.raw.sysctls).toEqual({ "net.ipv4.ip_unprivileged_port_start": "80" });
     expect(local.container.capAdd).toEqual([]);
+    expect(local.container.user).toBe("1000:1000");
   });
 
   test("has a fixed address on the edge network", () => {

@@ -47,7 +47,7 @@ describe("docker model extensions", () => {
     const { model } = synthDev();
     const cfg = traefikStaticConfig(model.containers.find((c) => c.name === "n8n-traefik")!)!;
     expect(cfg.sources).toEqual(["/etc/traefik/traefik.yml"]);
-    expect(cfg.keys).toMatchObject({ "providers.docker.exposedbydefault": "false", "entrypoints.web.http.redirections.entrypoint.scheme": "https", "entrypoints.websecure.address": ":8443" });
+    expect(cfg.keys).toMatchObject({ "providers.docker.exposedbydefault": "false", "entrypoints.web.http.redirections.entrypoint.scheme": "https", "entrypoints.websecure.address": ":443" });
     expect(traefikStaticConfig(model.containers.find((c) => c.name === "n8n-main")!)).toBeUndefined();
   });
 

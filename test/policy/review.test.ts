@@ -82,8 +82,8 @@ describe("npm run review on the project's own synthesized stacks", () => {
   test("the dev report shows the exposure map: host ports, routes with their middlewares and SSO, networks and bridges", () => {
     const dev = report.slice(report.indexOf("## Stack `dev`"), report.indexOf("## Stack `prod-cloud`"));
     expect(dev).toContain("### Exposure map");
-    expect(dev).toContain("- `127.0.0.1:443` → n8n-traefik:8443 (edge proxy)");
-    expect(dev).toMatch(/\| websecure \(:8443, host 127\.0\.0\.1:443\) \| n8n-editor \(10\) \| .* \| security-headers@file \(headers\) → n8n-sso@docker \(forwardauth\) \| yes \| n8n-n8n → n8n-main:5678 \| yes \|/);
+    expect(dev).toContain("- `127.0.0.1:443` → n8n-traefik:443 (edge proxy)");
+    expect(dev).toMatch(/\| websecure \(:443, host 127\.0\.0\.1:443\) \| n8n-editor \(10\) \| .* \| security-headers@file \(headers\) → n8n-sso@docker \(forwardauth\) \| yes \| n8n-n8n → n8n-main:5678 \| yes \|/);
     expect(dev).toMatch(/\| n8n-public \(100\) \| .* \| \*\*no\*\* \| n8n-n8n → n8n-main:5678 \|/);
     expect(dev).toContain("- n8n-idp: the dev identity provider must be reachable to sign in");
     expect(dev).toContain("| n8n-data | data | yes | n8n-main, n8n-postgres |");

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { generateDevSecrets } from "../../constructs/common/dev-secrets";
+import { canonicalCpus, canonicalDuration } from "../../constructs/common/hardened-container";
 import { devConfig, rawDevConfig, synthDev } from "../helpers/synth";
 
 const containerNamed = (json: any, name: string) => Object.values(json.resource.docker_container as Record<string, any>).find((c) => c.name === name);
@@ -15,8 +16,8 @@ describe("dev publishes on loopback unless the config says otherwise", () => {
   test("by default Traefik's 443 and 80 are bound to 127.0.0.1 only", () => {
     const json: any = synthDev().json;
     expect(containerNamed(json, "n8n-traefik").ports).toEqual([
-      { internal: 8443, external: 443, ip: "127.0.0.1", protocol: "tcp" },
-      { internal: 8000, external: 80, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 443, external: 443, ip: "127.0.0.1", protocol: "tcp" },
+      { internal: 80, external: 80, ip: "127.0.0.1", protocol: "tcp" },
     ]);
   });
 
@@ -125,5 +126,101 @@ describe("files for read-only containers", () => {
     // Its `set -eu` stays inside the subshell: the caller's unset variables remain usable.
     const lenient = execFileSync("bash", ["-c", `. "${dir}/init.sh" || true; echo "[$UNSET_IN_CALLER]"`], { env: { PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
     expect(lenient).toBe("[]\n");
+  });
+});
+
+describe("image references from a private registry or mirror", () => {
+  // Found on the first real deploy: the suite's local images (localhost/n8n-zt-e2e/postgres:17.6-bookworm)
+  // were refused, and so would be any Postgres mirrored into a private registry or ECR cache.
+  test.each(["localhost/n8n-zt-e2e/postgres:17.6-bookworm", "123456789012.dkr.ecr.eu-central-1.amazonaws.com/docker-hub/library/postgres:17.6", "registry.example.com:5000/postgres:17.6-alpine"])(
+    "%s is a pinned Postgres",
+    (ref) => {
+      const raw = rawDevConfig();
+      raw.images.postgres = ref;
+      expect(devConfig(raw).images.postgres).toBe(ref);
+    },
+  );
+  test("a floating Postgres tag is still refused wherever the image lives", () => {
+    const raw = rawDevConfig();
+    raw.images.postgres = "localhost/mirror/postgres:17";
+    expect(() => devConfig(raw)).toThrow(/images\.postgres: tag "17" is not pinned/);
+  });
+});
+
+describe("plan-time checks Terraform accepts", () => {
+  // Found on the first real `terraform init`: "The condition expression must refer to at least one
+  // object from elsewhere in the configuration" for fileexists("<literal path>").
+  test("every precondition refers to at least one object (a local, variable, resource or data source)", () => {
+    const { json } = synthDev();
+    const containers = Object.values((json as any).resource.docker_container as Record<string, any>);
+    const conditions = containers.flatMap((c) => (c.lifecycle?.precondition ?? []).map((p: any) => p.condition as string));
+    expect(conditions.length).toBeGreaterThan(5);
+    for (const c of conditions) expect(c).toMatch(/\$\{[^}]*\b(local|var|data|docker_[a-z_]+)\.[A-Za-z_]/);
+  });
+});
+
+describe("n8n on a read-only root", () => {
+  // Found on the first real deploy: n8n writes the editor's static assets to ~/.cache/n8n/public at
+  // start and crashed with ENOENT on the read-only root.
+  test("~/.cache is a tmpfs owned by runAs; the root stays read-only", () => {
+    const { model } = synthDev();
+    const main = model.containers.find((c) => c.name === "n8n-main")!;
+    expect(main.readOnlyRoot).toBe(true);
+    expect((main.raw.tmpfs as Record<string, string>)["/home/node/.cache"]).toBe("rw,noexec,nosuid,size=128m,mode=0700,uid=1000,gid=1000");
+  });
+});
+
+describe("plans stay idempotent", () => {
+  // Found on the second plan after a real apply: the provider reads cpus back as "1.0", so the
+  // configured "1" replaced n8n and Postgres on every plan.
+  test("cpus are written the way the provider reads them back", () => {
+    const { json } = synthDev();
+    const cpus = Object.values((json as any).resource.docker_container as Record<string, any>).map((c) => [c.name, c.cpus]);
+    expect(Object.fromEntries(cpus)).toEqual({
+      "n8n-socket-proxy": "0.2",
+      "n8n-traefik": "0.5",
+      "n8n-idp": "0.25",
+      "n8n-oauth2-proxy": "0.25",
+      "n8n-postgres": "1.0",
+      "n8n-main": "1.0",
+      "n8n-runners": "1.0",
+    });
+  });
+  test.each([["1", "1.0"], ["2", "2.0"], ["0.5", "0.5"], ["1.50", "1.5"], ["0.125", "0.125"], ["0.01", "0.01"]])("canonicalCpus(%s) = %s", (input, out) => {
+    expect(canonicalCpus(input)).toBe(out);
+  });
+});
+
+describe("plans stay idempotent: the forms Docker reports back", () => {
+  // Found on the second plan after a real apply: Docker reports CAP_SETUID for SETUID (the socket
+  // proxy was replaced on every apply) and the provider reads 60s back as 1m0s.
+  test("added capabilities carry the CAP_ prefix", () => {
+    const { json } = synthDev();
+    const proxy = Object.values((json as any).resource.docker_container as Record<string, any>).find((c) => c.name === "n8n-socket-proxy");
+    expect(proxy.capabilities).toEqual({ add: ["CAP_SETUID", "CAP_SETGID"], drop: ["ALL"] });
+  });
+  test("healthcheck durations are in Go's duration format", () => {
+    const { json } = synthDev();
+    for (const c of Object.values((json as any).resource.docker_container as Record<string, any>)) {
+      for (const k of ["interval", "timeout", "start_period"]) expect([c.name, k, c.healthcheck[k]]).toEqual([c.name, k, expect.stringMatching(/^(\d+h)?(\d+m)?\d+s$/)]);
+      if (c.name === "n8n-main") expect(c.healthcheck.start_period).toBe("1m0s");
+    }
+  });
+  test.each([["60s", "1m0s"], ["30s", "30s"], ["90s", "1m30s"], ["1h", "1h0m0s"], ["2m", "2m0s"], ["0s", "0s"]])("canonicalDuration(%s) = %s", (input, out) => {
+    expect(canonicalDuration(input)).toBe(out);
+  });
+});
+
+describe("n8n calls nobody home", () => {
+  // Found while building the deploy suite's n8n image: 2.41 fetches an MCP registry from
+  // api.n8n.io at start and every 8 hours even with diagnostics, templates and version checks off.
+  test("the MCP registry module is disabled next to the other call-home switches", () => {
+    const { model } = synthDev();
+    expect(model.containers.find((c) => c.name === "n8n-main")!.env).toMatchObject({
+      N8N_DISABLED_MODULES: "mcp-registry",
+      N8N_DIAGNOSTICS_ENABLED: "false",
+      N8N_VERSION_NOTIFICATIONS_ENABLED: "false",
+      N8N_TEMPLATES_ENABLED: "false",
+    });
   });
 });

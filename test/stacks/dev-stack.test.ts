@@ -182,8 +182,9 @@ describe("dev stack: secrets are files, never values", () => {
     const containers = (json.resource as any).docker_container as Record<string, any>;
     const pre = Object.values(containers).flatMap((c) => c.lifecycle?.precondition ?? []);
     expect(pre.length).toBeGreaterThan(0);
+    expect(Object.values((json as any).locals)).toEqual([expect.stringMatching(/\.secrets\/dev$/)]);
     for (const p of pre) {
-      expect(p.condition).toMatch(/^\$\{fileexists\(".*\.secrets\/dev\/.+"\)\}$/);
+      expect(p.condition).toMatch(/^\$\{fileexists\("\$\{local\.Runtime_SecretsDir_[A-F0-9]+\}\/.+"\)\}$/);
       expect(p.error_message).toMatch(/npm run secrets:dev/);
     }
   });
