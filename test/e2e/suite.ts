@@ -184,6 +184,7 @@ async function main(): Promise<void> {
   await suite.case("ports", "only Traefik publishes host ports: 443 and 80, on loopback", () => portsCheck(), { needs: ["deploy"] });
   await suite.case("n8n.ready", "n8n answers /healthz/readiness (database connected and migrated)", () => n8nReady(), { needs: ["healthy"] });
   await suite.case("postgres.least-privilege-tls", "n8n is connected to Postgres as its login role, over TLS, and that role has no privileged attribute", () => postgresSessionCheck(), { needs: ["n8n.ready"] });
+  await suite.case("runners.registered", "the task runner connects to n8n's broker on the internal app network (n8n logs the registration)", () => runnersRegistered(), { needs: ["healthy"] });
   await suite.case("egress.stand-in", "n8n reaches the local stand-in for the internet on its egress network, and no public address", () => egressCheck(), { needs: ["healthy"] });
 
   await suite.case("edge.redirect", "http:// on the published port 80 redirects to https:// on the published port 443", () => redirectCheck(), { needs: ["healthy"] });
@@ -460,6 +461,19 @@ function ssoSmokeCheck(): unknown {
     .equal("discovery status", discovery.code, "200")
     .equal("issuer", issuer, `https://${AUTH_HOST}/dex`)
     .done({ editor: { code: editor.code, location: editor.location.replace(/state=[^&]+/, "state=…") }, discovery: { code: discovery.code, issuer } });
+}
+
+async function runnersRegistered(): Promise<unknown> {
+  const deadline = Date.now() + 90_000;
+  let logs = "";
+  while (Date.now() < deadline) {
+    const r = run("docker", ["logs", SERVICES.n8n.name], { env: childEnv() });
+    logs = r.stdout + r.stderr;
+    const line = logs.split("\n").find((l) => /Registered runner/.test(l));
+    if (line) return line.trim();
+    await sleep(3000);
+  }
+  throw new CheckError(`n8n did not log a runner registration within 90 s; last log lines:\n${logs.split("\n").slice(-15).join("\n")}`);
 }
 
 /** Attaches a stand-in "internet" to the stack's egress network; n8n reaches it and nothing else. */
