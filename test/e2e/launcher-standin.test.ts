@@ -18,7 +18,10 @@ test("trades the auth token for a grant token, passes only allowed env, restarts
   const authRequests: unknown[] = [];
   let grants = 0;
   const broker = http.createServer((req, res) => {
-    if (req.url === "/healthz") return res.end('{"status":"ok"}');
+    if (req.url === "/healthz") {
+      res.end('{"status":"ok"}');
+      return;
+    }
     if (req.method === "POST" && req.url === "/runners/auth") {
       let body = "";
       req.on("data", (d) => (body += d));
