@@ -350,3 +350,35 @@ export function noSecretValues(ctx: AttackContext): unknown {
   }
   return e.done({ searchedChars: sizes, secretFilesInN8n: perms });
 }
+
+/**
+ * The public router's limits: a body above the limit is refused; one client above the rate limit
+ * gets 429 while a second client (another source address) is still served. The limits come from
+ * the config. Bounded: one burst of `requests` requests, then one request from the second client.
+ */
+export function publicLimits(ctx: AttackContext, limits: { average: number; burst: number; maxBodyMb: number }): unknown {
+  const e = new Expect();
+  const url = `https://${ctx.n8nHost}/webhook/e2e-no-such-hook`;
+  // Above the body limit (Traefik buffers and refuses before n8n sees it).
+  const big = path.join(ctx.work, "big-body");
+  run("sh", ["-c", `head -c ${(limits.maxBodyMb + 1) * 1024 * 1024} /dev/zero > '${big}'`]);
+  const body = request(ctx, url, ["-X", "POST", "-H", "Content-Type: application/octet-stream", "--data-binary", `@${big}`]);
+  e.equal("body above the limit", body.code, "413");
+  run("sleep", [String(Math.ceil(limits.burst / limits.average) + 1)]);
+  // One client, a bounded burst well above burst + average.
+  const requests = limits.burst + limits.average * 3;
+  // One -o per URL: curl applies each to one URL only.
+  const urls = Array.from({ length: requests }, () => ["-o", "/dev/null", url]).flat();
+  const r = run("curl", ["-s", "-w", "%{http_code}\n", "-m", "30", "--cacert", path.join(ctx.secretsDir, "tls", "ca.pem"), "--resolve", `${ctx.n8nHost}:443:127.0.0.1`, ...urls]);
+  const codes = r.stdout.trim().split("\n");
+  const count = (c: string) => codes.filter((x) => x === c).length;
+  const limited = count("429");
+  e.ok("the burst is limited", limited > 0, `no 429 in ${requests} requests: ${JSON.stringify(Object.fromEntries([...new Set(codes)].map((c) => [c, count(c)])))}`);
+  e.ok("up to the burst is served", codes.slice(0, limits.burst).every((c) => c !== "429"), `429 within the first ${limits.burst}`);
+  // A second client right after, from another address: a probe on the edge network, through
+  // Traefik's edge address, with the dev CA.
+  const edgeIp = ipOf(ctx, `${ctx.prefix}-traefik`, `${ctx.prefix}-edge`);
+  const second = run("docker", ["run", "--rm", "--network", `${ctx.prefix}-edge`, "-v", `${path.join(ctx.secretsDir, "tls", "ca.pem")}:/ca.pem:ro`, ctx.probeImage, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "10", "--cacert", "/ca.pem", "--resolve", `${ctx.n8nHost}:443:${edgeIp}`, url], { env: ctx.env, timeout: 60000 });
+  e.ok("a second client is still served", second.stdout.trim() !== "429" && /^\d{3}$/.test(second.stdout.trim()), `second client got ${second.stdout.trim() || second.stderr.slice(-200)}`);
+  return e.done({ bodyAboveLimit: body.code, burst: { sent: requests, served: requests - limited, limited }, secondClient: second.stdout.trim() });
+}

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
-import { anonymousAccess, AttackContext, forgedIdentity, noSecretValues, nothingElseAnswers, postgresRefusals, securityHeaders, segmentation, socketProxyApi, tamperedCookie, tlsVersions } from "./attacks";
+import { anonymousAccess, AttackContext, forgedIdentity, publicLimits, noSecretValues, nothingElseAnswers, postgresRefusals, securityHeaders, segmentation, socketProxyApi, tamperedCookie, tlsVersions } from "./attacks";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
 // Bundled by scripts/run-ts.cjs into .cache/, so __dirname is not the source folder: run from the repository root.
@@ -217,6 +217,8 @@ async function main(): Promise<void> {
     ["attack.no-secret-values", "no secret value in docker inspect, container logs or the Terraform state; secret files in n8n are 0600 and owned by runAs", noSecretValues],
   ];
   for (const [id, title, fn] of attacks) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
+  const rate = config.n8n.webhookRateLimit;
+  await suite.case("attack.public-limits", `the public paths' limits hold: a body above ${16} MiB gets 413; one client above ${rate.average}/s (burst ${rate.burst}) gets 429 while a second client is served`, () => publicLimits(attack, { average: rate.average, burst: rate.burst, maxBodyMb: 16 }), { needs: ["healthy"] });
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
     const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });
