@@ -34,7 +34,7 @@ describe("npm run review on a stack from another project", () => {
   });
 
   test("its exposure map shows the published database port and the SSO-less route", () => {
-    expect(report).toContain("- `0.0.0.0:5432` → shop-postgres:5432 — **not the edge proxy**");
+    expect(report).toContain("- `0.0.0.0:5432` → shop-postgres:5432 — **not the edge proxy** — every address of the host");
     expect(report).toMatch(/\| websecure \(:443, host 0\.0\.0\.0:443\) \| editor \(\d+\) \| .* \| — \| \*\*no\*\* \| editor → shop-n8n:5678 \| yes \|/);
     expect(report).toContain("| shop-backend | data (inferred) | yes | shop-traefik, shop-postgres, shop-n8n |");
   });
@@ -82,7 +82,7 @@ describe("npm run review on the project's own synthesized stacks", () => {
   test("the dev report shows the exposure map: host ports, routes with their middlewares and SSO, networks and bridges", () => {
     const dev = report.slice(report.indexOf("## Stack `dev`"), report.indexOf("## Stack `prod-cloud`"));
     expect(dev).toContain("### Exposure map");
-    expect(dev).toContain("- `127.0.0.1:443` → n8n-traefik:443 (edge proxy)");
+    expect(dev).toContain("- `127.0.0.1:443` → n8n-traefik:443 (edge proxy) — loopback only");
     expect(dev).toMatch(/\| websecure \(:443, host 127\.0\.0\.1:443\) \| n8n-editor \(10\) \| .* \| security-headers@file \(headers\) → n8n-sso@docker \(forwardauth\) \| yes \| n8n-n8n → n8n-main:5678 \| yes \|/);
     expect(dev).toMatch(/\| n8n-public \(100\) \| .* \| \*\*no\*\* \| n8n-n8n → n8n-main:5678 \|/);
     expect(dev).toContain("- n8n-idp: the dev identity provider must be reachable to sign in");

@@ -39,9 +39,10 @@ export function exposureSection(ctx: RuleContext): string {
   if (model.containers.length === 0) return "";
   const lines: string[] = ["### Exposure map", ""];
 
-  lines.push("**Host ports** (reachable from outside the host):", "");
+  lines.push("**Host ports** (who reaches each: loopback = this machine only; any other address = whatever reaches the host there):", "");
   const published = model.containers.filter((c) => c.ports.length > 0);
-  lines.push(...(published.length > 0 ? published.flatMap((c) => c.ports.map((p) => `- \`${p.ip ?? "0.0.0.0"}:${p.external ?? "random"}\` → ${c.name}:${p.internal}${isEdgeProxy(c) ? " (edge proxy)" : " — **not the edge proxy**"}`)) : ["- none"]), "");
+  const reach = (ip: string) => (/^127\./.test(ip) || ip === "::1" ? " — loopback only" : ip === "0.0.0.0" || ip === "::" ? " — every address of the host" : "");
+  lines.push(...(published.length > 0 ? published.flatMap((c) => c.ports.map((p) => `- \`${p.ip ?? "0.0.0.0"}:${p.external ?? "random"}\` → ${c.name}:${p.internal}${isEdgeProxy(c) ? " (edge proxy)" : " — **not the edge proxy**"}${reach(p.ip ?? "0.0.0.0")}`)) : ["- none"]), "");
 
   const eps = entrypointAddresses(model);
   lines.push("**Routes** (entry point → router → middlewares → service), highest priority first:", "");
