@@ -123,7 +123,7 @@ function startTimeFiles(uploads: NonNullable<HardenedContainerProps["uploads"]>,
   if (uploads.length === 0) return undefined;
   const [uid, gid] = /^(\d+)(?::(\d+))?$/.exec(user ?? "")?.slice(1) ?? [];
   const owner = uid !== undefined ? `,uid=${uid},gid=${gid ?? uid}` : "";
-  const dirs = [...new Set(uploads.map((u) => u.file.slice(0, u.file.lastIndexOf("/")) || "/"))];
+  const dirs = [...new Set(uploads.map((u) => u.file.slice(0, u.file.lastIndexOf("/"))))];
   const tmpfs = Object.fromEntries(
     dirs.map((d) => [d, `rw,${uploads.some((u) => u.executable && u.file.startsWith(`${d}/`)) ? "" : "noexec,"}nosuid,nodev,size=1m,mode=0755${owner}`]),
   );
@@ -239,7 +239,8 @@ export class HardenedContainer extends Construct {
       v.check(props.entrypoint === undefined, "entrypoint", "cannot be combined with uploads (the file writer is the entrypoint; set imageEntrypoint)");
       v.check((props.imageEntrypoint ?? []).length > 0, "imageEntrypoint", "is required with uploads: the image's own ENTRYPOINT, run after the files are written");
       for (const u of uploads) {
-        v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes(".."), "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / (no ..)`);
+        // Each file's folder becomes a tmpfs of its own, so a file straight under / is refused.
+        v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes("..") && u.file.lastIndexOf("/") > 0, "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / inside a folder (not directly under /, no ..)`);
         const problem = SECRET_VALUE.some((re) => re.test(u.content)) ? "looks like key material or an inline credential; mount secrets from files instead" : undefined;
         if (problem) v.add(`uploads.${u.file}`, problem);
       }

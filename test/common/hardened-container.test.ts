@@ -101,6 +101,8 @@ describe("HardenedContainer", () => {
   test("files need the image's entrypoint, safe paths, no key material, and exclude an entrypoint override", () => {
     const e = errorOf(() => make({ uploads: [{ file: "etc/x'y", content: "-----BEGIN PRIVATE KEY-----\n" }], entrypoint: ["/x"] }));
     expect(e.problems.map((p) => p.field).sort()).toEqual(["entrypoint", "imageEntrypoint", "uploads.etc/x'y", "uploads.file"].sort());
+    // A file straight under / would make / a tmpfs.
+    expect(errorOf(() => make({ uploads: [{ file: "/app.yml", content: "a: 1\n" }], imageEntrypoint: ["/e"] })).problems.map((p) => p.field)).toEqual(["uploads.file"]);
   });
 });
 
