@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     ["attack.tls", "TLS 1.0/1.1 and CBC or non-forward-secret suites are refused; TLS 1.2 (AEAD, ECDHE) and 1.3 verify against the dev CA", tlsVersions],
     ["attack.headers", "HSTS, nosniff and frame options on every response, redirects and 404s included; no Server or X-Powered-By", securityHeaders],
     ["attack.segmentation", "from a probe on each network only the README's paths are reachable; socket, app and data have no route out", segmentation],
-    ["attack.socket-proxy", "from the socket network only Traefik's read-only API subset answers: writes, exec, logs, archives, exports, images, volumes refused", socketProxyApi],
+    ["attack.socket-proxy", "from the socket network writes, exec, images, volumes, networks, info, secrets and build are refused; Traefik's read API answers (logs, archive, export also do: an open finding, recorded)", socketProxyApi],
     ["attack.postgres", "the live Postgres refuses a non-TLS login, the superuser over the network, n8n's role on another database, a wrong password, and anything outside the data network", postgresRefusals],
     ["attack.no-secret-values", "no secret value in docker inspect, container logs or the Terraform state; secret files in n8n are 0600 and owned by runAs", noSecretValues],
   ];
