@@ -124,3 +124,22 @@ describe("dev secrets generator", () => {
 });
 
 export { dir as generatedSecretsDir };
+
+describe("secret files belong to the uid the containers run as", () => {
+  // Found on the first real deploy (test/e2e): run as root, the generator left every 0600 file owned by
+  // root, so n8n, Postgres, Traefik, oauth2-proxy and Dex (all running as runAs) could not read them.
+  test("with an owner, the folder and every file are handed to it; modes stay 0600/0700", () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "zt-owner-")), "secrets");
+    const root = process.getuid?.() === 0;
+    // Only root can give files away; anyone else can still "chown" to themselves.
+    const owner = root ? { uid: 4242, gid: 4343 } : { uid: process.getuid!(), gid: process.getgid!() };
+    const r = generateDevSecrets({ ...options(dir), owner });
+    expect(r.created.length).toBeGreaterThan(10);
+    for (const f of [".", "tls", ...r.created]) {
+      const st = statSync(path.join(dir, f));
+      expect([f, st.uid, st.gid]).toEqual([f, owner.uid, owner.gid]);
+      if (f === "." || f === "tls") expect([f, st.mode & 0o777]).toEqual([f, 0o700]);
+      else if (!f.endsWith(".pem") || f.endsWith("key.pem")) expect([f, st.mode & 0o777]).toEqual([f, 0o600]);
+    }
+  });
+});

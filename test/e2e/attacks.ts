@@ -27,7 +27,7 @@ interface Http {
 }
 
 /** One request from the host to the published 443/80, names resolved to loopback, the dev CA trusted. */
-function request(ctx: AttackContext, url: string, extra: string[] = []): Http {
+export function request(ctx: AttackContext, url: string, extra: string[] = []): Http {
   const body = path.join(ctx.work, "attack-body");
   const head = path.join(ctx.work, "attack-head");
   const r = run("curl", [
@@ -47,7 +47,14 @@ function request(ctx: AttackContext, url: string, extra: string[] = []): Http {
 }
 
 /** n8n's editor shell, its REST answers or Traefik's API: what must never reach an anonymous client. */
-const N8N_CONTENT = /<title>n8n|window\.BASE_PATH|\/assets\/index-|"data":\s*\[|"workflows"|n8n-editor/i;
+export const N8N_CONTENT = /<title>n8n|window\.BASE_PATH|\/assets\/index-|"data":\s*\[|"workflows"|n8n-editor/i;
+/** A request the stack must refuse: no success status and nothing of n8n in the answer. */
+function expectRefused(e: Expect, seen: Record<string, string>, name: string, r: Http): void {
+  seen[name] = r.code;
+  e.ok(name, r.code === "401" || r.code === "302" || r.code === "403", `granted ${r.code}`);
+  e.ok(name, !N8N_CONTENT.test(r.body), "n8n content served");
+}
+
 const TRAEFIK_API = /"routers"|"middlewares"|"entryPoints"|traefik dashboard/i;
 
 export function anonymousAccess(ctx: AttackContext): unknown {
@@ -86,10 +93,7 @@ export function forgedIdentity(ctx: AttackContext): unknown {
     const headers = h.split("\n").flatMap((x) => ["-H", x]);
     for (const p of ["/", "/rest/workflows"]) {
       const r = request(ctx, `https://${ctx.n8nHost}${p}`, [...headers, "-H", "Accept: application/json"]);
-      const name = `${h.includes("\n") ? "all forged headers" : h.split(":")[0]} ${p}`;
-      seen[name] = r.code;
-      e.ok(name, r.code === "401" || r.code === "302" || r.code === "403", `granted ${r.code}`);
-      e.ok(name, !N8N_CONTENT.test(r.body), "n8n content served");
+      expectRefused(e, seen, `${h.includes("\n") ? "all forged headers" : h.split(":")[0]} ${p}`, r);
     }
   }
   return e.done(seen);
@@ -108,10 +112,7 @@ export function tamperedCookie(ctx: AttackContext): unknown {
   };
   for (const [what, value] of Object.entries(cookies)) {
     const name = what === "another name" ? "_oauth2_proxy" : `__Host-${ctx.prefix}-sso`;
-    const r = request(ctx, `https://${ctx.n8nHost}/rest/workflows`, ["-H", `Cookie: ${name}=${value}`, "-H", "Accept: application/json"]);
-    seen[what] = r.code;
-    e.ok(what, r.code === "401" || r.code === "302" || r.code === "403", `granted ${r.code}`);
-    e.ok(what, !N8N_CONTENT.test(r.body), "n8n content served");
+    expectRefused(e, seen, what, request(ctx, `https://${ctx.n8nHost}/rest/workflows`, ["-H", `Cookie: ${name}=${value}`, "-H", "Accept: application/json"]));
   }
   return e.done(seen);
 }

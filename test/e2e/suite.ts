@@ -8,7 +8,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
-import { anonymousAccess, AttackContext, forgedIdentity, publicLimits, noSecretValues, nothingElseAnswers, postgresRefusals, securityHeaders, segmentation, socketProxyApi, tamperedCookie, tlsVersions } from "./attacks";
+import { anonymousAccess, AttackContext, forgedIdentity, N8N_CONTENT, publicLimits, request, noSecretValues, nothingElseAnswers, postgresRefusals, securityHeaders, segmentation, socketProxyApi, tamperedCookie, tlsVersions } from "./attacks";
+import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
 // Bundled by scripts/run-ts.cjs into .cache/, so __dirname is not the source folder: run from the repository root.
@@ -83,8 +84,10 @@ function inspect<T = any>(kind: "container" | "network" | "volume", names: strin
 // Test config: the committed dev config with the suite's images, secrets folder and socket.
 
 const devRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "dev.json"), "utf8"));
+/** What test/e2e/images/build.sh built: config image key (and "probe") → local reference. */
+const localImages: Record<string, string> = args.images === "local" ? JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")) : {};
 if (args.images === "local") {
-  const local = { ...JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")), ...JSON.parse(process.env.E2E_IMAGE_OVERRIDES ?? "{}") } as Record<string, string>;
+  const local = { ...localImages, ...JSON.parse(process.env.E2E_IMAGE_OVERRIDES ?? "{}") } as Record<string, string>;
   for (const key of Object.keys(devRaw.images)) {
     if (!local[key]) fail(`no local image for images.${key} in ${CACHE}/images/current.json (run test/e2e/images/build.sh)`);
     devRaw.images[key] = local[key];
@@ -96,7 +99,7 @@ devRaw.network = { ...(devRaw.network ?? {}), bindAddress: "127.0.0.1" };
 const config = parseConfig(devConfigSchema, devRaw, "e2e test config");
 const P = config.name;
 const images = config.images as Record<string, string>;
-const localProbeImage = args.images === "local" ? (JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")).probe as string) : process.env.E2E_PROBE_IMAGE ?? "debian:bookworm-slim";
+const localProbeImage = args.images === "local" ? localImages.probe : process.env.E2E_PROBE_IMAGE ?? "debian:bookworm-slim";
 
 /** What the README says about each container, stated here independently of the constructs. */
 const SERVICES = {
@@ -122,17 +125,7 @@ function cliConfig(): string {
   );
   const mirror = process.env.E2E_TF_DOCKER_MIRROR || bins.TF_DOCKER_PROVIDER_MIRROR;
   if (!mirror || !existsSync(mirror)) fail(`no kreuzwerker/docker provider mirror (TF_DOCKER_PROVIDER_MIRROR in ${CACHE}/bin/current.env)`);
-  return `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(mirror)}
-    include = ["registry.terraform.io/kreuzwerker/docker"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/*/*"]
-  }
-}
-disable_checkpoint = true
-`;
+  return cliConfigText(mirror, ["registry.terraform.io/kreuzwerker/docker"]);
 }
 
 async function main(): Promise<void> {
@@ -188,10 +181,7 @@ async function main(): Promise<void> {
   await suite.case("runners.registered", "the task runner connects to n8n's broker on the internal app network (n8n logs the registration)", () => runnersRegistered(), { needs: ["healthy"] });
   await suite.case("egress.stand-in", "n8n reaches the local stand-in for the internet on its egress network, and no public address", () => egressCheck(), { needs: ["healthy"] });
 
-  await suite.case("edge.redirect", "http:// on the published port 80 redirects to https:// on the published port 443", () => redirectCheck(), { needs: ["healthy"] });
-  await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(), { needs: ["healthy"] });
-
-  // The first slice of the attack suite: each case is an attack that must fail on the live stack.
+  // Requests and probes from real clients against the live stack (the edge checks and the attacks).
   const attack: AttackContext = {
     work: W,
     prefix: P,
@@ -204,6 +194,10 @@ async function main(): Promise<void> {
     containers: containerNames,
     postgres: { database: config.postgres.database, n8nRole: config.postgres.n8nRole },
   };
+  await suite.case("edge.redirect", "http:// on the published port 80 redirects to https:// on the published port 443", () => redirectCheck(attack), { needs: ["healthy"] });
+  await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(attack), { needs: ["healthy"] });
+
+  // The first slice of the attack suite: each case is an attack that must fail on the live stack.
   const attacks: [string, string, (c: AttackContext) => unknown][] = [
     ["attack.anonymous", "without a session, editor pages, /rest/*, /webhook-test/ and /form-test/ never return n8n content: pages redirect to the IdP, background requests get 401", anonymousAccess],
     ["attack.forged-identity", "forged identity headers, X-Forwarded-*, a bogus Authorization or session cookie grant nothing", forgedIdentity],
@@ -254,15 +248,24 @@ function gidName(gid: number): string {
   return run("getent", ["group", String(gid)]).stdout.split(":")[0] || String(gid);
 }
 
+const STAND_IN = "e2e-internet";
+/** A local stand-in for "the internet": an HTTP server on :8080 under the given DNS alias. */
+function startStandIn(network: string, alias: string): void {
+  stopStandIn();
+  docker("run", "-d", "--name", STAND_IN, "--network", network, "--network-alias", alias, localProbeImage, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+}
+function stopStandIn(): void {
+  run("docker", ["rm", "-f", STAND_IN], { env: childEnv() });
+}
+
 /** Probes on a scratch network (not internal, like egress): the stand-in answers, the world does not. */
 function isolationCheck(): unknown {
   const net = "e2e-isolation";
-  const standIn = "e2e-internet";
-  run("docker", ["rm", "-f", standIn], { env: childEnv() });
+  stopStandIn();
   run("docker", ["network", "rm", net], { env: childEnv() });
   docker("network", "create", net);
   try {
-    docker("run", "-d", "--name", standIn, "--network", net, "--network-alias", "internet.test", localProbeImage, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+    startStandIn(net, "internet.test");
     const before = rejectCount();
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): reserved for documentation, routed nowhere.
     const script = [
@@ -282,7 +285,7 @@ function isolationCheck(): unknown {
       .ok("outside names do not resolve", kv.dns_rc !== "0", "example.org resolved")
       .done({ ...kv, rejectedPackets: after - before });
   } finally {
-    run("docker", ["rm", "-f", standIn], { env: childEnv() });
+    stopStandIn();
     run("docker", ["network", "rm", net], { env: childEnv() });
   }
 }
@@ -454,29 +457,18 @@ function postgresSessionCheck(): unknown {
 
 const N8N_HOST = `${config.hosts.n8n}.${config.domain}`;
 const AUTH_HOST = `${config.hosts.auth}.${config.domain}`;
-/** curl from the host to the published ports, with the dev CA and the names resolved to loopback. */
-function curl(url: string, extra: string[] = []): { code: string; location: string; body: string } {
-  const out = runOk("curl", [
-    "-sS", "-o", path.join(W, "curl-body"), "-w", "%{http_code} %{redirect_url}", "-m", "10",
-    "--cacert", path.join(W, "secrets", "tls", "ca.pem"),
-    "--resolve", `${N8N_HOST}:443:127.0.0.1`, "--resolve", `${N8N_HOST}:80:127.0.0.1`,
-    "--resolve", `${AUTH_HOST}:443:127.0.0.1`, ...extra, url,
-  ]);
-  const [code, location = ""] = out.trim().split(" ");
-  return { code, location, body: readFileSync(path.join(W, "curl-body"), "utf8") };
-}
-
-function redirectCheck(): unknown {
-  const r = curl(`http://${N8N_HOST}/some/path`);
+function redirectCheck(ctx: AttackContext): unknown {
+  const r = request(ctx, `http://${N8N_HOST}/some/path`);
   return new Expect()
     .ok("permanent redirect", r.code === "301" || r.code === "308", `status ${r.code}`)
-    .equal("location", r.location, `https://${N8N_HOST}/some/path`)
-    .done(r);
+    .equal("location", r.headers.location, `https://${N8N_HOST}/some/path`)
+    .done({ code: r.code, location: r.headers.location, body: r.body });
 }
 
-function ssoSmokeCheck(): unknown {
-  const editor = curl(`https://${N8N_HOST}/`, ["-H", "Accept: text/html"]);
-  const discovery = curl(`https://${AUTH_HOST}/dex/.well-known/openid-configuration`);
+function ssoSmokeCheck(ctx: AttackContext): unknown {
+  const editor = request(ctx, `https://${N8N_HOST}/`, ["-H", "Accept: text/html"]);
+  const location = editor.headers.location ?? "";
+  const discovery = request(ctx, `https://${AUTH_HOST}/dex/.well-known/openid-configuration`);
   let issuer = "";
   try {
     issuer = JSON.parse(discovery.body).issuer;
@@ -485,12 +477,12 @@ function ssoSmokeCheck(): unknown {
   }
   return new Expect()
     .equal("editor status", editor.code, "302")
-    .ok("editor redirects to the IdP", editor.location.startsWith(`https://${AUTH_HOST}/dex/auth?`) || editor.location.startsWith(`https://${N8N_HOST}/oauth2/`), `location ${editor.location}`)
+    .ok("editor redirects to the IdP", location.startsWith(`https://${AUTH_HOST}/dex/auth?`) || location.startsWith(`https://${N8N_HOST}/oauth2/`), `location ${location}`)
     // The redirect's own body names the OIDC client; n8n's editor would bring its page shell.
-    .ok("no n8n content without a session", !/<title>n8n|window\.BASE_PATH|\/assets\/index-|n8n-editor/i.test(editor.body), editor.body.slice(0, 300))
+    .ok("no n8n content without a session", !N8N_CONTENT.test(editor.body), editor.body.slice(0, 300))
     .equal("discovery status", discovery.code, "200")
     .equal("issuer", issuer, `https://${AUTH_HOST}/dex`)
-    .done({ editor: { code: editor.code, location: editor.location.replace(/state=[^&]+/, "state=…") }, discovery: { code: discovery.code, issuer } });
+    .done({ editor: { code: editor.code, location: location.replace(/state=[^&]+/, "state=…") }, discovery: { code: discovery.code, issuer } });
 }
 
 async function runnersRegistered(): Promise<unknown> {
@@ -508,9 +500,7 @@ async function runnersRegistered(): Promise<unknown> {
 
 /** Attaches a stand-in "internet" to the stack's egress network; n8n reaches it and nothing else. */
 function egressCheck(): unknown {
-  const standIn = "e2e-internet";
-  run("docker", ["rm", "-f", standIn], { env: childEnv() });
-  docker("run", "-d", "--name", standIn, "--network", `${P}-egress`, "--network-alias", "api.example.test", localProbeImage, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0");
+  startStandIn(`${P}-egress`, "api.example.test");
   try {
     const js = (url: string) => `const s=Date.now();fetch(${JSON.stringify(url)},{signal:AbortSignal.timeout(8000)}).then(r=>console.log(r.status,Date.now()-s),e=>console.log('error',Date.now()-s))`;
     let standInOut = "";
@@ -526,7 +516,7 @@ function egressCheck(): unknown {
       .ok("runners have no route to the stand-in", runnersOut.startsWith("error"), runnersOut)
       .done({ standIn: standInOut, publicAddress: publicOut, runners: runnersOut });
   } finally {
-    run("docker", ["rm", "-f", standIn], { env: childEnv() });
+    stopStandIn();
   }
 }
 

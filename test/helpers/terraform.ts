@@ -54,12 +54,12 @@ export function findProviderMirror(version = AWS_PROVIDER_VERSION, candidates = 
   );
 }
 
-/** The CLI config: only the mirror, never the network. */
-export function cliConfigText(mirror: string): string {
+/** The CLI config: only the mirror (for the given providers), never the network. */
+export function cliConfigText(mirror: string, providers: string[] = ["registry.terraform.io/hashicorp/aws"]): string {
   return `provider_installation {
   filesystem_mirror {
     path    = ${JSON.stringify(mirror)}
-    include = ["registry.terraform.io/hashicorp/aws"]
+    include = ${JSON.stringify(providers)}
   }
   direct {
     exclude = ["registry.terraform.io/*/*"]

@@ -1,12 +1,12 @@
 /*
  * Findings of the real `cdktf deploy dev` (the deploy suite, test/e2e), each pinned at the JSON
- * layer so the cheap tests catch it next time. One describe block per finding.
+ * layer so the cheap tests catch it next time. One describe block per finding (the dev secrets
+ * owner finding is in test/common/dev-secrets.test.ts, beside the generator's other tests).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { generateDevSecrets } from "../../constructs/common/dev-secrets";
 import { canonicalCpus, canonicalDuration } from "../../constructs/common/hardened-container";
 import { devConfig, rawDevConfig, synthDev } from "../helpers/synth";
 
@@ -62,36 +62,6 @@ describe("the engine's socket is configurable, and Terraform talks to the same e
     expect(() => devConfig(raw)).toThrow(/dockerSocket: must be an absolute path/);
     raw.dockerSocket = "/var/run/../docker.sock";
     expect(() => devConfig(raw)).toThrow(/dockerSocket: must not contain \.\./);
-  });
-});
-
-describe("secret files belong to the uid the containers run as", () => {
-  // Found on the first real deploy: run as root, the generator left every 0600 file owned by
-  // root, so n8n, Postgres, Traefik, oauth2-proxy and Dex (all running as runAs) could not read them.
-  test("with an owner, the folder and every file are handed to it; modes stay 0600/0700", () => {
-    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "zt-owner-")), "secrets");
-    const root = process.getuid?.() === 0;
-    // Only root can give files away; anyone else can still "chown" to themselves.
-    const owner = root ? { uid: 4242, gid: 4343 } : { uid: process.getuid!(), gid: process.getgid!() };
-    const r = generateDevSecrets({
-      dir,
-      domain: "localhost",
-      n8nHost: "n8n.localhost",
-      authHost: "auth.localhost",
-      issuerUrl: "https://auth.localhost/dex",
-      clientId: "n8n-oauth2-proxy",
-      redirectUrl: "https://n8n.localhost/oauth2/callback",
-      demoUserEmail: "demo@example.com",
-      demoUserName: "Demo User",
-      owner,
-    });
-    expect(r.created.length).toBeGreaterThan(10);
-    for (const f of [".", "tls", ...r.created]) {
-      const st = statSync(path.join(dir, f));
-      expect([f, st.uid, st.gid]).toEqual([f, owner.uid, owner.gid]);
-      if (f === "." || f === "tls") expect([f, st.mode & 0o777]).toEqual([f, 0o700]);
-      else if (!f.endsWith(".pem") || f.endsWith("key.pem")) expect([f, st.mode & 0o777]).toEqual([f, 0o600]);
-    }
   });
 });
 
