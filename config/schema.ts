@@ -142,6 +142,15 @@ export const runtimeConfigSchema = z
           .strict()
           .default({}),
         logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
+        /** n8n's SSRF protection: workflows may not call private or link-local addresses except these. */
+        ssrfProtection: z
+          .object({
+            enabled: z.boolean().default(true),
+            allowedIpRanges: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12]\d|3[0-2])$|^[0-9a-f:]+\/\d{1,3}$/i, "must be an IPv4 or IPv6 CIDR such as 10.20.0.0/24")).default([]),
+            allowedHostnames: z.array(z.string().regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS name, optionally *.name")).default([]),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
       .default({}),

@@ -54,7 +54,8 @@ export BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE CKV_GITHUB_CONFIG
   CKV_GITLAB_CONFIG_FETCH_DATA=FALSE CHECKOV_CREATE_MARKDOWN_HYPERLINKS=FALSE LOG_LEVEL=WARNING \
   CKV_CACHE_DIR="$PWD/$OUT/ckv-cache"
 unset BC_API_KEY PRISMA_API_URL BC_API_URL 2>/dev/null || true
-CKV_ARGS=(--skip-download --skip-results-upload --soft-fail --quiet --compact -o json)
+# No --quiet: passed checks are listed too, for the table of checks that apply and no rule maps.
+CKV_ARGS=(--skip-download --skip-results-upload --soft-fail --compact -o json)
 
 # checkov <name> <framework> <-d dir | -f file>: JSON report in $OUT/raw/<name>.json
 run_checkov() {

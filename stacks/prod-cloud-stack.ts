@@ -235,6 +235,9 @@ export class ProdCloudStack extends SelfContainedStack {
 
     const host = props.host;
     if (host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: host.network.create, existing: host.network.existing });
+    // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
+    // host and the rotation function, in a log group like the others (customer key, retention).
+    if (this.network?.vpc) this.network.addFlowLog({ logGroup: logGroup(`/${prefix}/vpc-flow-logs`, "Logs-vpc-flow-logs") });
     const rotationVpc: RotationVpcPlacement | undefined =
       props.rotation?.vpc ??
       (this.network && host

@@ -65,6 +65,8 @@ export interface N8nRuntimeProps {
     readonly executionsMaxAgeHours?: number;
     readonly timezone?: string;
     readonly logLevel?: "error" | "warn" | "info" | "debug";
+    /** See N8nProps.ssrfProtection. @default enabled, nothing allowed */
+    readonly ssrfProtection?: { readonly enabled?: boolean; readonly allowedIpRanges?: readonly string[]; readonly allowedHostnames?: readonly string[] };
   };
   /** Postgres role model. */
   readonly postgres: PostgresBootstrapProps;
@@ -185,6 +187,7 @@ export class N8nRuntime extends Construct {
       executionsMaxAgeHours: props.n8n?.executionsMaxAgeHours,
       timezone: props.n8n?.timezone,
       logLevel: props.n8n?.logLevel,
+      ssrfProtection: props.n8n?.ssrfProtection?.enabled === false ? false : props.n8n?.ssrfProtection,
       memoryMb: limits.n8n || limits.n8nRunners ? { n8n: limits.n8n?.memoryMb ?? 2048, runners: limits.n8nRunners?.memoryMb ?? 1024 } : undefined,
       cpus: { n8n: limits.n8n?.cpus, runners: limits.n8nRunners?.cpus },
       logging: { n8n: logging.n8n, runners: logging.n8nRunners },

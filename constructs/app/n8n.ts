@@ -60,6 +60,13 @@ export interface N8nProps {
   readonly timezone?: string;
   /** @default "info" */
   readonly logLevel?: "error" | "warn" | "info" | "debug";
+  /**
+   * Workflows' HTTP requests to private, loopback and link-local addresses (the data network, a
+   * cloud host's metadata service) are refused by n8n's SSRF protection; list the internal services
+   * workflows may call. Set `false` to turn the protection off (policy warning ZT-N8N-014).
+   * @default { allowedIpRanges: [], allowedHostnames: [] }
+   */
+  readonly ssrfProtection?: false | { readonly allowedIpRanges?: readonly string[]; readonly allowedHostnames?: readonly string[] };
   /** Memory limits in MiB. @default { n8n: 2048, runners: 1024 } */
   readonly memoryMb?: { readonly n8n: number; readonly runners: number };
   /** CPU limits. @default { n8n: "1", runners: "1" } */
@@ -70,6 +77,18 @@ export interface N8nProps {
   readonly logging?: { readonly n8n?: ContainerLogging; readonly runners?: ContainerLogging };
   /** The Postgres container, so n8n is created after it. */
   readonly dependsOn?: HardenedContainer[];
+}
+
+/** n8n's SSRF protection settings (N8N_SSRF_*), validated: ranges are CIDRs, host names DNS names. */
+function ssrfEnv(p: N8nProps["ssrfProtection"]): Record<string, string> {
+  if (p === false) return { N8N_SSRF_PROTECTION_ENABLED: "false" };
+  const ranges = p?.allowedIpRanges ?? [];
+  const hosts = p?.allowedHostnames ?? [];
+  return {
+    N8N_SSRF_PROTECTION_ENABLED: "true",
+    ...(ranges.length > 0 ? { N8N_SSRF_ALLOWED_IP_RANGES: ranges.join(",") } : {}),
+    ...(hosts.length > 0 ? { N8N_SSRF_ALLOWED_HOSTNAMES: hosts.join(",") } : {}),
+  };
 }
 
 const PORT = 5678;
@@ -129,6 +148,12 @@ export class N8n extends Construct {
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
     const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
     v.check(tagOf(props.image) === tagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
+    if (props.ssrfProtection) {
+      (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) =>
+        v.check(/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12]\d|3[0-2])$/.test(r) || /^[0-9a-f:]+\/\d{1,3}$/i.test(r), `ssrfProtection.allowedIpRanges.${i}`, `must be an IPv4 or IPv6 CIDR (e.g. 10.20.0.0/24), got "${r}"`),
+      );
+      (props.ssrfProtection.allowedHostnames ?? []).forEach((h, i) => v.check(isHostname(h.replace(/^\*\./, "")), `ssrfProtection.allowedHostnames.${i}`, `must be a DNS name (optionally *.name), got "${h}"`));
+    }
     v.throwIfAny();
 
     this.editorRouter = `${prefix}-editor`;
@@ -184,6 +209,9 @@ export class N8n extends Construct {
       cpus: props.cpus?.n8n ?? "1",
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       env: {
+        // Stated, not left to the image: without it n8n runs as development (reflective CORS with
+        // credentials, no X-Frame-Options); policy rule ZT-N8N-002.
+        NODE_ENV: "production",
         DB_TYPE: "postgresdb",
         DB_POSTGRESDB_HOST: db.host,
         DB_POSTGRESDB_PORT: String(db.port ?? 5432),
@@ -209,6 +237,11 @@ export class N8n extends Construct {
         // n8n 2.41 refreshes an MCP server registry from api.n8n.io at start and every 8 h, with
         // every other call-home switch off; n8n refuses unknown module names, so this is checked.
         N8N_DISABLED_MODULES: "mcp-registry",
+        // Community nodes are npm code inside this process, with the encryption key: none are
+        // installed from the editor (build them into the image instead). ZT-N8N-009.
+        N8N_COMMUNITY_PACKAGES_ENABLED: "false",
+        N8N_UNVERIFIED_PACKAGES_ENABLED: "false",
+        ...ssrfEnv(props.ssrfProtection),
         N8N_HIRING_BANNER_ENABLED: "false",
         N8N_PERSONALIZATION_ENABLED: "false",
         N8N_METRICS: "false",
@@ -219,7 +252,6 @@ export class N8n extends Construct {
         N8N_PAYLOAD_SIZE_MAX: String(maxBodyMb),
         EXECUTIONS_DATA_PRUNE: "true",
         EXECUTIONS_DATA_MAX_AGE: String(props.executionsMaxAgeHours ?? 336),
-        N8N_RUNNERS_ENABLED: "true",
         N8N_RUNNERS_MODE: "external",
         N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0",
         N8N_RUNNERS_BROKER_PORT: String(BROKER_PORT),

@@ -1,5 +1,8 @@
 import { Construct } from "constructs";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
@@ -10,6 +13,7 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Validator } from "../common/validation";
 import { cidrsOverlap, cidrWithin, parseCidr } from "./cidr";
 import { AWS_NAME_PATTERN, AwsEnvironment, partitionOf, policyDocument } from "./iam";
+import type { EncryptedLogGroup } from "./monitoring";
 
 /** A new VPC: one public subnet for the Docker host, private subnets for the rotation function and the endpoints. */
 export interface NewVpcSpec {
@@ -49,6 +53,18 @@ export interface HostNetworkProps {
   readonly existing?: ExistingVpcSpec;
 }
 
+export interface FlowLogProps {
+  /** Where the records go: an encrypted log group with a retention (e.g. `/n8n-prod/vpc-flow-logs`). */
+  readonly logGroup: EncryptedLogGroup;
+  /**
+   * Which traffic is recorded. `ALL` records every accepted and rejected flow (what an incident
+   * review of the host needs); `REJECT` only what the security groups refused. @default "ALL"
+   */
+  readonly trafficType?: "ALL" | "ACCEPT" | "REJECT";
+  /** Seconds over which flows are aggregated into one record: 60 or 600. @default 600 */
+  readonly maxAggregationInterval?: 60 | 600;
+}
+
 export interface EndpointProps {
   /** Security groups that may reach the Secrets Manager endpoint on 443 (the rotation function, the host). */
   readonly clientSecurityGroupIds: readonly string[];
@@ -84,6 +100,7 @@ export class HostNetwork extends Construct {
   public secretsManagerEndpoint?: VpcEndpoint;
   public endpointSecurityGroup?: SecurityGroup;
   public s3Endpoint?: VpcEndpoint;
+  public flowLog?: FlowLog;
   private readonly environment: AwsEnvironment;
   private readonly prefix: string;
   private readonly createSecretsManagerEndpoint: boolean;
@@ -136,6 +153,65 @@ export class HostNetwork extends Construct {
       this.createSecretsManagerEndpoint = e.createSecretsManagerEndpoint ?? false;
       this.secretsManagerEndpointCidrs = this.createSecretsManagerEndpoint ? this.privateSubnetCidrs : [...(e.secretsManagerEndpointCidrs ?? [])];
     }
+  }
+
+  /**
+   * Records the VPC's traffic in a CloudWatch log group (VPC flow logs), delivered by a role only
+   * the VPC Flow Logs service of this account may assume, for this VPC's flow log only, and which
+   * may write to that one log group. Only for a VPC this construct creates: an existing VPC's flow
+   * logs belong to whoever owns it.
+   */
+  public addFlowLog(props: FlowLogProps): FlowLog {
+    const v = new Validator(`Invalid flow log for ${this.node.path}`);
+    v.check(this.vpc !== undefined, "existing", "flow logs are added only to a VPC this construct creates; an existing VPC's flow logs are its owner's");
+    v.check(this.flowLog === undefined, "flowLog", "the VPC already has a flow log");
+    const traffic = props.trafficType ?? "ALL";
+    v.check(["ALL", "ACCEPT", "REJECT"].includes(traffic), "trafficType", `must be ALL, ACCEPT or REJECT, got ${traffic}`);
+    const interval = props.maxAggregationInterval ?? 600;
+    v.check(interval === 60 || interval === 600, "maxAggregationInterval", `must be 60 or 600, got ${interval}`);
+    v.throwIfAny();
+    const env = this.environment;
+    const partition = partitionOf(env);
+    const roleName = `${this.prefix}-vpc-flow-logs`;
+    const role = new IamRole(this, "FlowLogRole", {
+      name: roleName,
+      description: "Delivers this VPC's flow logs to its log group",
+      assumeRolePolicy: policyDocument([
+        {
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          // Confused-deputy guard: only this account's flow logs may use the role.
+          Condition: {
+            StringEquals: { "aws:SourceAccount": env.accountId },
+            ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*` },
+          },
+        },
+      ]),
+      maxSessionDuration: 3600,
+    });
+    new IamRolePolicy(this, "FlowLogRolePolicy", {
+      name: "write-flow-log-group",
+      role: role.id,
+      policy: policyDocument([
+        {
+          Sid: "WriteFlowLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"],
+          Resource: [props.logGroup.logGroupArn, `${props.logGroup.logGroupArn}:log-stream:*`],
+        },
+      ]),
+    });
+    this.flowLog = new FlowLog(this, "FlowLog", {
+      vpcId: this.vpc!.id,
+      trafficType: traffic,
+      logDestinationType: "cloud-watch-logs",
+      logDestination: props.logGroup.logGroupArn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: interval,
+      tags: { Name: `${this.prefix}-vpc-flow-log` },
+    });
+    return this.flowLog;
   }
 
   /**

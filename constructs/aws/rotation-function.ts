@@ -105,7 +105,7 @@ export class PostgresRotationFunction extends Construct {
       { Sid: "RandomPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
       { ...props.key.grantUseVia("secretsmanager", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSecretsManager" },
       { ...props.key.grantUseVia("sqs", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSqsForTheDeadLetterQueue" },
-      { ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" },
+      ...(props.postgresCaPem ? [{ ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" }] : []),
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${props.logGroup.logGroupArn}:*` },
       { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
       // Active tracing: Lambda refuses CreateFunction unless the role may send traces. X-Ray's
@@ -154,7 +154,9 @@ export class PostgresRotationFunction extends Construct {
       timeout: 60,
       reservedConcurrentExecutions: concurrency,
       deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
-      kmsKeyArn: props.key.keyArn,
+      // The key encrypts environment variables; without any, AWS stores no key and Terraform would
+      // show a diff on every plan (Checkov CKV_AWS_173 flags it too), so it is set only with them.
+      kmsKeyArn: props.postgresCaPem ? props.key.keyArn : undefined,
       environment: props.postgresCaPem ? { variables: { PG_CA_PEM: props.postgresCaPem } } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: props.logGroup.logGroupName },
       tracingConfig: { mode: "Active" },

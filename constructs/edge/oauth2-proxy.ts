@@ -101,6 +101,8 @@ export class OAuth2Proxy extends Construct {
       `--redirect-url=https://${props.protectedHost}/oauth2/callback`,
       `--whitelist-domain=${props.protectedHost}`,
       "--code-challenge-method=S256",
+      // oauth2-proxy 7.15 skips the ID-token nonce unless told otherwise (ZT-SSO-006).
+      "--insecure-oidc-skip-nonce=false",
       // Ask for the groups claim only when it is used: several IdPs reject unknown scopes.
       `--scope=openid email profile${props.allowedGroups.length > 0 ? " groups" : ""}`,
       // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.

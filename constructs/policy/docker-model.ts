@@ -1,5 +1,6 @@
 import { parseRule, RuleExpr, ruleMatches, RuleRequest, tryParseRule } from "./traefik-rules";
 import { FILES_LABEL } from "../common/labels";
+import { flattenConfigFile, formatOf } from "./config-files";
 
 /*
  * Reads the Docker topology out of any synthesized cdktf JSON (`cdk.tf.json`): containers with
@@ -210,53 +211,9 @@ export function isTraefikContainer(c: ModelContainer): boolean {
   return /(^|\/)traefik(:|@|$)/.test(c.image) || c.labels["org.n8n-zero-trust.role"] === "edge-proxy";
 }
 
-/**
- * Flattens the block-mapping subset of YAML that Traefik config files use into lower-cased
- * dotted keys (`entrypoints.web.http.redirections.entrypoint.scheme` → "https"); list items get
- * their index as a key. Flow collections are kept as their text (`tls: {}` → "{}"). Anything it
- * does not understand is skipped, never guessed.
- */
+/** Parses a YAML config file (with a real YAML parser) into lower-cased dotted keys; see flattenDoc. */
 export function flattenYaml(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const stack: { indent: number; key: string }[] = [];
-  const counters = new Map<string, number>();
-  const scalar = (v: string): string => {
-    if (v.startsWith('"')) {
-      try {
-        return String(JSON.parse(v));
-      } catch {
-        return v.slice(1, -1);
-      }
-    }
-    if (v.startsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
-    return v.replace(/\s+#.*$/, "");
-  };
-  const handle = (indent: number, body: string): void => {
-    while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
-    if (body === "-" || body.startsWith("- ")) {
-      const parent = stack.map((s) => s.key).join(".");
-      const i = counters.get(parent) ?? 0;
-      counters.set(parent, i + 1);
-      stack.push({ indent, key: String(i) });
-      const rest = body.slice(1).trimStart();
-      if (!rest) return;
-      if (/^("[^"]*"|'[^']*'|[^\s"'#][^:#]*?)\s*:(\s|$)/.test(rest)) handle(indent + body.length - rest.length, rest);
-      else out[stack.map((s) => s.key).join(".")] = scalar(rest);
-      return;
-    }
-    const m = /^("([^"]*)"|'([^']*)'|[^\s"'#][^:#]*?)\s*:(?:\s+(.*))?$/.exec(body);
-    if (!m) return;
-    const key = (m[2] ?? m[3] ?? m[1]).trim().toLowerCase();
-    const value = m[4]?.trim();
-    if (value === undefined || value === "" || value.startsWith("#")) stack.push({ indent, key });
-    else out[[...stack.map((s) => s.key), key].join(".")] = scalar(value);
-  };
-  for (const line of text.split(/\r?\n/)) {
-    const body = line.trim();
-    if (body === "" || body.startsWith("#") || body === "---") continue;
-    handle(line.length - line.trimStart().length, body);
-  }
-  return out;
+  return flattenConfigFile("config.yaml", text);
 }
 
 /** Traefik's static configuration as far as the plan shows it: flattened, lower-cased keys. */
@@ -282,29 +239,35 @@ export function traefikStaticConfig(c: ModelContainer): TraefikStaticConfig | un
 /** Parsed once per container: several rules and the report ask for it. */
 const staticConfigs = new WeakMap<ModelContainer, TraefikStaticConfig | undefined>();
 
+/**
+ * Traefik (paerser) reads one source, not a merge: a config file when `--configFile` names one or a
+ * file sits in a default location, else the command-line flags when there are any, else the
+ * `TRAEFIK_*` environment. Flags are case-insensitive; env names are lower-cased with `_` → `.`.
+ */
 function readStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
-  const keys: Record<string, string> = {};
-  const sources: string[] = [];
-  const args = [...c.command, ...(Array.isArray(c.raw.entrypoint) ? (c.raw.entrypoint as string[]) : [])];
+  const args = [...(Array.isArray(c.raw.entrypoint) ? (c.raw.entrypoint as string[]).filter((a) => a.startsWith("--")) : []), ...c.command];
   const flagged: Record<string, string> = {};
   for (const a of args) {
-    const m = /^--([A-Za-z0-9._-]+)(?:=(.*))?$/.exec(a);
+    const m = /^--([A-Za-z0-9._-]+)(?:=([\s\S]*))?$/.exec(a);
     if (m) flagged[m[1].toLowerCase()] = m[2] ?? "true";
   }
-  const configFile = flagged.configfile ?? ["/etc/traefik/traefik.yml", "/etc/traefik/traefik.yaml", "/traefik.yml", "/traefik.yaml"].find((f) => c.uploads.some((u) => u.file === f));
-  const upload = c.uploads.find((u) => u.file === configFile);
-  if (upload?.content !== undefined && /\.ya?ml$/.test(upload.file)) {
-    Object.assign(keys, flattenYaml(upload.content));
-    sources.push(upload.file);
+  const configFile = flagged.configfile ?? DEFAULT_STATIC_FILES.find((f) => c.uploads.some((u) => u.file === f));
+  if (configFile) {
+    const upload = c.uploads.find((u) => u.file === configFile);
+    if (upload?.content === undefined || !formatOf(upload.file)) return undefined;
+    return { keys: flattenConfigFile(upload.file, upload.content), sources: [upload.file] };
   }
+  const flagKeys = Object.keys(flagged);
+  if (flagKeys.length > 0) return { keys: flagged, sources: ["command"] };
   const env = Object.entries(c.env).filter(([k]) => /^TRAEFIK_/.test(k));
+  if (env.length === 0) return undefined;
+  const keys: Record<string, string> = {};
   for (const [k, v] of env) keys[k.slice("TRAEFIK_".length).toLowerCase().replace(/_/g, ".")] = v;
-  if (env.length > 0) sources.push("env");
-  const flagKeys = Object.keys(flagged).filter((k) => k !== "configfile");
-  for (const k of flagKeys) keys[k] = flagged[k];
-  if (flagKeys.length > 0) sources.push("command");
-  return sources.length > 0 ? { keys, sources } : undefined;
+  return { keys, sources: ["env"] };
 }
+
+/** Where Traefik looks for its static configuration file when no `--configFile` is given. */
+const DEFAULT_STATIC_FILES = ["/etc/traefik/traefik.toml", "/etc/traefik/traefik.yaml", "/etc/traefik/traefik.yml", "/traefik.toml", "/traefik.yaml", "/traefik.yml"];
 
 /**
  * Files HardenedContainer writes at start (label `org.n8n-zero-trust.files`: path → env var),
@@ -325,8 +288,8 @@ function startTimeFiles(labels: Record<string, string>, env: Record<string, stri
 function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middlewares: ModelMiddleware[]): void {
   const staticFile = traefikStaticConfig(c)?.sources.find((s) => s.startsWith("/"));
   for (const u of c.uploads) {
-    if (u.file === staticFile || u.content === undefined || !/\.ya?ml$/.test(u.file)) continue;
-    const keys = flattenYaml(u.content);
+    if (u.file === staticFile || u.content === undefined || !formatOf(u.file)) continue;
+    const keys = flattenConfigFile(u.file, u.content);
     const mws = new Map<string, { type: string; settings: Record<string, string> }>();
     const rts = new Map<string, Record<string, string>>();
     for (const [k, v] of Object.entries(keys)) {

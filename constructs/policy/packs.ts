@@ -18,6 +18,12 @@ import { SecretInCommandOrFiles } from "./rules/docker/secret-in-command";
 import { SecretValues } from "./rules/docker/secret-values";
 import { SocketMounts } from "./rules/docker/socket-mounts";
 import { UnpinnedImages } from "./rules/docker/unpinned-images";
+import { TRAEFIK_RULES } from "./rules/components/traefik";
+import { OAUTH2_PROXY_RULES } from "./rules/components/oauth2-proxy";
+import { SOCKET_PROXY_RULES } from "./rules/components/socket-proxy";
+import { DEX_RULES } from "./rules/components/dex";
+import { N8N_RULES } from "./rules/components/n8n";
+import { POSTGRES_RULES } from "./rules/components/postgres";
 import { AlarmActions } from "./rules/aws/alarm-actions";
 import { AlarmTopicKey } from "./rules/aws/alarm-topic-key";
 import { Ec2VolumeKey } from "./rules/aws/ec2-ebs-key";
@@ -32,6 +38,7 @@ import { IamUnreadablePolicy } from "./rules/aws/iam-unreadable-policy";
 import { KmsDeletionWindow } from "./rules/aws/kms-deletion-window";
 import { KmsKeyPolicyOpen } from "./rules/aws/kms-key-policy";
 import { KmsRotation } from "./rules/aws/kms-rotation";
+import { KmsExplicitPolicy } from "./rules/aws/kms-explicit-policy";
 import { LambdaConcurrency } from "./rules/aws/lambda-concurrency";
 import { LambdaDeadLetter } from "./rules/aws/lambda-dlq";
 import { LambdaEnvironmentKey } from "./rules/aws/lambda-env-key";
@@ -53,8 +60,20 @@ import { SecretRotation } from "./rules/aws/sm-rotation";
 import { SecretValueInState } from "./rules/aws/sm-value-in-state";
 import { SnsTopicKey } from "./rules/aws/sns-key";
 import { VpcDefaultSecurityGroup } from "./rules/aws/vpc-default-sg";
+import { VpcFlowLog } from "./rules/aws/vpc-flow-log";
+import { SubnetPublicIpByDefault } from "./rules/aws/subnet-public-ip";
+import { SqsQueueKey } from "./rules/aws/sqs-key";
+import { LambdaPermissionScope } from "./rules/aws/lambda-permission-scope";
+import { Ec2UserDataSecrets } from "./rules/aws/ec2-user-data-secrets";
 
-/** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets. */
+/**
+ * Each component's own security settings (issue 19): Traefik, oauth2-proxy, the socket proxy, the dev
+ * IdP, n8n and its runners, Postgres — read from flags, environment, labels and the files the plan
+ * writes into the container. Part of the docker pack.
+ */
+export const COMPONENT_RULES: readonly Rule[] = [...TRAEFIK_RULES, ...OAUTH2_PROXY_RULES, ...SOCKET_PROXY_RULES, ...DEX_RULES, ...N8N_RULES, ...POSTGRES_RULES];
+
+/** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets; and each component's own settings. */
 export const DOCKER_PACK: readonly Rule[] = [
   PublishedPorts,
   EdgeExtraPorts,
@@ -75,6 +94,7 @@ export const DOCKER_PACK: readonly Rule[] = [
   ReadOnlyRoot,
   SecretValues,
   SecretInCommandOrFiles,
+  ...COMPONENT_RULES,
 ];
 
 /** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM, EC2 and VPC. */
@@ -88,6 +108,7 @@ export const AWS_PACK: readonly Rule[] = [
   KmsRotation,
   KmsKeyPolicyOpen,
   KmsDeletionWindow,
+  KmsExplicitPolicy,
   SecretOnCustomerKey,
   SecretValueInState,
   SecretRotation,
@@ -104,6 +125,8 @@ export const AWS_PACK: readonly Rule[] = [
   LambdaTracing,
   LambdaEnvironmentSecrets,
   LambdaEnvironmentKey,
+  LambdaPermissionScope,
+  SqsQueueKey,
   IamActionWildcard,
   IamResourceWildcard,
   IamPublicResourcePolicy,
@@ -113,7 +136,10 @@ export const AWS_PACK: readonly Rule[] = [
   Ec2VolumeKey,
   Ec2PublicIngress,
   Ec2KeyPair,
+  Ec2UserDataSecrets,
   VpcDefaultSecurityGroup,
+  VpcFlowLog,
+  SubnetPublicIpByDefault,
 ];
 
 for (const r of DOCKER_PACK) RESOURCE_PREFIX.set(r, "docker_");

@@ -13,6 +13,16 @@ export interface RuleFinding {
   readonly detail: string;
 }
 
+/** One setting a component rule reads. */
+export interface SettingDoc {
+  /** Component key, e.g. `oauth2-proxy` (see COMPONENT_NAMES). */
+  readonly component: string;
+  /** The setting as its upstream docs name it, e.g. `--cookie-secure` or `N8N_SECURE_COOKIE`. */
+  readonly setting: string;
+  /** What the rule accepts, e.g. `true (the default)`. */
+  readonly safe: string;
+}
+
 /** A rule's finding with the rule's id and level. */
 export interface Finding extends RuleFinding {
   readonly ruleId: string;
@@ -66,6 +76,11 @@ export interface Rule {
   readonly explanation: string;
   /** Equivalent Checkov checks, where one exists. */
   readonly checkov?: readonly string[];
+  /**
+   * For a rule on one component's own configuration: the settings it reads and their safe values,
+   * as docs/policy.md's per-component table shows them (generated from the rules).
+   */
+  readonly settings?: readonly SettingDoc[];
   evaluate(stack: StackJson, ctx: RuleContext): RuleFinding[];
 }
 

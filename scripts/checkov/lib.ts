@@ -71,6 +71,67 @@ export function matchSkip(skips: readonly Skip[], scan: string, check: string, r
   return skips.findIndex((s) => s.check === check && (!s.scans || s.scans.includes(scan)) && s.resources.some((g) => globToRegExp(g).test(resource)));
 }
 
+// ---- checks with no rule of ours ---------------------------------------------------------------
+
+/** A Checkov check that ran (passed or failed) on at least one resource of our stacks. */
+export interface AppliedCheck {
+  readonly check: string;
+  readonly name: string;
+  /** Resource types it ran on (`aws_vpc`...). */
+  readonly resourceTypes: string[];
+  readonly scans: string[];
+}
+
+/** A check that applies to our stacks and that no rule of ours maps, with why there is no rule. */
+export interface UnmappedRow extends AppliedCheck {
+  /** From config/checkov-unmapped.yaml; undefined when it is missing. */
+  readonly why?: string;
+}
+
+/** `check` → why no rule of ours covers it (config/checkov-unmapped.yaml). */
+export function loadUnmapped(text: string): Record<string, string> {
+  const doc = yaml.safeLoad(text) ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries<any>(doc.unmapped ?? {})) out[k] = normalize(String(v ?? ""));
+  return out;
+}
+
+/** Every applied check, by id, merged over the scans (resource types and scans sorted). */
+export function appliedChecks(perScan: readonly { scan: string; check: string; name: string; resource: string }[]): AppliedCheck[] {
+  const byId = new Map<string, { name: string; types: Set<string>; scans: Set<string> }>();
+  for (const r of perScan) {
+    const e = byId.get(r.check) ?? { name: r.name, types: new Set<string>(), scans: new Set<string>() };
+    // In cdk.tf.json Checkov names some resources `resource.<name>`; the plan scan gives their type.
+    const type = r.resource.split(".")[0];
+    if (type !== "resource") e.types.add(type === "provider" ? `provider ${r.resource.split(".")[1]}` : type);
+    e.scans.add(r.scan);
+    byId.set(r.check, e);
+  }
+  const order = (id: string) => id.replace(/\d+/g, (d) => d.padStart(4, "0"));
+  return [...byId.entries()]
+    .sort(([a], [b]) => order(a).localeCompare(order(b)))
+    .map(([check, e]) => ({ check, name: e.name, resourceTypes: [...e.types].sort(), scans: [...e.scans].sort() }));
+}
+
+/** The applied checks no rule maps, each with its reason (or none). */
+export function unmappedChecks(applied: readonly AppliedCheck[], rules: readonly { checkov?: readonly string[] }[], reasons: Record<string, string>): UnmappedRow[] {
+  const mapped = new Set(rules.flatMap((r) => r.checkov ?? []));
+  return applied.filter((a) => !mapped.has(a.check)).map((a) => ({ ...a, why: reasons[a.check] }));
+}
+
+/** What is wrong with the unmapped list: a check without a reason, a reason for a check that is mapped or no longer applies. */
+export function unmappedProblems(applied: readonly AppliedCheck[], rules: readonly { id: string; checkov?: readonly string[] }[], reasons: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const row of unmappedChecks(applied, rules, reasons))
+    if (!row.why || row.why.length < 20) problems.push(`${row.check} (${row.name}) runs on our ${row.resourceTypes.join(", ")}, no rule of ours maps it, and config/checkov-unmapped.yaml gives no reason: add the rule or say why not`);
+  for (const check of Object.keys(reasons)) {
+    const rule = rules.find((r) => (r.checkov ?? []).includes(check));
+    if (rule) problems.push(`config/checkov-unmapped.yaml explains ${check}, but rule ${rule.id} maps it now: remove the entry`);
+    else if (!applied.some((a) => a.check === check)) problems.push(`config/checkov-unmapped.yaml explains ${check}, which no longer runs on any of our stacks: remove the entry`);
+  }
+  return problems;
+}
+
 // ---- agreement -------------------------------------------------------------------------------
 
 export interface FixtureRow {
@@ -129,7 +190,7 @@ export function evaluateAgreement(
     });
 }
 
-export function renderAgreement(rows: readonly AgreementRow[], version: string): string {
+export function renderAgreement(rows: readonly AgreementRow[], version: string, unmapped: readonly UnmappedRow[] = [], appliedCount = 0): string {
   const agreeing = rows.filter((r) => r.verdict === "agrees").length;
   const esc = (s: string) => s.replace(/\|/g, "\\|");
   const lines = [
@@ -158,7 +219,20 @@ export function renderAgreement(rows: readonly AgreementRow[], version: string):
     const verdict = r.verdict === "agrees" ? "agrees" : `**${r.verdict}**`;
     lines.push(`| ${r.ruleId} | ${r.checkov.join(", ")} | ${verdict}, ${flagged}/${r.fixtures.length}:<br>${fixtures} | ${r.neverFire.join(", ") || "—"} | ${esc(note || (r.unexplained ? "UNEXPLAINED" : "—"))} |`);
   }
-  lines.push("");
+  lines.push(
+    "",
+    "## Checkov checks on our stacks that no rule of ours maps",
+    "",
+    `${appliedCount} Checkov checks ran (passed or failed) on the resources of our stacks (the prod-cloud plan and every`,
+    `stack's \`cdk.tf.json\`); ${appliedCount - unmapped.length} of them are mapped by a rule of the policy pack (its \`checkov\` list). For each of`,
+    `the other ${unmapped.length}, config/checkov-unmapped.yaml says why the pack has no rule for it; \`npm run checkov\` fails on a`,
+    "check that applies and is in neither place.",
+    "",
+    "| check | what it checks | our resources | why no rule of ours |",
+    "|---|---|---|---|",
+    ...unmapped.map((u) => `| ${u.check} | ${esc(u.name)} | ${u.resourceTypes.join(", ")} | ${esc(u.why ?? "UNEXPLAINED")} |`),
+    "",
+  );
   return lines.join("\n");
 }
 

@@ -124,6 +124,28 @@ describe("the host's network", () => {
     expect(res("aws_nat_gateway")).toHaveLength(0);
   });
 
+  test("the new VPC records every flow in its own encrypted log group, delivered by a role only VPC Flow Logs of this account may assume (CKV2_AWS_11)", () => {
+    const flow = one("aws_flow_log");
+    const [vpcKey] = res("aws_vpc")[0];
+    const group = res("aws_cloudwatch_log_group").find(([, g]) => g.name === "/n8n-prod/vpc-flow-logs");
+    expect(group).toBeDefined();
+    expect(group![1]).toMatchObject({ retention_in_days: 365, kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\./) });
+    expect(flow).toMatchObject({ vpc_id: `\${aws_vpc.${vpcKey}.id}`, traffic_type: "ALL", log_destination_type: "cloud-watch-logs", log_destination: `\${aws_cloudwatch_log_group.${group![0]}.arn}`, max_aggregation_interval: 600 });
+    const [roleKey, role] = res("aws_iam_role").find(([, r]) => r.name === "n8n-prod-vpc-flow-logs")!;
+    expect(flow.iam_role_arn).toBe(`\${aws_iam_role.${roleKey}.arn}`);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-central-1:123456789012:vpc-flow-log/*" } },
+      },
+    ]);
+    const policy = JSON.parse(res("aws_iam_role_policy").find(([, p]) => p.role === `\${aws_iam_role.${roleKey}.id}`)![1].policy);
+    const groupArn = `\${aws_cloudwatch_log_group.${group![0]}.arn}`;
+    expect(policy.Statement).toEqual([expect.objectContaining({ Effect: "Allow", Resource: [groupArn, `${groupArn}:log-stream:*`] })]);
+  });
+
   test("the default security group is left with no rules", () => {
     expect(one("aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
   });
@@ -161,7 +183,9 @@ describe("the host's network", () => {
         },
       },
     });
-    for (const t of ["aws_vpc", "aws_subnet", "aws_route_table", "aws_internet_gateway"]) expect(j.resource[t]).toBeUndefined();
+    // An existing VPC's flow logs are its owner's: none is added, and no log group or role for one.
+    for (const t of ["aws_vpc", "aws_subnet", "aws_route_table", "aws_internet_gateway", "aws_flow_log"]) expect(j.resource[t]).toBeUndefined();
+    expect((Object.values(j.resource.aws_cloudwatch_log_group) as any[]).map((g) => g.name)).not.toContain("/n8n-prod/vpc-flow-logs");
     const inst = Object.values(j.resource.aws_instance)[0] as any;
     expect(inst.subnet_id).toBe("subnet-0a1b2c3d4e5f60711");
     // In a shared VPC the project keeps the VPC's own endpoint (private DNS is VPC-wide) and no S3 endpoint without route tables.

@@ -39,6 +39,16 @@ describe("PostgresRotationFunction", () => {
     expect(lambda.source_code_hash).toMatch(/filebase64sha256/);
   });
 
+  test("without environment variables the function names no key (AWS would store none and every plan would show a diff; CKV_AWS_173), and its role gets no Lambda key grant", () => {
+    const { res: r } = synth({ postgresCaPem: undefined });
+    const [f] = r("aws_lambda_function");
+    expect(f.environment).toBeUndefined();
+    expect(f.kms_key_arn).toBeUndefined();
+    const sids = JSON.parse(r("aws_iam_role_policy")[0].policy).Statement.map((s: any) => s.Sid);
+    expect(sids).not.toContain("KeyViaLambdaForTheEnvironment");
+    expect(stmt("KeyViaLambdaForTheEnvironment").Condition).toEqual({ StringEquals: { "kms:ViaService": "lambda.eu-central-1.amazonaws.com" } });
+  });
+
   test("the role may touch only the rotated secret and read the rotator secret, by ARN", () => {
     expect(stmt("RotateOwnSecrets")).toEqual({
       Sid: "RotateOwnSecrets",

@@ -27,6 +27,8 @@ describe("config validation", () => {
     ["an unknown top-level key", (c: any) => (c.domian = "x.com"), "domian", /unknown field; allowed fields here: .*domain/],
     ["an unknown nested key", (c: any) => (c.n8n.webhookRatelimit = {}), "n8n.webhookRatelimit", /unknown field; allowed fields here: .*webhookRateLimit/],
     ["a bad domain", (c: any) => (c.domain = "Not A Domain!"), "domain", /lower-case DNS name/],
+    ["an SSRF exception that is not a CIDR", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["10.0.0.1"] }), "n8n.ssrfProtection.allowedIpRanges.0", /IPv4 or IPv6 CIDR/],
+    ["an SSRF host exception that is not a DNS name", (c: any) => (c.n8n.ssrfProtection = { allowedHostnames: ["http://api.internal"] }), "n8n.ssrfProtection.allowedHostnames.0", /DNS name/],
     ["a bad email domain", (c: any) => (c.sso.allowedEmailDomains = ["@example.com"]), "sso.allowedEmailDomains.0", /email domain/],
     ["a wildcard email domain", (c: any) => (c.sso.allowedEmailDomains = ["*"]), "sso.allowedEmailDomains.0", /no wildcard/],
     ["an image tagged latest", (c: any) => (c.images.traefik = "traefik:latest"), "images.traefik", /tag "latest" is not pinned/],

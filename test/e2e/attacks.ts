@@ -390,3 +390,21 @@ export function publicLimits(ctx: AttackContext, limits: { average: number; burs
   e.ok("a second client is still served", second.stdout.trim() !== "429" && /^\d{3}$/.test(second.stdout.trim()), `second client got ${second.stdout.trim() || second.stderr.slice(-200)}`);
   return e.done({ bodyAboveLimit: body, burst: { sent: requests, served: requests - limited, limited }, secondClient: second.stdout.trim() });
 }
+
+/** The attack cases, in the order the suite runs them after the edge checks (each must fail on the live stack). */
+export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext) => unknown])[] = [
+  ["attack.anonymous", "without a session, editor pages, /rest/*, /webhook-test/ and /form-test/ never return n8n content: pages redirect to the IdP, background requests get 401", anonymousAccess],
+  ["attack.forged-identity", "forged identity headers, X-Forwarded-*, a bogus Authorization or session cookie grant nothing", forgedIdentity],
+  ["attack.tampered-cookie", "a tampered, expired or foreign session cookie is refused", tamperedCookie],
+  ["attack.nothing-else-answers", "/metrics, /healthz, Traefik's API and dashboard, the IdP's other paths, an unknown Host or SNI: nothing of n8n, Traefik or the IdP is served", nothingElseAnswers],
+  ["attack.tls", "TLS 1.0/1.1 and CBC or non-forward-secret suites are refused; TLS 1.2 (AEAD, ECDHE) and 1.3 verify against the dev CA", tlsVersions],
+  ["attack.headers", "HSTS, nosniff and frame options on every response, redirects and 404s included; no Server or X-Powered-By", securityHeaders],
+  ["attack.segmentation", "from a probe on each network only the README's paths are reachable; socket, app and data have no route out", segmentation],
+  ["attack.socket-proxy", "from the socket network writes, exec, images, volumes, networks, info, secrets and build are refused; Traefik's read API answers (logs, archive, export also do: an open finding, recorded)", socketProxyApi],
+  ["attack.postgres", "the live Postgres refuses a non-TLS login, the superuser over the network, n8n's role on another database, a wrong password, and anything outside the data network", postgresRefusals],
+  ["attack.no-secret-values", "no secret value in docker inspect, container logs or the Terraform state; secret files in n8n are 0600 and owned by runAs", noSecretValues],
+];
+
+/** Every case of the suite that attacks the live stack or checks its edge: each must have a twin rule (test/e2e/twins.ts). */
+export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits"];
+

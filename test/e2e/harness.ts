@@ -1,5 +1,6 @@
 import { spawn, spawnSync, SpawnSyncOptions } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
+import { twinOf } from "./twins";
 
 /*
  * A small, strictly sequential test harness for the deploy suite. Cases run in order against one
@@ -28,8 +29,12 @@ export class Suite {
   async case(id: string, title: string, fn: () => unknown | Promise<unknown>, opts: { needs?: string[] } = {}): Promise<boolean> {
     const start = Date.now();
     const missing = (opts.needs ?? []).filter((n) => this.results.find((r) => r.id === n)?.status !== "passed");
+    const twin = twinOf(id);
     let result: CaseResult;
-    if (missing.length > 0) {
+    if (!twin || (!twin.rules?.length && !twin.reason)) {
+      // Every case names the policy rule that would have refused what it attacks, or says why none can (test/e2e/twins.ts).
+      result = { id, title, status: "failed", seconds: 0, error: `no twin rule and no stated reason for ${id} in test/e2e/twins.ts` };
+    } else if (missing.length > 0) {
       result = { id, title, status: "failed", seconds: 0, error: `not run: needs ${missing.join(", ")}, which did not pass` };
     } else {
       try {

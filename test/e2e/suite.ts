@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
-import { anonymousAccess, AttackContext, forgedIdentity, N8N_CONTENT, publicLimits, request, noSecretValues, nothingElseAnswers, postgresRefusals, securityHeaders, segmentation, socketProxyApi, tamperedCookie, tlsVersions } from "./attacks";
+import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
@@ -198,19 +198,7 @@ async function main(): Promise<void> {
   await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(attack), { needs: ["healthy"] });
 
   // The first slice of the attack suite: each case is an attack that must fail on the live stack.
-  const attacks: [string, string, (c: AttackContext) => unknown][] = [
-    ["attack.anonymous", "without a session, editor pages, /rest/*, /webhook-test/ and /form-test/ never return n8n content: pages redirect to the IdP, background requests get 401", anonymousAccess],
-    ["attack.forged-identity", "forged identity headers, X-Forwarded-*, a bogus Authorization or session cookie grant nothing", forgedIdentity],
-    ["attack.tampered-cookie", "a tampered, expired or foreign session cookie is refused", tamperedCookie],
-    ["attack.nothing-else-answers", "/metrics, /healthz, Traefik's API and dashboard, the IdP's other paths, an unknown Host or SNI: nothing of n8n, Traefik or the IdP is served", nothingElseAnswers],
-    ["attack.tls", "TLS 1.0/1.1 and CBC or non-forward-secret suites are refused; TLS 1.2 (AEAD, ECDHE) and 1.3 verify against the dev CA", tlsVersions],
-    ["attack.headers", "HSTS, nosniff and frame options on every response, redirects and 404s included; no Server or X-Powered-By", securityHeaders],
-    ["attack.segmentation", "from a probe on each network only the README's paths are reachable; socket, app and data have no route out", segmentation],
-    ["attack.socket-proxy", "from the socket network writes, exec, images, volumes, networks, info, secrets and build are refused; Traefik's read API answers (logs, archive, export also do: an open finding, recorded)", socketProxyApi],
-    ["attack.postgres", "the live Postgres refuses a non-TLS login, the superuser over the network, n8n's role on another database, a wrong password, and anything outside the data network", postgresRefusals],
-    ["attack.no-secret-values", "no secret value in docker inspect, container logs or the Terraform state; secret files in n8n are 0600 and owned by runAs", noSecretValues],
-  ];
-  for (const [id, title, fn] of attacks) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
+  for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
   const rate = config.n8n.webhookRateLimit;
   await suite.case("attack.public-limits", `the public paths' limits hold: a body above ${16} MiB gets 413; one client above ${rate.average}/s (burst ${rate.burst}) gets 429 while a second client is served`, () => publicLimits(attack, { average: rate.average, burst: rate.burst, maxBodyMb: 16 }), { needs: ["healthy"] });
 

@@ -85,6 +85,13 @@ describeRules(AWS_PACK, awsBaseline, {
     compliant: [["deletion window unset (30 days)", variant(base, (j) => delete R(j, "aws_kms_key").key.deletion_window_in_days)]],
     noncompliant: [["a 7-day deletion window", variant(base, (j) => (R(j, "aws_kms_key").key.deletion_window_in_days = 7)), KEY]],
   },
+  "ZT-AWS-KMS-004": {
+    compliant: [["the policy in a separate aws_kms_key_policy", variant(base, (j) => {
+      j.resource.aws_kms_key_policy = { key: { key_id: "${aws_kms_key.key.id}", policy: R(j, "aws_kms_key").key.policy } };
+      delete R(j, "aws_kms_key").key.policy;
+    })]],
+    noncompliant: [["no policy (AWS's default: the whole account may use the key)", variant(base, (j) => delete R(j, "aws_kms_key").key.policy), KEY]],
+  },
   "ZT-AWS-SM-001": {
     compliant: [["the key named by its alias", base]],
     noncompliant: [
@@ -280,6 +287,48 @@ describeRules(AWS_PACK, awsBaseline, {
       ["the default group of another VPC only", variant(base, (j) => (R(j, "aws_default_security_group").main.vpc_id = "vpc-0123456789abcdef0")), VPC],
       ["the default group keeps all egress", variant(base, (j) => (R(j, "aws_default_security_group").main.egress = [{ protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] }])), VPC],
       ["a separate rule on the default group", variant(base, (j) => (j.resource.aws_vpc_security_group_egress_rule = { out: { security_group_id: "${aws_default_security_group.main.id}", ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" } })), VPC],
+    ],
+  },
+  "ZT-AWS-VPC-002": {
+    noncompliant: [
+      ["no flow log", variant(base, (j) => delete j.resource.aws_flow_log), VPC],
+      ["a flow log of another VPC only", variant(base, (j) => (R(j, "aws_flow_log").main.vpc_id = "vpc-0123456789abcdef0")), VPC],
+    ],
+  },
+  "ZT-AWS-VPC-003": {
+    compliant: [["map_public_ip_on_launch unset (AWS's default is false)", variant(base, (j) => delete R(j, "aws_subnet").public.map_public_ip_on_launch)]],
+    noncompliant: [["map_public_ip_on_launch on the public subnet", variant(base, (j) => (R(j, "aws_subnet").public.map_public_ip_on_launch = true)), "aws_subnet.public"]],
+  },
+  "ZT-AWS-SQS-001": {
+    noncompliant: [
+      ["no encryption", variant(base, (j) => delete R(j, "aws_sqs_queue").dlq.kms_master_key_id), "aws_sqs_queue.dlq"],
+      ["only SQS-managed SSE", variant(base, (j) => {
+        delete R(j, "aws_sqs_queue").dlq.kms_master_key_id;
+        R(j, "aws_sqs_queue").dlq.sqs_managed_sse_enabled = true;
+      }), "aws_sqs_queue.dlq"],
+      ["the AWS-managed alias/aws/sqs key", variant(base, (j) => (R(j, "aws_sqs_queue").dlq.kms_master_key_id = "alias/aws/sqs")), "aws_sqs_queue.dlq"],
+    ],
+  },
+  "ZT-AWS-LMB-006": {
+    compliant: [["bounded by source_arn only", variant(base, (j) => {
+      const p = R(j, "aws_lambda_permission").rotation;
+      delete p.source_account;
+      p.source_arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:shop/db-AbCdEf";
+    })]],
+    noncompliant: [
+      ["an S3 notification permission without source_arn", variant(base, (j) => (R(j, "aws_lambda_permission").s3 = { action: "lambda:InvokeFunction", function_name: "${aws_lambda_function.rotation.function_name}", principal: "s3.amazonaws.com" })), "aws_lambda_permission.s3"],
+      ["a service without source_arn or source_account", variant(base, (j) => delete R(j, "aws_lambda_permission").rotation.source_account), "aws_lambda_permission.rotation"],
+    ],
+  },
+  "ZT-AWS-EC2-005": {
+    compliant: [["gzip-compressed user data with references only", variant(base, (j) => (R(j, "aws_instance").host.user_data_base64 = require("node:zlib").gzipSync("#!/bin/sh\necho shop/db-password\n").toString("base64")))]],
+    noncompliant: [
+      ["an AWS access key in plain user_data", variant(base, (j) => {
+        delete R(j, "aws_instance").host.user_data_base64;
+        R(j, "aws_instance").host.user_data = "#!/bin/sh\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n";
+      }), HOST],
+      ["a private key in gzipped user_data_base64", variant(base, (j) => (R(j, "aws_instance").host.user_data_base64 = require("node:zlib").gzipSync("#!/bin/sh\ncat > /etc/tls.key <<EOF\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\nEOF\n").toString("base64"))), HOST],
+      ["a password URL in a launch template", launchTemplate((t) => (t.user_data = Buffer.from("#!/bin/sh\npsql postgres://n8n:hunter2hunter2@db/n8n\n").toString("base64"))), LT],
     ],
   },
 });

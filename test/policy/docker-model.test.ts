@@ -2,7 +2,7 @@ import { dockerModel, findMiddleware, flattenYaml, traefikStaticConfig } from ".
 import { synthDev } from "../helpers/synth";
 import { dockerBaseline, hardened, labels, variant } from "./fixtures";
 
-describe("flattenYaml (Traefik config files)", () => {
+describe("flattenYaml (Traefik config files, read with a real YAML parser)", () => {
   test("nested maps, quoted scalars, flow values, comments and lists", () => {
     const yaml = [
       "# static config",
@@ -31,7 +31,7 @@ describe("flattenYaml (Traefik config files)", () => {
     ].join("\n");
     expect(flattenYaml(yaml)).toEqual({
       "entrypoints.web.address": ":8000",
-      "entrypoints.web.http.redirections.entrypoint": "{ to: websecure }",
+      "entrypoints.web.http.redirections.entrypoint.to": "websecure",
       "entrypoints.websecure.address": ":8443",
       "entrypoints.websecure.http.tls": "{}",
       "providers.docker.exposedbydefault": "false",
@@ -58,12 +58,21 @@ describe("docker model extensions", () => {
     expect(findMiddleware(model, "n8n-sso@docker")).toMatchObject({ type: "forwardauth" });
   });
 
-  test("flags and TRAEFIK_* environment count as static config", () => {
-    const j = variant(dockerBaseline(), (x) => x.resource.docker_container.traefik.env = ["TRAEFIK_API_INSECURE=true"]);
-    const cfg = traefikStaticConfig(dockerModel(j).containers.find((c) => c.name === "shop-traefik")!)!;
-    expect(cfg.sources).toEqual(["env", "command"]);
-    expect(cfg.keys["api.insecure"]).toBe("true");
-    expect(cfg.keys["providers.docker.exposedbydefault"]).toBe("false");
+  test("Traefik reads one source, as paerser does: a config file, else the flags, else TRAEFIK_* environment", () => {
+    const traefikOf = (j: any) => traefikStaticConfig(dockerModel(j).containers.find((c) => c.name === "shop-traefik")!)!;
+    // With flags on the command line, TRAEFIK_* variables are ignored by Traefik, so by the model too.
+    const withFlags = traefikOf(variant(dockerBaseline(), (x) => (x.resource.docker_container.traefik.env = ["TRAEFIK_API_INSECURE=true"])));
+    expect(withFlags.sources).toEqual(["command"]);
+    expect(withFlags.keys["api.insecure"]).toBeUndefined();
+    expect(withFlags.keys["providers.docker.exposedbydefault"]).toBe("false");
+    const envOnly = traefikOf(variant(dockerBaseline(), (x) => {
+      x.resource.docker_container.traefik.command = [];
+      x.resource.docker_container.traefik.env = ["TRAEFIK_API_INSECURE=true", "TRAEFIK_PROVIDERS_DOCKER_EXPOSEDBYDEFAULT=false"];
+    }));
+    expect(envOnly).toEqual({ sources: ["env"], keys: { "api.insecure": "true", "providers.docker.exposedbydefault": "false" } });
+    // A file in a default location wins over the flags.
+    const file = traefikOf(variant(dockerBaseline(), (x) => (x.resource.docker_container.traefik.upload = [{ file: "/etc/traefik/traefik.toml", content: '[api]\ninsecure = true\n' }])));
+    expect(file).toEqual({ sources: ["/etc/traefik/traefik.toml"], keys: { "api.insecure": "true" } });
   });
 
   test("an enabled container without router labels gets Traefik's implicit default router", () => {

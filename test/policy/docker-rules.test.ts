@@ -1,4 +1,4 @@
-import { DOCKER_PACK } from "../../constructs/policy/packs";
+import { COMPONENT_RULES, DOCKER_PACK } from "../../constructs/policy/packs";
 import { hardened, dockerBaseline, labels, setLabel, variant } from "./fixtures";
 import { describeRules, run } from "./harness";
 import { RoutersWithoutSso, onlyPublicPaths } from "../../constructs/policy/rules/docker/routers-without-sso";
@@ -11,7 +11,8 @@ const N8N = "docker_container.n8n";
 const PG = "docker_container.postgres";
 const SSO = "docker_container.sso";
 
-describeRules(DOCKER_PACK, dockerBaseline, {
+// The component rules (each component's own settings) have their own fixtures: test/policy/component-rules.test.ts.
+describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r)), dockerBaseline, {
   "ZT-NET-001": {
     compliant: [["an edge proxy found by its image, without a role label", variant(base, (j) => setLabel(C(j, "traefik"), "org.n8n-zero-trust.role", undefined))]],
     noncompliant: [
@@ -94,10 +95,7 @@ describeRules(DOCKER_PACK, dockerBaseline, {
   },
   "ZT-EDGE-003": {
     compliant: [
-      ["TLS set on the entry point instead of the router", variant(base, (j) => {
-        setLabel(C(j, "n8n"), "traefik.http.routers.shop-public.tls", undefined);
-        C(j, "traefik").command.push("--entrypoints.websecure.http.tls=true");
-      })],
+      ["TLS set on the entry point instead of the router (the baseline's websecure has http.tls)", variant(base, (j) => setLabel(C(j, "n8n"), "traefik.http.routers.shop-public.tls", undefined))],
       ["a plain-HTTP router that only redirects", variant(base, (j) => {
         setLabel(C(j, "sso"), "traefik.http.routers.redirect.rule", "HostRegexp(`.+`)");
         setLabel(C(j, "sso"), "traefik.http.routers.redirect.entrypoints", "web");
@@ -105,7 +103,10 @@ describeRules(DOCKER_PACK, dockerBaseline, {
         setLabel(C(j, "sso"), "traefik.http.middlewares.to-https.redirectscheme.scheme", "https");
       })],
     ],
-    noncompliant: [["the public router without TLS", variant(base, (j) => setLabel(C(j, "n8n"), "traefik.http.routers.shop-public.tls", undefined)), N8N]],
+    noncompliant: [["the public router without TLS (and none on its entry point)", variant(base, (j) => {
+      setLabel(C(j, "n8n"), "traefik.http.routers.shop-public.tls", undefined);
+      C(j, "traefik").command = C(j, "traefik").command.filter((a: string) => a !== "--entrypoints.websecure.http.tls=true");
+    }), N8N]],
   },
   "ZT-EDGE-004": {
     compliant: [["static config not in the plan (mounted file)", variant(base, (j) => (C(j, "traefik").command = ["--configFile=/etc/traefik/traefik.yml"]))]],

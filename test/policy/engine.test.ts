@@ -18,7 +18,7 @@ describe("packs", () => {
   test("rule ids are unique and follow ZT-<AREA>-<NNN>", () => {
     const ids = ALL_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^ZT-(NET|EDGE|CTR|SEC|AWS-(S3|KMS|SM|LOG|SNS|CW|LMB|IAM|EC2|VPC))-\d{3}$/);
+    for (const id of ids) expect(id).toMatch(/^ZT-(NET|EDGE|CTR|SEC|TRF|TLS|HDR|SSO|SOCK|IDP|N8N|PG|AWS-(S3|KMS|SM|LOG|SNS|SQS|CW|LMB|IAM|EC2|VPC))-\d{3}$/);
   });
 
   test("the docker and aws packs are disjoint and together are all rules", () => {

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "../helpers/synth";
+import { REPO_ROOT, synthDev } from "../helpers/synth";
+import { env, flag, weaken, yamlFile } from "./weaken";
 
 /*
  * The review CLI as a reviewer runs it (`npm run review -- <path>`), on a foreign stack and on the
@@ -117,5 +118,27 @@ describe("npm run review on the project's own synthesized stacks", () => {
     expect(report).toMatch(/List prices for us-east-1 in USD, compiled on \d{4}-\d{2}-\d{2}/);
     expect(report).toMatch(/\| \*\*total\*\* \| \| \| \*\*\$\d+\.\d\d\*\* \|/);
     expect(report).toContain("| secretPerMonth | 0.4 |");
+  });
+});
+
+describe("npm run review on one-line weakenings of the dev stack (the reviewer's test of issue 19)", () => {
+  // Each of these passed the review before the component rules existed; each must now fail it, naming the rule.
+  const dev = synthDev().json as Record<string, any>;
+  const cases: [string, any, string][] = [
+    ["Traefik trusts client X-Forwarded-* headers", weaken(dev, yamlFile("n8n-traefik", "/etc/traefik/traefik.yml", (d: any) => (d.entryPoints.websecure.forwardedHeaders.insecure = true))), "ZT-TRF-001"],
+    ["the access log keeps every request header", weaken(dev, yamlFile("n8n-traefik", "/etc/traefik/traefik.yml", (d: any) => (d.accessLog.fields.headers.defaultMode = "keep"))), "ZT-TRF-003"],
+    ["TLS 1.0 allowed", weaken(dev, yamlFile("n8n-traefik", "/etc/traefik/dynamic/zero-trust.yml", (d: any) => (d.tls.options.default.minVersion = "VersionTLS10"))), "ZT-TLS-001"],
+    ["oauth2-proxy admits any email domain", weaken(dev, flag("n8n-oauth2-proxy", "email-domain", "*")), "ZT-SSO-003"],
+    ["oauth2-proxy skips auth for /rest", weaken(dev, flag("n8n-oauth2-proxy", "skip-auth-regex", "^/rest")), "ZT-SSO-004"],
+    ["the socket proxy allows POST", weaken(dev, env("n8n-socket-proxy", "POST", "1")), "ZT-SOCK-001"],
+    ["n8n's session cookie without Secure", weaken(dev, env("n8n-main", "N8N_SECURE_COOKIE", "false")), "ZT-N8N-001"],
+    ["n8n to Postgres without TLS", weaken(dev, env("n8n-main", "DB_POSTGRESDB_SSL_ENABLED", "false")), "ZT-N8N-008"],
+  ];
+  const dir = tmp();
+  test.each(cases)("%s: the review exits 1 naming the rule", (_name, json, rule) => {
+    const file = path.join(dir, `${rule}.cdk.tf.json`);
+    writeFileSync(file, JSON.stringify(json));
+    const r = review([file, "--out", path.join(dir, `${rule}.md`)]);
+    expect([r.status, r.stdout]).toEqual([1, expect.stringContaining(`ERROR ${rule} `)]);
   });
 });

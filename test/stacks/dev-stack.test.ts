@@ -212,8 +212,24 @@ describe("dev stack: n8n settings", () => {
     });
   });
   test("task runners are external and share the version of n8n", () => {
-    expect(env()).toMatchObject({ N8N_RUNNERS_MODE: "external", N8N_RUNNERS_ENABLED: "true", N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0" });
+    expect(env()).toMatchObject({ N8N_RUNNERS_MODE: "external", N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0" });
+    // n8n 2.x always uses runners; the old switch is only in its deprecation list.
+    expect(env()).not.toHaveProperty("N8N_RUNNERS_ENABLED");
     expect(byName("runners").image.split(":").pop()).toBe(byName("main").image.split(":").pop());
+  });
+  test("n8n runs as production, installs no community packages and refuses workflow requests to private addresses (ZT-N8N-002, -009, -014)", () => {
+    expect(env()).toMatchObject({ NODE_ENV: "production", N8N_COMMUNITY_PACKAGES_ENABLED: "false", N8N_UNVERIFIED_PACKAGES_ENABLED: "false", N8N_SSRF_PROTECTION_ENABLED: "true" });
+    expect(env()).not.toHaveProperty("N8N_SSRF_ALLOWED_IP_RANGES");
+    const cfg = rawDevConfig();
+    cfg.n8n.ssrfProtection = { allowedIpRanges: ["10.20.0.0/24"], allowedHostnames: ["*.internal.example"] };
+    const main = (Object.values(synthDev(devConfig(cfg)).json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-main");
+    expect(main.env).toEqual(expect.arrayContaining(["N8N_SSRF_PROTECTION_ENABLED=true", "N8N_SSRF_ALLOWED_IP_RANGES=10.20.0.0/24", "N8N_SSRF_ALLOWED_HOSTNAMES=*.internal.example"]));
+    cfg.n8n.ssrfProtection = { enabled: false };
+    expect(() => synthDev(devConfig(cfg))).not.toThrow();
+  });
+  test("oauth2-proxy signs in with PKCE (S256) and checks the ID token's nonce (ZT-SSO-006)", () => {
+    const cmd: string[] = (Object.values(json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-oauth2-proxy").command;
+    expect(cmd).toEqual(expect.arrayContaining(["--code-challenge-method=S256", "--insecure-oidc-skip-nonce=false"]));
   });
   test("n8n connects to Postgres with TLS verification as the least-privileged login role", () => {
     expect(env()).toMatchObject({ DB_POSTGRESDB_SSL_ENABLED: "true", DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED: "true", DB_POSTGRESDB_USER: "n8n", DB_POSTGRESDB_HOST: "n8n-postgres" });

@@ -1,0 +1,55 @@
+/*
+ * The twin of each deploy-suite case (issue 19): the policy rules that would have refused, at synth,
+ * the configuration that lets the case's attack through — or, for a case with nothing to refuse, why
+ * no static rule applies. The suite refuses to run a case without an entry here
+ * (test/e2e/harness.ts), and test/e2e/twins.test.ts checks that every named rule exists and that
+ * every attack and edge case names at least one. docs/policy.md lists the pairs (generated).
+ */
+
+export interface Twin {
+  /** Rule ids whose non-compliant fixtures are the weakenings that let this attack through. */
+  readonly rules?: readonly string[];
+  /** Why no static rule can see what the case checks (functional checks, the harness's own setup). */
+  readonly reason?: string;
+}
+
+const FUNCTIONAL = "a functional check (the stack deploys, starts and works); it refuses nothing, so there is no configuration to forbid";
+
+/** Keyed by case id; a key ending in `.*` covers every case with that prefix. */
+export const TWINS: Record<string, Twin> = {
+  "isolation.no-route-out": { reason: "checks the test harness's own firewall and daemon settings (no route off the machine), which are not in any stack's plan" },
+  "secrets.generate": { reason: "checks the files npm run secrets:dev writes on disk (owner, mode), outside the plan; their values never enter it (ZT-SEC-001/002 check that side)" },
+  synth: { reason: FUNCTIONAL },
+  "validate.*": { reason: FUNCTIONAL },
+  deploy: { reason: FUNCTIONAL },
+  healthy: { rules: ["ZT-CTR-007"] },
+  "container.*": { rules: ["ZT-CTR-002", "ZT-CTR-003", "ZT-CTR-004", "ZT-CTR-006", "ZT-CTR-008", "ZT-NET-003"] },
+  networks: { rules: ["ZT-NET-003", "ZT-NET-004", "ZT-NET-005", "ZT-SOCK-004"] },
+  ports: { rules: ["ZT-NET-001", "ZT-NET-002"] },
+  "n8n.ready": { reason: FUNCTIONAL },
+  "postgres.least-privilege-tls": { rules: ["ZT-N8N-008", "ZT-PG-002", "ZT-PG-003"] },
+  "runners.registered": { rules: ["ZT-N8N-005"] },
+  "egress.stand-in": { rules: ["ZT-NET-004"] },
+  "edge.redirect": { rules: ["ZT-TRF-002", "ZT-EDGE-003"] },
+  "edge.sso": { rules: ["ZT-EDGE-001", "ZT-SSO-004"] },
+  "attack.anonymous": { rules: ["ZT-EDGE-001", "ZT-SSO-004", "ZT-SSO-003"] },
+  "attack.forged-identity": { rules: ["ZT-TRF-001", "ZT-SSO-007", "ZT-SSO-004"] },
+  "attack.tampered-cookie": { rules: ["ZT-SSO-001", "ZT-SSO-002", "ZT-SEC-002"] },
+  "attack.nothing-else-answers": { rules: ["ZT-EDGE-002", "ZT-EDGE-004", "ZT-TRF-008", "ZT-TLS-002", "ZT-NET-002"] },
+  "attack.tls": { rules: ["ZT-TLS-001"] },
+  "attack.headers": { rules: ["ZT-HDR-001"] },
+  "attack.segmentation": { rules: ["ZT-NET-003", "ZT-NET-004", "ZT-SOCK-004"] },
+  "attack.socket-proxy": { rules: ["ZT-SOCK-001", "ZT-SOCK-002", "ZT-SOCK-003", "ZT-CTR-001"] },
+  "attack.postgres": { rules: ["ZT-PG-001", "ZT-PG-002", "ZT-PG-003", "ZT-NET-001"] },
+  "attack.no-secret-values": { rules: ["ZT-SEC-001", "ZT-SEC-002", "ZT-TRF-003", "ZT-PG-005"] },
+  "attack.public-limits": { rules: ["ZT-EDGE-005"] },
+  "plan.idempotent": { reason: FUNCTIONAL },
+  destroy: { reason: FUNCTIONAL },
+};
+
+/** The twin entry for a case id (exact key first, then the longest matching `prefix.*`). */
+export function twinOf(caseId: string): Twin | undefined {
+  if (TWINS[caseId]) return TWINS[caseId];
+  const prefixes = Object.keys(TWINS).filter((k) => k.endsWith(".*") && caseId.startsWith(k.slice(0, -1)));
+  return prefixes.sort((a, b) => b.length - a.length).map((k) => TWINS[k])[0];
+}
