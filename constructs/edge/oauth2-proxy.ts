@@ -103,6 +103,10 @@ export class OAuth2Proxy extends Construct {
       "--code-challenge-method=S256",
       // oauth2-proxy 7.15 skips the ID-token nonce unless told otherwise (ZT-SSO-006).
       "--insecure-oidc-skip-nonce=false",
+      // Without it oauth2-proxy sends approval_prompt=force, which makes Dex show its consent page
+      // on every sign-in despite skipApprovalScreen (found by the browser sign-in of the deploy
+      // suite); "auto" lets the IdP decide, as an SSO login should.
+      "--approval-prompt=auto",
       // Ask for the groups claim only when it is used: several IdPs reject unknown scopes.
       `--scope=openid email profile${props.allowedGroups.length > 0 ? " groups" : ""}`,
       // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.

@@ -1,5 +1,5 @@
 import { flattenConfigFile, formatOf, parseConfig } from "./config-files";
-import { isTraefikContainer, ModelContainer } from "./docker-model";
+import { dynamicConfigFiles, isTraefikContainer, ModelContainer } from "./docker-model";
 import { isDatabase, isSocketProxy } from "./rules/docker/roles";
 
 /*
@@ -146,16 +146,13 @@ function configKeyToFlag(key: string): string {
 // ---- Traefik dynamic configuration -----------------------------------------------------------
 
 /**
- * Traefik's file-provider configuration: every uploaded config file other than the static one,
- * flattened (lower-cased dotted keys) and merged.
+ * Traefik's file-provider configuration: the uploaded files its file provider loads, flattened
+ * (lower-cased dotted keys) and merged.
  */
-export function traefikDynamicKeys(c: ModelContainer, staticFile?: string): Record<string, string> {
+export function traefikDynamicKeys(c: ModelContainer): Record<string, string> {
   return memo(c, "traefik-dynamic", () => {
     const keys: Record<string, string> = {};
-    for (const u of c.uploads) {
-      if (u.file === staticFile || u.content === undefined || !formatOf(u.file)) continue;
-      Object.assign(keys, flattenConfigFile(u.file, u.content));
-    }
+    for (const u of dynamicConfigFiles(c)) Object.assign(keys, flattenConfigFile(u.file, u.content));
     return keys;
   });
 }
@@ -272,6 +269,10 @@ export function parseHba(text: string): HbaRecord[] {
       }
       fields.push(f);
     }
+    // Postgres reads `n8n, postgres` as one list: blanks after a comma do not end the field.
+    for (let k = 0; k < fields.length - 1; k++) {
+      while (fields[k].endsWith(",") && k + 1 < fields.length) fields.splice(k, 2, fields[k] + fields[k + 1]);
+    }
     if (fields.length === 0) continue;
     const type = fields[0].toLowerCase();
     if (type.startsWith("include")) {
@@ -317,12 +318,26 @@ export function postgresHba(c: ModelContainer): HbaRecord[] | undefined {
 export function dexConfig(c: ModelContainer): Record<string, any> | undefined {
   return memo(c, "dex", () => {
     const i = c.command.indexOf("serve");
-    const file = i >= 0 ? c.command[i + 1] : undefined;
+    // The first positional argument after `serve` (flags such as --web-http-addr may come first).
+    const rest = i >= 0 ? c.command.slice(i + 1) : [];
+    let file: string | undefined;
+    for (let k = 0; k < rest.length && !file; k++) {
+      if (!rest[k].startsWith("-")) file = rest[k];
+      else if (!rest[k].includes("=")) k++;
+    }
     const text = file ? fileContent(c, file) : undefined;
     if (text === undefined) return undefined;
     const parsed = parseConfig(text, formatOf(file!) === "json" ? "json" : "yaml");
-    return parsed.doc && typeof parsed.doc === "object" ? (parsed.doc as Record<string, any>) : undefined;
+    // Dex decodes with encoding/json, which matches keys case-insensitively: read them lower-cased.
+    return parsed.doc && typeof parsed.doc === "object" ? (lowerKeys(parsed.doc) as Record<string, any>) : undefined;
   });
+}
+
+/** A parsed document with every map key lower-cased (for formats read case-insensitively). */
+export function lowerKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerKeys);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
+  return v;
 }
 
 /** Containers of the model running a component. */

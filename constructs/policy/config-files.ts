@@ -27,7 +27,8 @@ export function parseConfig(text: string, format: ConfigFormat): ParsedConfig {
   try {
     if (format === "toml") return { doc: parseToml(text) };
     if (format === "json") return { doc: JSON.parse(text) };
-    const d = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    // Merge keys (`<<: *anchor`) on: Traefik's YAML decoder (yaml.v3) resolves them.
+    const d = parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: true });
     if (d.errors.length > 0) return { error: d.errors[0].message };
     return { doc: d.toJS() };
   } catch (e) {

@@ -101,6 +101,16 @@ function truthy(v: unknown): boolean {
   return v === true || v === "true";
 }
 
+/** A boolean as Go's strconv.ParseBool reads it (Traefik's flags, labels and files): 1, t, T, TRUE, true, True. */
+export function isTrueValue(v: unknown): boolean {
+  return v === true || (typeof v === "string" && /^(1|t|true)$/i.test(v.trim()));
+}
+
+/** The false spellings of strconv.ParseBool: 0, f, F, FALSE, false, False. */
+export function isFalseValue(v: unknown): boolean {
+  return v === false || (typeof v === "string" && /^(0|f|false)$/i.test(v.trim()));
+}
+
 /** Builds the model from one stack's synthesized JSON. */
 export function dockerModel(stack: StackJson): DockerModel {
   const res = stack.resource ?? {};
@@ -162,22 +172,24 @@ export function dockerModel(stack: StackJson): DockerModel {
   const routers: ModelRouter[] = [];
   const middlewares: ModelMiddleware[] = [];
   for (const c of containers) {
-    if (c.labels["traefik.enable"] !== "true") continue;
+    // Traefik decodes labels case-insensitively (paerser): `...routers.r.Middlewares` is `...routers.r.middlewares`.
+    const lab = new Map(Object.entries(c.labels).map(([k, v]) => [k.toLowerCase(), v]));
+    if (!isTrueValue(lab.get("traefik.enable"))) continue;
     const routerNames = new Set<string>();
     const mw = new Map<string, { type: string; settings: Record<string, string> }>();
-    for (const [k, val] of Object.entries(c.labels)) {
+    for (const [k, val] of lab) {
       const r = /^traefik\.http\.routers\.([^.]+)\./.exec(k);
       if (r) routerNames.add(r[1]);
       const m = /^traefik\.http\.middlewares\.([^.]+)\.([^.]+)\.(.+)$/.exec(k);
       if (m) {
-        const entry = mw.get(m[1]) ?? { type: m[2].toLowerCase(), settings: {} };
+        const entry = mw.get(m[1]) ?? { type: m[2], settings: {} };
         entry.settings[m[3]] = val;
         mw.set(m[1], entry);
       }
     }
     for (const name of routerNames) {
       const p = `traefik.http.routers.${name}`;
-      const rule = c.labels[`${p}.rule`] ?? "";
+      const rule = lab.get(`${p}.rule`) ?? "";
       const { expr, parseError } = tryParseRule(rule);
       routers.push({
         name,
@@ -186,19 +198,19 @@ export function dockerModel(stack: StackJson): DockerModel {
         expr,
         parseError,
         // Traefik's default priority is the rule's length.
-        priority: c.labels[`${p}.priority`] ? Number(c.labels[`${p}.priority`]) : rule.length,
-        entrypoints: (c.labels[`${p}.entrypoints`] ?? "").split(",").filter(Boolean),
-        middlewares: (c.labels[`${p}.middlewares`] ?? "").split(",").filter(Boolean),
-        service: c.labels[`${p}.service`],
-        tls: c.labels[`${p}.tls`] === "true" || c.labels[`${p}.tls.certresolver`] !== undefined,
+        priority: lab.get(`${p}.priority`) ? Number(lab.get(`${p}.priority`)) : rule.length,
+        entrypoints: (lab.get(`${p}.entrypoints`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+        middlewares: (lab.get(`${p}.middlewares`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+        service: lab.get(`${p}.service`),
+        tls: isTrueValue(lab.get(`${p}.tls`)) || [...lab.keys()].some((k) => k.startsWith(`${p}.tls.`)),
       });
     }
     for (const [name, m] of mw) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings });
-    const declaresRouter = Object.keys(c.labels).some((k) => /^traefik\.(http|tcp|udp)\.routers\./.test(k));
+    const declaresRouter = [...lab.keys()].some((k) => /^traefik\.(http|tcp|udp)\.routers\./.test(k));
     if (!declaresRouter) {
       // Traefik's docker provider gives such a container a router of its own: default rule, no middleware.
       const rule = `Host(\`${c.name}\`)`;
-      const services = [...new Set(Object.keys(c.labels).map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
+      const services = [...new Set([...lab.keys()].map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
       routers.push({ name: c.name, container: c.name, rule, expr: parseRule(rule), priority: rule.length, entrypoints: [], middlewares: [], service: services[0] ?? c.name, tls: false, implicit: true });
     }
   }
@@ -247,9 +259,12 @@ const staticConfigs = new WeakMap<ModelContainer, TraefikStaticConfig | undefine
 function readStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
   const args = [...(Array.isArray(c.raw.entrypoint) ? (c.raw.entrypoint as string[]).filter((a) => a.startsWith("--")) : []), ...c.command];
   const flagged: Record<string, string> = {};
-  for (const a of args) {
-    const m = /^--([A-Za-z0-9._-]+)(?:=([\s\S]*))?$/.exec(a);
-    if (m) flagged[m[1].toLowerCase()] = m[2] ?? "true";
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--?([A-Za-z0-9._-]+)(?:=([\s\S]*))?$/.exec(args[i]);
+    if (!m) continue;
+    // paerser takes the next argument as the value unless it is another flag (`--configFile /x.yml`).
+    const value = m[2] ?? (i + 1 < args.length && !args[i + 1].startsWith("-") ? args[++i] : "true");
+    flagged[m[1].toLowerCase()] = value;
   }
   const configFile = flagged.configfile ?? DEFAULT_STATIC_FILES.find((f) => c.uploads.some((u) => u.file === f));
   if (configFile) {
@@ -284,11 +299,24 @@ function startTimeFiles(labels: Record<string, string>, env: Record<string, stri
   }
 }
 
+/**
+ * The uploaded files Traefik's file provider loads: `providers.file.filename`, or files directly in
+ * `providers.file.directory` (it does not descend). With the static config in the plan and no file
+ * provider, none; with the static config not in the plan, every YAML/TOML/JSON upload (unknown: read).
+ */
+export function dynamicConfigFiles(c: ModelContainer): { file: string; content: string }[] {
+  const cfg = traefikStaticConfig(c);
+  const staticFile = cfg?.sources.find((s) => s.startsWith("/"));
+  const candidates = c.uploads.filter((u): u is { file: string; content: string } => u.file !== staticFile && u.content !== undefined && !!formatOf(u.file));
+  if (!cfg) return candidates;
+  const filename = cfg.keys["providers.file.filename"];
+  const dir = cfg.keys["providers.file.directory"]?.replace(/\/+$/, "");
+  return candidates.filter((u) => u.file === filename || (dir !== undefined && u.file.startsWith(`${dir}/`) && !u.file.slice(dir.length + 1).includes("/")));
+}
+
 /** Routers and middlewares from dynamic-config files uploaded into a Traefik container (file provider). */
 function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middlewares: ModelMiddleware[]): void {
-  const staticFile = traefikStaticConfig(c)?.sources.find((s) => s.startsWith("/"));
-  for (const u of c.uploads) {
-    if (u.file === staticFile || u.content === undefined || !formatOf(u.file)) continue;
+  for (const u of dynamicConfigFiles(c)) {
     const keys = flattenConfigFile(u.file, u.content);
     const mws = new Map<string, { type: string; settings: Record<string, string> }>();
     const rts = new Map<string, Record<string, string>>();
@@ -330,9 +358,10 @@ function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middle
  */
 export function findMiddleware(model: DockerModel, ref: string, routerProvider: "docker" | "file" = "docker"): ModelMiddleware | undefined {
   const at = ref.lastIndexOf("@");
-  const name = at < 0 ? ref : ref.slice(0, at);
-  const provider = at < 0 ? routerProvider : ref.slice(at + 1);
-  const candidates = model.middlewares.filter((m) => m.name === name);
+  // Names compare case-insensitively: labels are decoded case-insensitively and file keys are read lower-cased.
+  const name = (at < 0 ? ref : ref.slice(0, at)).trim().toLowerCase();
+  const provider = (at < 0 ? routerProvider : ref.slice(at + 1)).trim().toLowerCase();
+  const candidates = model.middlewares.filter((m) => m.name.toLowerCase() === name);
   return candidates.find((m) => (m.provider ?? "docker") === provider) ?? (at < 0 ? candidates[0] : undefined);
 }
 

@@ -69,6 +69,9 @@ install_packages() {
   command -v jq >/dev/null || need+=(jq)
   command -v openssl >/dev/null || need+=(openssl)
   command -v pgrep >/dev/null || need+=(procps)
+  # The sign-in cases drive Debian's Chromium (playwright-core); certutil imports the dev CA into its profile.
+  command -v chromium >/dev/null || need+=(chromium)
+  command -v certutil >/dev/null || need+=(libnss3-tools)
   if [ ${#need[@]} -gt 0 ]; then
     e2e_log "installing ${need[*]}"
     apt-get update -qq
@@ -76,7 +79,7 @@ install_packages() {
   fi
   # Debian's docker.io starts the system daemon where systemd runs; the suite never uses it.
   command -v terraform >/dev/null || bash test/e2e/build/terraform.sh
-  e2e_log "dockerd $(dockerd --version | sed 's/^Docker version //'), terraform $(terraform version -json | jq -r .terraform_version), go $(go env GOVERSION), node $(node --version)"
+  e2e_log "dockerd $(dockerd --version | sed 's/^Docker version //'), $(chromium --version 2>/dev/null | head -1), terraform $(terraform version -json | jq -r .terraform_version), go $(go env GOVERSION), node $(node --version)"
 }
 
 [ "$(id -u)" = 0 ] || e2e_die "the deploy suite must run as root (it starts its own dockerd)"

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER } from "./browser";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
@@ -153,6 +154,8 @@ async function main(): Promise<void> {
     return e.done(out);
   });
 
+  await suite.case("idp.outsider-account", `the dev IdP gets a second account outside sso.allowedEmailDomains (${OUTSIDER.email}), for sso.refused-user`, () => addOutsiderAccount(path.join(W, "secrets"), W), { needs: ["secrets.generate"] });
+
   await suite.case("synth", "the app synthesizes every stack from the test config", () => {
     runOk("node", ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...env, CDKTF_OUTDIR: OUT } });
     return ["dev", "prod-cloud", "prod-runtime"].map((s) => path.join("stacks", s, "cdk.tf.json")).filter((f) => existsSync(path.join(OUT, f)));
@@ -196,6 +199,10 @@ async function main(): Promise<void> {
   };
   await suite.case("edge.redirect", "http:// on the published port 80 redirects to https:// on the published port 443", () => redirectCheck(attack), { needs: ["healthy"] });
   await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(attack), { needs: ["healthy"] });
+  const demo = config.devIdp!.demoUserEmail;
+  await suite.case("sso.sign-in", `a real browser (Chromium) signs in as ${demo} at Dex and reaches n8n; the session cookie is host-only, Secure, HttpOnly, SameSite=Lax and lasts sso.cookieExpire; n8n's REST API still wants n8n's own login`, () => browserSignIn(attack, demo), { needs: ["healthy"] });
+  await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
+  await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
 
   // The first slice of the attack suite: each case is an attack that must fail on the live stack.
   for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });

@@ -19,6 +19,7 @@ const FUNCTIONAL = "a functional check (the stack deploys, starts and works); it
 export const TWINS: Record<string, Twin> = {
   "isolation.no-route-out": { reason: "checks the test harness's own firewall and daemon settings (no route off the machine), which are not in any stack's plan" },
   "secrets.generate": { reason: "checks the files npm run secrets:dev writes on disk (owner, mode), outside the plan; their values never enter it (ZT-SEC-001/002 check that side)" },
+  "idp.outsider-account": { reason: "test setup: adds an IdP account outside the allow-list to the test's own dev Dex config, for sso.refused-user" },
   synth: { reason: FUNCTIONAL },
   "validate.*": { reason: FUNCTIONAL },
   deploy: { reason: FUNCTIONAL },
@@ -32,6 +33,9 @@ export const TWINS: Record<string, Twin> = {
   "egress.stand-in": { rules: ["ZT-NET-004"] },
   "edge.redirect": { rules: ["ZT-TRF-002", "ZT-EDGE-003"] },
   "edge.sso": { rules: ["ZT-EDGE-001", "ZT-SSO-004"] },
+  "sso.sign-in": { rules: ["ZT-SSO-001", "ZT-SSO-002", "ZT-SSO-006"] },
+  "sso.refused-user": { rules: ["ZT-SSO-003"] },
+  "sso.sign-out": { reason: "checks that oauth2-proxy's sign-out clears the session; no setting turns sign-out off, so there is no configuration to forbid" },
   "attack.anonymous": { rules: ["ZT-EDGE-001", "ZT-SSO-004", "ZT-SSO-003"] },
   "attack.forged-identity": { rules: ["ZT-TRF-001", "ZT-SSO-007", "ZT-SSO-004"] },
   "attack.tampered-cookie": { rules: ["ZT-SSO-001", "ZT-SSO-002", "ZT-SEC-002"] },

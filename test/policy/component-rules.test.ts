@@ -42,6 +42,8 @@ const dexEdit = (edit: (d: Json) => void) => weaken(withDex, file(IDP, DEX_FILE,
 }));
 
 type Case = [string, Json, string];
+/** Postgres without the stack's own hba_file: the image's $PGDATA/pg_hba.conf applies. */
+const noHbaFile = command(PG, (a) => a.filter((x, i) => !x.startsWith("hba_file=") && !(x === "-c" && (a[i + 1] ?? "").startsWith("hba_file="))));
 const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[] }> = {
   "ZT-TRF-001": {
     compliant: [["a load balancer's range trusted", weaken(dev, yamlFile(T, STATIC, (d) => (d.entryPoints.websecure.forwardedHeaders = { trustedIPs: ["10.0.0.0/24"] })))]],
@@ -49,9 +51,13 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
       ["forwardedHeaders.insecure on websecure", weaken(dev, yamlFile(T, STATIC, (d) => (d.entryPoints.websecure.forwardedHeaders.insecure = true))), T],
       ["trustedIPs 0.0.0.0/0", weaken(dev, yamlFile(T, STATIC, (d) => (d.entryPoints.websecure.forwardedHeaders = { trustedIPs: ["0.0.0.0/0"] }))), T],
       ["proxyProtocol.insecure", weaken(dev, yamlFile(T, STATIC, (d) => (d.entryPoints.websecure.proxyProtocol = { insecure: true }))), T],
+      ["with --configFile given as two arguments", weaken(dev, command(T, () => ["--configFile", STATIC]), yamlFile(T, STATIC, (d) => (d.entryPoints.websecure.forwardedHeaders.insecure = true))), T],
+      ["insecure written True (Go's ParseBool)", weaken(dev, file(T, STATIC, (t) => t.replace(/insecure: false/, "insecure: True"))), T],
+      ["through a YAML merge key", weaken(dev, file(T, STATIC, (t) => `x-trust: &trust\n  insecure: true\n${t.replace(/forwardedHeaders:\n      insecure: false/, "forwardedHeaders:\n      <<: *trust")}`)), T],
     ],
   },
   "ZT-TRF-002": {
+    compliant: [["no TLS on the entry point, every router on it with TLS of its own", weaken(dev, yamlFile(T, STATIC, (d) => delete d.entryPoints.websecure.http))]],
     noncompliant: [["the port-80 entry point without its redirection", weaken(dev, yamlFile(T, STATIC, (d) => delete d.entryPoints.web.http)), T]],
   },
   "ZT-TRF-003": {
@@ -85,6 +91,7 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     noncompliant: [
       ["ping on websecure", weaken(dev, yamlFile(T, STATIC, (d) => (d.ping.entryPoint = "websecure"))), T],
       ["metrics on websecure", weaken(dev, yamlFile(T, STATIC, (d) => (d.metrics = { prometheus: { entryPoint: "websecure" } }))), T],
+      ["ping on its default entry point (traefik, :8080), published", weaken(dev, yamlFile(T, STATIC, (d) => (d.ping = {})), (j) => containerNamed(j, T).ports.push({ internal: 8080, external: 8080, ip: "127.0.0.1" })), T],
     ],
   },
   "ZT-TLS-001": {
@@ -100,16 +107,28 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     ],
   },
   "ZT-TLS-002": {
-    noncompliant: [["sniStrict off", weaken(dev, yamlFile(T, DYNAMIC, (d) => (d.tls.options.default.sniStrict = false))), T]],
+    noncompliant: [
+      ["sniStrict off", weaken(dev, yamlFile(T, DYNAMIC, (d) => (d.tls.options.default.sniStrict = false))), T],
+      ["the file provider removed (Traefik's default TLS options apply)", weaken(dev, yamlFile(T, STATIC, (d) => delete d.providers.file)), T],
+    ],
   },
   "ZT-HDR-001": {
+    compliant: [["a label key in another case (Traefik decodes labels case-insensitively)", weaken(dev, (j) => {
+      const c = containerNamed(j, N8N);
+      const l = c.labels.find((x: Json) => x.label === "traefik.http.routers.n8n-editor.middlewares");
+      l.label = "traefik.http.routers.n8n-editor.Middlewares";
+    })]],
     noncompliant: [
       ["the headers middleware dropped from the editor router", weaken(dev, label(N8N, "traefik.http.routers.n8n-editor.middlewares", "n8n-sso@docker")), N8N],
       ["HSTS shortened to a day", weaken(dev, yamlFile(T, DYNAMIC, (d) => (d.http.middlewares["security-headers"].headers.stsSeconds = 86400))), N8N],
     ],
   },
   "ZT-HDR-002": {
-    noncompliant: [["CORS for any origin with credentials", weaken(dev, yamlFile(T, DYNAMIC, (d) => Object.assign(d.http.middlewares["security-headers"].headers, { accessControlAllowOriginList: ["*"], accessControlAllowCredentials: true }))), N8N]],
+    compliant: [["an anchored origin regex", weaken(dev, yamlFile(T, DYNAMIC, (d) => Object.assign(d.http.middlewares["security-headers"].headers, { accessControlAllowOriginListRegex: ["^https://tools\\.localhost$"], accessControlAllowCredentials: true })))]],
+    noncompliant: [
+      ["CORS for any origin with credentials", weaken(dev, yamlFile(T, DYNAMIC, (d) => Object.assign(d.http.middlewares["security-headers"].headers, { accessControlAllowOriginList: ["*"], accessControlAllowCredentials: true }))), N8N],
+      ["an unanchored origin regex", weaken(dev, yamlFile(T, DYNAMIC, (d) => Object.assign(d.http.middlewares["security-headers"].headers, { accessControlAllowOriginListRegex: ["https://.+"], accessControlAllowCredentials: true }))), N8N],
+    ],
   },
   "ZT-EDGE-005": {
     noncompliant: [
@@ -193,10 +212,14 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     noncompliant: [["n8n joins the socket network", weaken(dev, (j) => containerNamed(j, N8N).networks_advanced.push({ name: containerNamed(j, SOCK).networks_advanced[0].name })), SOCK]],
   },
   "ZT-IDP-001": {
-    compliant: [["the generated Dex config in the plan", withDex]],
+    compliant: [["the generated Dex config in the plan", withDex], ["a literal * in a redirect URI (Dex matches exactly: inert)", dexEdit((d) => d.staticClients[0].redirectURIs.push("https://*.localhost/oauth2/callback"))]],
     noncompliant: [
-      ["a wildcard redirect URI", dexEdit((d) => d.staticClients[0].redirectURIs.push("https://*.localhost/oauth2/callback")), IDP],
       ["an http:// redirect URI", dexEdit((d) => (d.staticClients[0].redirectURIs = ["http://n8n.localhost/oauth2/callback"])), IDP],
+      ["the key written redirectUris (Dex matches keys case-insensitively)", dexEdit((d) => {
+        d.staticClients[0].redirectUris = ["http://n8n.localhost/oauth2/callback"];
+        delete d.staticClients[0].redirectURIs;
+      }), IDP],
+      ["with a flag before the config file", weaken(dexEdit((d) => (d.staticClients[0].redirectURIs = ["http://n8n.localhost/oauth2/callback"])), command(IDP, () => ["dex", "serve", "--web-http-addr", "0.0.0.0:5556", DEX_FILE])), IDP],
     ],
   },
   "ZT-IDP-002": {
@@ -208,9 +231,11 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     ],
   },
   "ZT-N8N-001": {
+    compliant: [["N8N_SAMESITE_COOKIE=None (not one of n8n's values: it keeps lax)", weaken(dev, env(N8N, "N8N_SAMESITE_COOKIE", "None"))]],
     noncompliant: [
       ["N8N_SECURE_COOKIE=false", weaken(dev, env(N8N, "N8N_SECURE_COOKIE", "false")), N8N],
       ["N8N_SAMESITE_COOKIE=none", weaken(dev, env(N8N, "N8N_SAMESITE_COOKIE", "none")), N8N],
+      ["N8N_SAMESITE_COOKIE=\"none\" (n8n strips the quotes)", weaken(dev, env(N8N, "N8N_SAMESITE_COOKIE", '"none"')), N8N],
     ],
   },
   "ZT-N8N-002": {
@@ -246,8 +271,12 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     noncompliant: [["N8N_SKIP_AUTH_ON_OAUTH_CALLBACK=true", weaken(dev, env(N8N, "N8N_SKIP_AUTH_ON_OAUTH_CALLBACK", "true")), N8N]],
   },
   "ZT-N8N-008": {
+    compliant: [
+      ["TLS switched on by the CA file alone (n8n does so itself)", weaken(dev, env(N8N, "DB_POSTGRESDB_SSL_ENABLED", undefined))],
+      ["SSL_ENABLED=false with the CA file (n8n still connects with TLS)", weaken(dev, env(N8N, "DB_POSTGRESDB_SSL_ENABLED", "false"))],
+    ],
     noncompliant: [
-      ["TLS to Postgres off", weaken(dev, env(N8N, "DB_POSTGRESDB_SSL_ENABLED", "false")), N8N],
+      ["TLS to Postgres off (no CA file either, so n8n does not turn it on by itself)", weaken(dev, env(N8N, "DB_POSTGRESDB_SSL_ENABLED", "false"), env(N8N, "DB_POSTGRESDB_SSL_CA_FILE", undefined)), N8N],
       ["certificate not verified", weaken(dev, env(N8N, "DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED", "false")), N8N],
       ["n8n as the superuser", weaken(dev, env(N8N, "DB_POSTGRESDB_USER", "postgres")), N8N],
     ],
@@ -283,13 +312,17 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
       ["child_process allowed", weaken(dev, env(RUN, "NODE_FUNCTION_ALLOW_BUILTIN", "crypto,child_process")), RUN],
       ["every built-in", weaken(dev, env(RUN, "NODE_FUNCTION_ALLOW_BUILTIN", "*")), RUN],
       ["the runner's insecure mode", weaken(dev, env(RUN, "N8N_RUNNERS_INSECURE_MODE", "true")), RUN],
+      ["every built-in on n8n itself (legacy Function nodes run in-process)", weaken(dev, env(N8N, "NODE_FUNCTION_ALLOW_BUILTIN", "*")), N8N],
     ],
   },
   "ZT-PG-001": {
+    compliant: [["POSTGRES_HOST_AUTH_METHOD=trust with the stack's own hba_file (the image's line never takes effect)", weaken(dev, env(PG, "POSTGRES_HOST_AUTH_METHOD", "trust"))]],
     noncompliant: [
       ["a trust line", weaken(dev, file(PG, HBA, (t) => t.replace(/^hostssl(.*)scram-sha-256$/m, "hostssl$1trust"))), PG],
       ["md5 on the n8n line", weaken(dev, file(PG, HBA, (t) => t.replace(/^hostssl(.*)scram-sha-256$/m, "hostssl$1md5"))), PG],
-      ["POSTGRES_HOST_AUTH_METHOD=trust", weaken(dev, env(PG, "POSTGRES_HOST_AUTH_METHOD", "trust")), PG],
+      ["POSTGRES_HOST_AUTH_METHOD=trust without an hba_file of the stack", weaken(dev, env(PG, "POSTGRES_HOST_AUTH_METHOD", "trust"), noHbaFile), PG],
+      ["initdb's short -A trust", weaken(dev, env(PG, "POSTGRES_INITDB_ARGS", "-A trust"), noHbaFile), PG],
+      ["ident on the n8n line", weaken(dev, file(PG, HBA, (t) => t.replace(/^hostssl(.*)scram-sha-256$/m, "hostssl$1ident"))), PG],
     ],
   },
   "ZT-PG-002": {
@@ -303,6 +336,8 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     noncompliant: [
       ["the superuser over TLS from anywhere", weaken(dev, file(PG, HBA, (t) => t.replace(/^(hostssl .*)$/m, "$1\nhostssl  all          postgres                                 0.0.0.0/0          scram-sha-256"))), PG],
       ["every role from the data network", weaken(dev, file(PG, HBA, (t) => t.replace(/^hostssl  n8n          n8n,n8n_reporting,n8n_agent/m, "hostssl  n8n          all                       "))), PG],
+      ["the superuser in a list written with a space after the comma", weaken(dev, file(PG, HBA, (t) => t.replace(/n8n,n8n_reporting,n8n_agent/, "n8n, postgres      "))), PG],
+      ["a regular expression of users", weaken(dev, file(PG, HBA, (t) => t.replace(/n8n,n8n_reporting,n8n_agent/, "/^.*$                    "))), PG],
     ],
   },
   "ZT-PG-004": {

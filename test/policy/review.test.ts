@@ -132,7 +132,7 @@ describe("npm run review on one-line weakenings of the dev stack (the reviewer's
     ["oauth2-proxy skips auth for /rest", weaken(dev, flag("n8n-oauth2-proxy", "skip-auth-regex", "^/rest")), "ZT-SSO-004"],
     ["the socket proxy allows POST", weaken(dev, env("n8n-socket-proxy", "POST", "1")), "ZT-SOCK-001"],
     ["n8n's session cookie without Secure", weaken(dev, env("n8n-main", "N8N_SECURE_COOKIE", "false")), "ZT-N8N-001"],
-    ["n8n to Postgres without TLS", weaken(dev, env("n8n-main", "DB_POSTGRESDB_SSL_ENABLED", "false")), "ZT-N8N-008"],
+    ["n8n to Postgres without TLS", weaken(dev, env("n8n-main", "DB_POSTGRESDB_SSL_ENABLED", "false"), env("n8n-main", "DB_POSTGRESDB_SSL_CA_FILE", undefined)), "ZT-N8N-008"],
   ];
   const dir = tmp();
   test.each(cases)("%s: the review exits 1 naming the rule", (_name, json, rule) => {

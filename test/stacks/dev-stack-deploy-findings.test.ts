@@ -194,3 +194,14 @@ describe("n8n calls nobody home", () => {
     });
   });
 });
+
+describe("signing in through a real browser", () => {
+  // Found by sso.sign-in: oauth2-proxy's default approval_prompt=force made Dex show its consent
+  // page on every sign-in although the dev config sets skipApprovalScreen.
+  test("oauth2-proxy lets the IdP decide about consent (approval_prompt=auto, not oauth2-proxy's force)", () => {
+    const { json } = synthDev();
+    const sso = (Object.values(json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-oauth2-proxy");
+    expect(sso.command).toContain("--approval-prompt=auto");
+    expect(sso.command.filter((a: string) => /^--(approval-)?prompt=/.test(a))).toEqual(["--approval-prompt=auto"]);
+  });
+});

@@ -1,4 +1,4 @@
-import { dexConfig } from "../../component-config";
+import { dexConfig, lowerKeys } from "../../component-config";
 import { Rule } from "../../rule";
 import { goDurationSeconds } from "./helpers";
 import { componentRule } from "./helpers";
@@ -12,13 +12,17 @@ import { componentRule } from "./helpers";
 
 const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
 
-/** What weakens a Dex config: redirect URIs, public clients, implicit flows, token lifetimes. */
-export function dexConfigProblems(doc: Record<string, any>): { redirects: string[]; flows: string[] } {
+/**
+ * What weakens a Dex config: plain-HTTP redirect URIs, public clients, implicit flows, token
+ * lifetimes. Keys are read case-insensitively, as Dex (encoding/json) does.
+ */
+export function dexConfigProblems(input: Record<string, any>): { redirects: string[]; flows: string[] } {
+  const doc = lowerKeys(input) as Record<string, any>;
   const redirects: string[] = [];
   const flows: string[] = [];
-  for (const client of Array.isArray(doc.staticClients) ? doc.staticClients : []) {
+  for (const client of Array.isArray(doc.staticclients) ? doc.staticclients : []) {
     const id = String(client?.id ?? "(no id)");
-    for (const uri of Array.isArray(client?.redirectURIs) ? client.redirectURIs.map(String) : []) {
+    for (const uri of Array.isArray(client?.redirecturis) ? client.redirecturis.map(String) : []) {
       let url: URL | undefined;
       try {
         url = new URL(uri);
@@ -26,21 +30,21 @@ export function dexConfigProblems(doc: Record<string, any>): { redirects: string
         redirects.push(`client ${id}: redirect URI ${uri} is not a URL`);
         continue;
       }
-      if (uri.includes("*")) redirects.push(`client ${id}: redirect URI ${uri} has a wildcard`);
-      else if (url.protocol === "http:" && !LOOPBACK_HOST.test(url.hostname)) redirects.push(`client ${id}: redirect URI ${uri} is plain HTTP`);
+      // Dex compares redirect URIs as exact strings, so a `*` is inert; plain HTTP is not.
+      if (url.protocol === "http:" && !LOOPBACK_HOST.test(url.hostname)) redirects.push(`client ${id}: redirect URI ${uri} is plain HTTP`);
     }
     if (client?.public === true) flows.push(`client ${id} is public (no client secret)`);
   }
-  const types: string[] = Array.isArray(doc.oauth2?.responseTypes) ? doc.oauth2.responseTypes.map(String) : ["code"];
+  const types: string[] = Array.isArray(doc.oauth2?.responsetypes) ? doc.oauth2.responsetypes.map(String) : ["code"];
   // Dex checks each space-separated response type of a request on its own, so only the bare
   // `token` and `id_token` entries turn the implicit flow on ("code id_token" alone never matches).
   const implicit = types.filter((t) => t === "token" || t === "id_token");
   if (implicit.length > 0) flows.push(`oauth2.responseTypes allows the implicit flow (${implicit.join(", ")})`);
-  const idTokens = typeof doc.expiry?.idTokens === "string" ? goDurationSeconds(doc.expiry.idTokens) : undefined;
-  if (idTokens !== undefined && idTokens > 24 * 3600) flows.push(`expiry.idTokens = ${doc.expiry.idTokens} (more than 24h)`);
+  const idTokens = typeof doc.expiry?.idtokens === "string" ? goDurationSeconds(doc.expiry.idtokens) : undefined;
+  if (idTokens !== undefined && idTokens > 24 * 3600) flows.push(`expiry.idTokens = ${doc.expiry.idtokens} (more than 24h)`);
   if (typeof doc.issuer === "string" && doc.issuer.startsWith("http://")) flows.push(`issuer ${doc.issuer} is plain HTTP`);
-  const refresh = doc.expiry?.refreshTokens ?? {};
-  if (!refresh.validIfNotUsedFor && !refresh.absoluteLifetime) flows.push("refresh tokens never expire (expiry.refreshTokens sets neither validIfNotUsedFor nor absoluteLifetime)");
+  const refresh = doc.expiry?.refreshtokens ?? {};
+  if (!refresh.validifnotusedfor && !refresh.absolutelifetime) flows.push("refresh tokens never expire (expiry.refreshTokens sets neither validIfNotUsedFor nor absoluteLifetime)");
   return { redirects, flows };
 }
 
@@ -48,11 +52,11 @@ export const DexRedirectUris = componentRule({
   id: "ZT-IDP-001",
   level: "error",
   component: "dex",
-  cause: "The IdP sends authorization codes to wildcard or plain-HTTP redirect URIs",
+  cause: "The IdP sends authorization codes to plain-HTTP redirect URIs",
   explanation:
-    "An authorization code goes wherever the client's redirect URI says. A wildcard lets an attacker's page on a matching " +
-    "host receive it; a plain-HTTP URI sends it in clear. Register the exact https:// callback of oauth2-proxy " +
-    "(https://<n8n host>/oauth2/callback).",
+    "An authorization code goes wherever the client's registered redirect URI says; Dex matches it as an exact string " +
+    "(no wildcards), but accepts http:// when listed, which sends the code in clear to anyone on the path. Register the " +
+    "exact https:// callback of oauth2-proxy (https://<n8n host>/oauth2/callback).",
   settings: [["staticClients[].redirectURIs", "exact https:// URLs (loopback http only for local tools)"]],
   check: (c) => {
     const doc = dexConfig(c);

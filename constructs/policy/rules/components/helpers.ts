@@ -7,6 +7,8 @@ export interface ComponentRuleSpec {
   readonly id: string;
   readonly level: RuleLevel;
   readonly component: Component;
+  /** Further components the same check applies to (their containers read the same settings). */
+  readonly alsoOn?: readonly Component[];
   readonly cause: string;
   readonly explanation: string;
   readonly checkov?: readonly string[];
@@ -28,8 +30,9 @@ export function componentRule(spec: ComponentRuleSpec): Rule {
     settings,
     evaluate: (_stack, ctx) => {
       const out: RuleFinding[] = [];
+      const on = new Set<Component | undefined>([spec.component, ...(spec.alsoOn ?? [])]);
       for (const c of ctx.docker.containers) {
-        if (componentOf(c) !== spec.component) continue;
+        if (!on.has(componentOf(c))) continue;
         const r = spec.check(c, ctx);
         for (const p of Array.isArray(r) ? r : [r]) if (p) out.push(containerFinding(c, `${c.name}: ${p}`));
       }
@@ -38,9 +41,20 @@ export function componentRule(spec: ComponentRuleSpec): Rule {
   };
 }
 
+/**
+ * An environment value as n8n's config loader sees it: surrounding quotes stripped
+ * (normalizeEnvValue); undefined when unset.
+ */
+export function envValue(env: Record<string, string>, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t.length >= 2 && ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) ? t.slice(1, -1) : t;
+}
+
 /** An environment value as a boolean the way n8n's config reads it (true/1, false/0, any case); undefined when unset or unreadable. */
 export function envBool(env: Record<string, string>, name: string): boolean | undefined {
-  const v = env[name];
+  const v = envValue(env, name);
   if (v === undefined) return undefined;
   if (/^(true|1)$/i.test(v.trim())) return true;
   if (/^(false|0)$/i.test(v.trim())) return false;

@@ -1,6 +1,6 @@
 import { componentOf } from "../../component-config";
 import { Rule } from "../../rule";
-import { componentRule, envBool } from "./helpers";
+import { componentRule, envBool, envValue } from "./helpers";
 
 /*
  * n8n's own security settings (n8n 2.41, @n8n/config 2.39): defaults are upstream's, read from the
@@ -38,7 +38,8 @@ export const N8nSessionCookie = componentRule({
   ],
   check: (c) => [
     envBool(c.env, "N8N_SECURE_COOKIE") === false && "N8N_SECURE_COOKIE=false (the session cookie loses its Secure flag)",
-    c.env.N8N_SAMESITE_COOKIE?.toLowerCase() === "none" && "N8N_SAMESITE_COOKIE=none (the session cookie goes with cross-site requests)",
+    // A zod enum: only the exact `none` takes effect (anything else keeps lax, with a warning).
+    envValue(c.env, "N8N_SAMESITE_COOKIE") === "none" && "N8N_SAMESITE_COOKIE=none (the session cookie goes with cross-site requests)",
   ],
 });
 
@@ -58,7 +59,7 @@ export const N8nDevelopmentMode = componentRule({
   ],
   check: (c) => [
     c.env.NODE_ENV !== undefined && c.env.NODE_ENV !== "production" && `NODE_ENV=${c.env.NODE_ENV || "(empty)"} (development mode: reflective CORS with credentials)`,
-    c.env.N8N_PREVIEW_MODE?.toLowerCase() === "true" && "N8N_PREVIEW_MODE=true (some routes skip authentication)",
+    c.env.N8N_PREVIEW_MODE === "true" && "N8N_PREVIEW_MODE=true (some routes skip authentication)",
   ],
 });
 
@@ -126,7 +127,7 @@ export const N8nCodeIsolation = componentRule({
       mode !== "external" && `N8N_RUNNERS_MODE=${c.env.N8N_RUNNERS_MODE ?? "unset (internal)"} (Code nodes run inside n8n's container)`,
       envBool(c.env, "N8N_RUNNERS_INSECURE_MODE") === true && "N8N_RUNNERS_INSECURE_MODE=true (no sandbox for user code)",
       !excluded.includes("n8n-nodes-base.executeCommand") && `NODES_EXCLUDE=${c.env.NODES_EXCLUDE === "" ? "(empty)" : c.env.NODES_EXCLUDE} re-enables the Execute Command node (shell in n8n's container)`,
-      c.env.N8N_EXPRESSION_ENGINE?.toLowerCase() === "legacy" && "N8N_EXPRESSION_ENGINE=legacy (expressions without isolation)",
+      envValue(c.env, "N8N_EXPRESSION_ENGINE") === "legacy" && "N8N_EXPRESSION_ENGINE=legacy (expressions without isolation)",
     ];
   },
 });
@@ -172,7 +173,7 @@ export const N8nDatabaseTls = componentRule({
     "that answers as the database gets it. Connect with TLS, verify against the CA (DB_POSTGRESDB_SSL_CA_FILE), and log in " +
     "as n8n's own role, never the superuser the Postgres container is initialised with.",
   settings: [
-    ["DB_POSTGRESDB_SSL_ENABLED", "true (the default is false)"],
+    ["DB_POSTGRESDB_SSL_ENABLED", "true (the default is false; a CA, certificate or key turns TLS on too)"],
     ["DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED", "true (the default)"],
     ["DB_POSTGRESDB_USER", "n8n's own role, not the database container's POSTGRES_USER (postgres)"],
   ],
@@ -183,8 +184,10 @@ export const N8nDatabaseTls = componentRule({
     // logins of rotation), so it is not judged here.
     const user = c.env.DB_POSTGRESDB_USER ?? (c.env.DB_POSTGRESDB_USER_FILE ? undefined : "postgres");
     const fromFile = (k: string) => c.env[k] === undefined && c.env[`${k}_FILE`] !== undefined;
+    // n8n turns TLS on by itself when a CA, certificate or key is given, or verification is switched off.
+    const implicitTls = ["DB_POSTGRESDB_SSL_CA", "DB_POSTGRESDB_SSL_CERT", "DB_POSTGRESDB_SSL_KEY"].some((k) => !!envValue(c.env, k) || !!c.env[`${k}_FILE`]) || envBool(c.env, "DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED") === false;
     return [
-      !fromFile("DB_POSTGRESDB_SSL_ENABLED") && envBool(c.env, "DB_POSTGRESDB_SSL_ENABLED") !== true && `DB_POSTGRESDB_SSL_ENABLED=${c.env.DB_POSTGRESDB_SSL_ENABLED ?? "unset (false)"} (the database login goes in clear)`,
+      !fromFile("DB_POSTGRESDB_SSL_ENABLED") && !implicitTls && envBool(c.env, "DB_POSTGRESDB_SSL_ENABLED") !== true && `DB_POSTGRESDB_SSL_ENABLED=${c.env.DB_POSTGRESDB_SSL_ENABLED ?? "unset (false)"} (the database login goes in clear)`,
       envBool(c.env, "DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED") === false && "DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED=false (any server certificate is accepted)",
       user !== undefined && superusers.has(user) && `DB_POSTGRESDB_USER=${user} (${c.env.DB_POSTGRESDB_USER === undefined ? "the default, " : ""}the database superuser)`,
     ];
@@ -278,8 +281,8 @@ export const N8nLogsAndRetention = componentRule({
     ["EXECUTIONS_DATA_PRUNE", "true (the default)"],
   ],
   check: (c) => [
-    c.env.N8N_LOG_LEVEL?.toLowerCase() === "debug" && "N8N_LOG_LEVEL=debug",
-    c.env.CODE_ENABLE_STDOUT?.toLowerCase() === "true" && "CODE_ENABLE_STDOUT=true (Code-node output in the container log)",
+    envValue(c.env, "N8N_LOG_LEVEL") === "debug" && "N8N_LOG_LEVEL=debug",
+    c.env.CODE_ENABLE_STDOUT === "true" && "CODE_ENABLE_STDOUT=true (Code-node output in the container log)",
     envBool(c.env, "EXECUTIONS_DATA_PRUNE") === false && "EXECUTIONS_DATA_PRUNE=false (execution data kept forever)",
   ],
 });
@@ -304,6 +307,9 @@ export const RunnerModules = componentRule({
   id: "ZT-N8N-015",
   level: "error",
   component: "n8n-runners",
+  // n8n itself reads them too: internal runners inherit them, and the legacy Function nodes and the
+  // LangChain Code node run user code in-process with them.
+  alsoOn: ["n8n"],
   cause: "Code nodes may load Node built-ins that reach the host (child_process, fs, net...) or any npm module",
   explanation:
     "The JavaScript runner lets Code nodes `require` only what NODE_FUNCTION_ALLOW_BUILTIN and NODE_FUNCTION_ALLOW_EXTERNAL " +

@@ -11,6 +11,9 @@ import { componentRule } from "./helpers";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+\/(8|9|[12]\d|3[0-2])|::1\/128|samehost|localhost)$/i;
 
+/** Methods that admit without a password, with one sent in clear or hashed with MD5, or on the client's word (ident). */
+const WEAK_METHODS = new Set(["trust", "password", "md5", "ident"]);
+
 /** Records that let a login through (every method but reject), with where they are. */
 const admitting = (hba: readonly HbaRecord[]) => hba.filter((r) => r.type !== "include" && r.method !== "reject");
 const at = (r: HbaRecord) => `pg_hba.conf line ${r.line} (${r.type} ${r.databases.join(",")} ${r.users.join(",")}${r.address ? ` ${r.address}` : ""} ${r.method})`;
@@ -22,24 +25,26 @@ export const PostgresHbaMethods = componentRule({
   id: "ZT-PG-001",
   level: "error",
   component: "postgres",
-  cause: "Postgres admits logins without a password, or with one sent in clear or hashed with MD5",
+  cause: "Postgres admits logins without a password, with one sent in clear or hashed with MD5, or on the client's word (ident)",
   explanation:
     "In pg_hba.conf `trust` lets anyone who reaches the server in as any role; `password` sends the password in clear; " +
     "`md5` is replayable from a stolen hash and deprecated. The official image writes `trust` itself when " +
     "POSTGRES_HOST_AUTH_METHOD=trust. Use scram-sha-256 (or cert) on every line that admits, reject the rest.",
   settings: [
-    ["pg_hba.conf method", "scram-sha-256, cert or reject; never trust, password, md5"],
-    ["POSTGRES_HOST_AUTH_METHOD", "unset or scram-sha-256"],
+    ["pg_hba.conf method", "scram-sha-256, cert, peer (local) or reject; never trust, password, md5, ident"],
+    ["POSTGRES_HOST_AUTH_METHOD (only without hba_file)", "unset or scram-sha-256"],
     ["POSTGRES_INITDB_ARGS --auth-host / --auth-local", "scram-sha-256"],
   ],
   check: (c) => {
     const hba = postgresHba(c) ?? [];
+    // The image's variables only shape $PGDATA/pg_hba.conf: with hba_file elsewhere they have no effect.
+    const ownHba = postgresSettings(c).has("hba_file");
     const initdb = c.env.POSTGRES_INITDB_ARGS ?? "";
-    const weakInit = [...initdb.matchAll(/--auth(?:-host|-local)?[= ](\S+)/g)].map((m) => m[1]).filter((m) => /^(trust|password|md5)$/i.test(m));
+    const weakInit = [...initdb.matchAll(/(?:--auth(?:-host|-local)?[= ]|-A\s*)(\S+)/g)].map((m) => m[1]).filter((m) => WEAK_METHODS.has(m.toLowerCase()));
     return [
-      ...admitting(hba).filter((r) => ["trust", "password", "md5"].includes(r.method)).map((r) => `${at(r)} uses ${r.method}`),
-      /^(trust|password|md5)$/i.test(c.env.POSTGRES_HOST_AUTH_METHOD ?? "") && `POSTGRES_HOST_AUTH_METHOD=${c.env.POSTGRES_HOST_AUTH_METHOD}`,
-      weakInit.length > 0 && `POSTGRES_INITDB_ARGS sets ${weakInit.join(", ")}`,
+      ...admitting(hba).filter((r) => WEAK_METHODS.has(r.method)).map((r) => `${at(r)} uses ${r.method}`),
+      !ownHba && WEAK_METHODS.has((c.env.POSTGRES_HOST_AUTH_METHOD ?? "").toLowerCase()) && `POSTGRES_HOST_AUTH_METHOD=${c.env.POSTGRES_HOST_AUTH_METHOD}`,
+      !ownHba && weakInit.length > 0 && `POSTGRES_INITDB_ARGS sets ${weakInit.join(", ")}`,
     ];
   },
 });
@@ -80,15 +85,17 @@ export const PostgresSuperuserOverNetwork = componentRule({
     "The superuser bypasses every privilege n8n's least-privilege roles are built on. Admit it only on the local socket " +
     "(operators use `docker exec`), and name the roles and databases each network line admits instead of `all`: a " +
     "line for `all` users also admits the superuser.",
-  settings: [["pg_hba.conf network lines", "name n8n's roles and database; never all users, never the superuser (POSTGRES_USER)"]],
+  settings: [["pg_hba.conf network lines", "name n8n's roles and database; never all, the superuser (POSTGRES_USER), its +group, a /regex or an @file of users"]],
   check: (c) => {
     const hba = postgresHba(c);
     if (!hba) return undefined;
     const su = superuserOf(c);
+    // `all`, the superuser, its group, a regular expression (Postgres 16+) or a file of names may include the superuser.
+    const risky = (u: string) => u === "all" || u === su || u === `+${su}` || u.startsWith("/") || u.startsWith("@");
     return admitting(hba)
       .filter((r) => r.type !== "local" && !LOOPBACK.test(r.address ?? ""))
-      .filter((r) => r.users.some((u) => u === "all" || u === su || u === "+postgres"))
-      .map((r) => `${at(r)} admits ${r.users.includes("all") ? "every role, the superuser included" : `the superuser ${su}`} from ${r.address}`);
+      .filter((r) => r.users.some(risky))
+      .map((r) => `${at(r)} admits ${r.users.includes("all") ? "every role, the superuser included" : `${r.users.filter(risky).join(", ")} (may be the superuser ${su})`} from ${r.address}`);
   },
 });
 

@@ -1,5 +1,5 @@
 import { traefikDynamicKeys } from "../../component-config";
-import { findMiddleware, ModelContainer, ModelMiddleware, ModelRouter, traefikStaticConfig } from "../../docker-model";
+import { findMiddleware, isFalseValue, isTrueValue, ModelContainer, ModelMiddleware, ModelRouter, traefikStaticConfig } from "../../docker-model";
 import { Rule, RuleContext, RuleFinding } from "../../rule";
 import { containerOf, hasSso, publicReason, routerFinding } from "../docker/roles";
 import { onlyPublicPaths } from "../docker/routers-without-sso";
@@ -14,22 +14,36 @@ import { componentRule, isEverywhere } from "./helpers";
 
 /** Static keys of a Traefik container ({} when its static config is not in the plan). */
 const staticKeys = (c: ModelContainer): Record<string, string> => traefikStaticConfig(c)?.keys ?? {};
-const staticFileOf = (c: ModelContainer) => traefikStaticConfig(c)?.sources.find((s) => s.startsWith("/"));
-const dynamicKeys = (c: ModelContainer) => traefikDynamicKeys(c, staticFileOf(c));
+const dynamicKeys = (c: ModelContainer) => traefikDynamicKeys(c);
 
 /** Entry point names declared in a static config. */
 export function entrypointNames(keys: Record<string, string>): string[] {
   return [...new Set(Object.keys(keys).map((k) => /^entrypoints\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
 }
 
+const has = (keys: Record<string, string>, section: string) => Object.keys(keys).some((k) => k === section || k.startsWith(`${section}.`));
+
+/** Where ping and Prometheus metrics are served: their entryPoint, default `traefik` once the section is on. */
+function internalEndpoints(keys: Record<string, string>): { what: string; entrypoint: string }[] {
+  return [
+    has(keys, "ping") && { what: "ping", entrypoint: (keys["ping.entrypoint"] ?? "traefik").toLowerCase() },
+    has(keys, "metrics.prometheus") && !isTrueValue(keys["metrics.prometheus.manualrouting"]) && { what: "metrics", entrypoint: (keys["metrics.prometheus.entrypoint"] ?? "traefik").toLowerCase() },
+    isTrueValue(keys["api.insecure"]) && { what: "the API", entrypoint: "traefik" },
+  ].filter((x): x is { what: string; entrypoint: string } => !!x);
+}
+
+/** Each entry point's address; Traefik creates `traefik` on :8080 when ping, metrics or api.insecure use it undeclared. */
+function entrypointAddresses(keys: Record<string, string>): Map<string, string> {
+  const out = new Map(entrypointNames(keys).map((ep) => [ep, keys[`entrypoints.${ep}.address`] ?? ""]));
+  if (!out.has("traefik") && internalEndpoints(keys).some((e) => e.entrypoint === "traefik")) out.set("traefik", ":8080");
+  return out;
+}
+
 /** Entry points whose port the container publishes on the host. */
 export function publishedEntrypoints(c: ModelContainer): string[] {
   const keys = staticKeys(c);
   const ports = new Set(c.ports.filter((p) => p.external !== undefined).map((p) => p.internal));
-  return entrypointNames(keys).filter((ep) => {
-    const port = Number(/:(\d+)(\/\w+)?$/.exec(keys[`entrypoints.${ep}.address`] ?? "")?.[1]);
-    return ports.has(port);
-  });
+  return [...entrypointAddresses(keys)].filter(([, address]) => ports.has(Number(/:(\d+)(\/\w+)?$/.exec(address)?.[1]))).map(([ep]) => ep);
 }
 
 /** Values of a flattened list (`a.0`, `a.1`, or a comma list in one value). */
@@ -58,7 +72,7 @@ export const TraefikForwardedHeaders = componentRule({
     const keys = staticKeys(c);
     return entrypointNames(keys).flatMap((ep) =>
       ["forwardedheaders", "proxyprotocol"].flatMap((what) => [
-        keys[`entrypoints.${ep}.${what}.insecure`] === "true" && `entry point ${ep}: ${what}.insecure = true`,
+        isTrueValue(keys[`entrypoints.${ep}.${what}.insecure`]) && `entry point ${ep}: ${what}.insecure = true`,
         listOf(keys, `entrypoints.${ep}.${what}.trustedips`).some(isEverywhere) && `entry point ${ep}: ${what}.trustedIPs covers every address`,
       ]),
     );
@@ -75,13 +89,16 @@ export const TraefikPlainHttpEntrypoint = componentRule({
     "point it gets a plain-HTTP answer (a 404 at best, and a cookie sent in clear if one lacks Secure). Give the port-80 " +
     "entry point http.redirections.entryPoint (to: websecure, scheme: https) and nothing else.",
   settings: [["entryPoints.<published>.http.redirections.entryPoint", "to: the TLS entry point, scheme: https (or http.tls on the entry point)"]],
-  check: (c) => {
+  check: (c, ctx) => {
     const keys = staticKeys(c);
     return publishedEntrypoints(c).map((ep) => {
       const p = `entrypoints.${ep}.http.`;
-      const tls = Object.keys(keys).some((k) => k === `${p}tls` || k.startsWith(`${p}tls.`));
+      const tls = (keys[`${p}tls`] !== undefined && !isFalseValue(keys[`${p}tls`])) || Object.keys(keys).some((k) => k.startsWith(`${p}tls.`));
       const redirect = keys[`${p}redirections.entrypoint.to`] !== undefined && (keys[`${p}redirections.entrypoint.scheme`] ?? "https") === "https";
-      return !tls && !redirect && `entry point ${ep} (published) has no TLS and no redirection to HTTPS`;
+      // Routers with TLS of their own make the entry point serve TLS for them.
+      const routers = ctx.docker.routers.filter((r) => r.entrypoints.length === 0 || r.entrypoints.some((e) => e.toLowerCase() === ep));
+      const routersTls = routers.length > 0 && routers.every((r) => r.tls);
+      return !tls && !redirect && !routersTls && `entry point ${ep} (published) has no TLS and no redirection to HTTPS`;
     });
   },
 });
@@ -145,7 +162,7 @@ export const TraefikDiagnostics = componentRule({
   settings: [
     ["global.checkNewVersion", "false (the default is true)"],
     ["global.sendAnonymousUsage", "false (the default)"],
-    ["log.level", "INFO (the default) or higher"],
+    ["log.level", "ERROR (the default), WARN or INFO; not DEBUG or TRACE"],
     ["serversTransport.insecureSkipVerify", "false (the default)"],
   ],
   check: (c) => {
@@ -154,11 +171,11 @@ export const TraefikDiagnostics = componentRule({
     const level = (keys["log.level"] ?? "ERROR").toUpperCase();
     const dyn = dynamicKeys(c);
     return [
-      keys["global.checknewversion"] !== "false" && `global.checkNewVersion is ${keys["global.checknewversion"] ?? "unset (true)"}`,
-      keys["global.sendanonymoususage"] === "true" && "global.sendAnonymousUsage = true",
+      !isFalseValue(keys["global.checknewversion"]) && `global.checkNewVersion is ${keys["global.checknewversion"] ?? "unset (true)"}`,
+      isTrueValue(keys["global.sendanonymoususage"]) && "global.sendAnonymousUsage = true",
       (level === "DEBUG" || level === "TRACE") && `log.level = ${level}`,
-      keys["serverstransport.insecureskipverify"] === "true" && "serversTransport.insecureSkipVerify = true",
-      Object.entries(dyn).some(([k, v]) => /^http\.serverstransports\.[^.]+\.insecureskipverify$/.test(k) && v === "true") && "a serversTransport of the dynamic configuration sets insecureSkipVerify",
+      isTrueValue(keys["serverstransport.insecureskipverify"]) && "serversTransport.insecureSkipVerify = true",
+      Object.entries(dyn).some(([k, v]) => /^http\.serverstransports\.[^.]+\.insecureskipverify$/.test(k) && isTrueValue(v)) && "a serversTransport of the dynamic configuration sets insecureSkipVerify",
     ];
   },
 });
@@ -206,16 +223,12 @@ export const TraefikInternalEntrypoints = componentRule({
     "no router and no SSO. Keep them on their own entry point bound to loopback or an internal network (our constructs " +
     "bind ping to 127.0.0.1 for the healthcheck).",
   settings: [
-    ["ping.entryPoint", "an entry point that is not published (default traefik, :8080)"],
+    ["ping.entryPoint", "an entry point that is not published (the default is traefik, created on :8080)"],
     ["metrics.prometheus.entryPoint", "an entry point that is not published"],
   ],
   check: (c) => {
-    const keys = staticKeys(c);
     const published = publishedEntrypoints(c);
-    return [
-      ["ping", "ping.entrypoint"],
-      ["metrics", "metrics.prometheus.entrypoint"],
-    ].map(([what, k]) => keys[k] !== undefined && published.includes(keys[k].toLowerCase()) && `${what} is served on the published entry point ${keys[k]}`);
+    return internalEndpoints(staticKeys(c)).filter((e) => e.what !== "the API").map((e) => published.includes(e.entrypoint) && `${e.what} is served on the published entry point ${e.entrypoint}`);
   },
 });
 
@@ -279,7 +292,7 @@ export const TraefikSniStrict = componentRule({
   check: (c) => {
     if (Object.keys(staticKeys(c)).length === 0 && Object.keys(dynamicKeys(c)).length === 0) return undefined;
     const d = tlsOptions(c).get("default");
-    return d?.snistrict !== "true" && `tls.options.default.sniStrict is ${d?.snistrict ?? "unset (false)"}`;
+    return !isTrueValue(d?.snistrict) && `tls.options.default.sniStrict is ${d?.snistrict ?? "unset (false)"}`;
   },
 });
 
@@ -323,7 +336,7 @@ function routerRule(spec: { id: string; level: "error" | "warning"; cause: strin
   };
 }
 
-const truthy = (v: string | undefined) => v?.toLowerCase() === "true";
+const truthy = (v: string | undefined) => isTrueValue(v);
 
 export const RouterSecurityHeaders = routerRule({
   id: "ZT-HDR-001",
@@ -364,7 +377,15 @@ export const RouterOpenCors = routerRule({
     for (const h of routerMiddlewares(ctx, r).filter((m) => m.type === "headers").map(lower)) {
       const origins = Object.entries(h).filter(([k]) => /^accesscontrolalloworiginlist(\.\d+)?$/.test(k)).flatMap(([, v]) => v.split(",")).map((x) => x.trim());
       const regexes = Object.entries(h).filter(([k]) => /^accesscontrolalloworiginlistregex(\.\d+)?$/.test(k)).flatMap(([, v]) => v.split(",")).map((x) => x.trim());
-      const any = origins.includes("*") || regexes.some((x) => /^\^?\.\*\$?$/.test(x));
+      // Traefik matches origin regexes unanchored: one that matches a stranger's origin lets any site in.
+      const probe = (re: string) => {
+        try {
+          return new RegExp(re).test("https://attacker.invalid") || new RegExp(re).test("https://n8n.example.com.attacker.invalid");
+        } catch {
+          return false;
+        }
+      };
+      const any = origins.includes("*") || regexes.some(probe);
       if (any && truthy(h.accesscontrolallowcredentials)) return "any origin may send credentialed requests";
     }
     return undefined;

@@ -1,4 +1,4 @@
-import { traefikStaticConfig } from "../../docker-model";
+import { isFalseValue, traefikStaticConfig } from "../../docker-model";
 import { Rule } from "../../rule";
 import { containerFinding } from "./roles";
 
@@ -16,6 +16,6 @@ export const ExposedByDefault: Rule = {
       const cfg = traefikStaticConfig(c);
       if (!cfg || !Object.keys(cfg.keys).some((k) => k === "providers.docker" || k.startsWith("providers.docker."))) return [];
       const v = cfg.keys["providers.docker.exposedbydefault"];
-      return v === "false" ? [] : [containerFinding(c, `${c.name}: providers.docker.exposedByDefault is ${v ?? "unset (true)"}`)];
+      return isFalseValue(v) ? [] : [containerFinding(c, `${c.name}: providers.docker.exposedByDefault is ${v ?? "unset (true)"}`)];
     }),
 };

@@ -1,4 +1,4 @@
-import { traefikStaticConfig } from "../../docker-model";
+import { isTrueValue, traefikStaticConfig } from "../../docker-model";
 import { ruleMatches } from "../../traefik-rules";
 import { Rule, RuleFinding } from "../../rule";
 import { containerFinding, hostsOf, routerFinding } from "./roles";
@@ -33,7 +33,7 @@ export const RoutersToInternalEndpoints: Rule = {
     }
     for (const c of model.containers) {
       const cfg = traefikStaticConfig(c);
-      if (cfg?.keys["api.insecure"] === "true") out.push(containerFinding(c, `${c.name} sets api.insecure = true (API and dashboard without auth on :8080)`));
+      if (isTrueValue(cfg?.keys["api.insecure"])) out.push(containerFinding(c, `${c.name} sets api.insecure = true (API and dashboard without auth on :8080)`));
     }
     return out;
   },

@@ -1,0 +1,162 @@
+/*
+ * Sign-in with a real browser: Debian's Chromium driven by playwright-core, trusting the dev CA the
+ * way a developer's browser does (imported into its NSS database), resolving only the stack's two
+ * host names (everything else fails to resolve, so the browser sends nothing off the machine), with
+ * Chromium's background services off. The flows go through Traefik, oauth2-proxy and Dex exactly as
+ * a person's would.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import bcrypt from "bcryptjs";
+import { randomBytes } from "node:crypto";
+import type { BrowserContext, Page } from "playwright-core";
+import { chromium } from "playwright-core";
+import { AttackContext } from "./attacks";
+import { CheckError, Expect, runOk } from "./harness";
+
+export const SSO_COOKIE = "__Host-n8n-sso";
+const CHROMIUM = process.env.E2E_CHROMIUM ?? "/usr/bin/chromium";
+
+/** An IdP account outside sso.allowedEmailDomains: Dex signs it in, oauth2-proxy must refuse it. */
+export const OUTSIDER = { email: "outsider@other.example", username: "Outsider" };
+
+/** Adds the outsider to the dev Dex config in the test's secrets folder (before deploy; Dex reads it at start). */
+export function addOutsiderAccount(secretsDir: string, work: string): { email: string } {
+  const file = path.join(secretsDir, "dex-config.yaml");
+  const doc = JSON.parse(readFileSync(file, "utf8"));
+  const password = randomBytes(18).toString("base64url");
+  doc.staticPasswords = (doc.staticPasswords ?? []).filter((p: { email: string }) => p.email !== OUTSIDER.email);
+  doc.staticPasswords.push({ email: OUTSIDER.email, username: OUTSIDER.username, userID: "0f1e2d3c-4b5a-4697-a887-766554433221", hash: bcrypt.hashSync(password, 10) });
+  writeFileSync(file, JSON.stringify(doc, null, 2)); // keeps the file's owner and mode
+  writeFileSync(path.join(work, "outsider-password"), password, { mode: 0o600 });
+  return { email: OUTSIDER.email };
+}
+
+export interface BrowserSession {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** A fresh browser profile that trusts the dev CA and resolves only the stack's hosts to loopback. */
+export async function openBrowser(ctx: AttackContext, name: string): Promise<BrowserSession> {
+  const home = path.join(ctx.work, "browser", name);
+  rmSync(home, { recursive: true, force: true });
+  const nss = path.join(home, ".pki", "nssdb");
+  mkdirSync(nss, { recursive: true });
+  runOk("certutil", ["-d", `sql:${nss}`, "-N", "--empty-password"]);
+  runOk("certutil", ["-d", `sql:${nss}`, "-A", "-t", "C,,", "-n", "n8n-zero-trust dev CA", "-i", path.join(ctx.secretsDir, "tls", "ca.pem")]);
+  const context = await chromium.launchPersistentContext(path.join(home, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    env: { ...process.env, HOME: home },
+    args: [
+      // Root in CI: Chromium's own sandbox needs user namespaces it does not get here.
+      "--no-sandbox",
+      `--host-resolver-rules=MAP ${ctx.n8nHost} 127.0.0.1, MAP ${ctx.authHost} 127.0.0.1, MAP * ~NOTFOUND`,
+      "--no-proxy-server",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-domain-reliability",
+      "--disable-features=OptimizationHints,MediaRouter,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+      "--no-first-run",
+    ],
+    timeout: 30_000,
+  });
+  context.setDefaultTimeout(20_000);
+  return { context, close: () => context.close() };
+}
+
+/** Opens the editor, signs in at Dex with a local account, and returns the page where it ended. */
+export async function signInAs(page: Page, ctx: AttackContext, email: string, password: string): Promise<{ loginUrl: string; landed: string; status?: number }> {
+  await page.goto(`https://${ctx.n8nHost}/`);
+  await page.waitForURL((u) => u.host === ctx.authHost, { timeout: 20_000 });
+  // Dex shows its connector list first unless there is one; the local (password) connector is ours.
+  if (!(await page.locator("input[name=login]").count())) await page.locator("a[href*='/auth/local'], button:has-text('Email')").first().click();
+  await page.locator("input[name=login]").waitFor();
+  const loginUrl = page.url();
+  await page.fill("input[name=login]", email);
+  await page.fill("input[name=password]", password);
+  const [response] = await Promise.all([page.waitForNavigation({ url: (u) => u.host === ctx.n8nHost, waitUntil: "domcontentloaded" }).catch(() => null), page.click("button[type=submit]")]);
+  return { loginUrl, landed: page.url(), status: response?.status() };
+}
+
+const demoPassword = (ctx: AttackContext) => readFileSync(path.join(ctx.secretsDir, "dex-demo-password"), "utf8").trim();
+
+/** The demo user signs in through Dex and reaches n8n; the session cookie is host-only, Secure, HttpOnly, SameSite=Lax. */
+export async function browserSignIn(ctx: AttackContext, demoEmail: string): Promise<unknown> {
+  const b = await openBrowser(ctx, "demo");
+  try {
+    const page = await b.context.newPage();
+    const r = await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    const title = await page.title();
+    const cookies = await b.context.cookies(`https://${ctx.n8nHost}/`);
+    const sso = cookies.find((c) => c.name === SSO_COOKIE);
+    // n8n keeps its own login behind SSO: its REST API still wants n8n's session.
+    const rest = await page.evaluate(async () => (await fetch("/rest/workflows", { credentials: "include" })).status);
+    const hoursLeft = sso ? (sso.expires - Date.now() / 1000) / 3600 : 0;
+    const e = new Expect()
+      .ok("the editor sent the browser to Dex's password form", r.loginUrl.startsWith(`https://${ctx.authHost}/dex/auth`), r.loginUrl)
+      .ok("after sign-in the browser is back on the n8n host", new URL(r.landed).host === ctx.n8nHost, r.landed)
+      .ok("n8n's editor is served", /n8n/i.test(title), `title "${title}"`)
+      .ok("a session cookie is set", !!sso, `cookies: ${cookies.map((c) => c.name).join(", ")}`);
+    if (sso) {
+      e.equal("session cookie flags", { secure: sso.secure, httpOnly: sso.httpOnly, sameSite: sso.sameSite, domain: sso.domain }, { secure: true, httpOnly: true, sameSite: "Lax", domain: ctx.n8nHost });
+      e.ok("the session lasts the configured 8 h, not oauth2-proxy's 168 h default", hoursLeft > 7.5 && hoursLeft <= 8.01, `${hoursLeft.toFixed(2)} h`);
+    }
+    e.equal("n8n's REST API without n8n's own session (SSO alone is not an n8n login)", rest, 401);
+    return e.done({ loginUrl: r.loginUrl, landed: r.landed, title, cookie: sso && { ...sso, value: "(redacted)" }, restWithoutN8nLogin: rest });
+  } finally {
+    await b.close();
+  }
+}
+
+/** An account the IdP knows but the allow-list does not: oauth2-proxy refuses it and sets no session. */
+export async function browserRefusedUser(ctx: AttackContext): Promise<unknown> {
+  const password = readFileSync(path.join(ctx.work, "outsider-password"), "utf8");
+  const b = await openBrowser(ctx, "outsider");
+  try {
+    const page = await b.context.newPage();
+    const r = await signInAs(page, ctx, OUTSIDER.email, password);
+    const body = (await page.textContent("body").catch(() => "")) ?? "";
+    const cookies = await b.context.cookies(`https://${ctx.n8nHost}/`);
+    // From the page itself (the browser resolves the host; Node's resolver does not know *.localhost).
+    // A background request as n8n's frontend sends it; a redirect to the IdP shows as 0 (opaque), a refusal as 401.
+    const after = await page.evaluate(async () => {
+      const r = await fetch("/rest/login", { credentials: "include", redirect: "manual", headers: { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" } });
+      return r.type === "opaqueredirect" ? "redirect to sign-in" : r.status;
+    });
+    return new Expect()
+      .ok("Dex accepted the password (the refusal is oauth2-proxy's)", new URL(r.landed).host === ctx.n8nHost, r.landed)
+      .equal("oauth2-proxy's answer on the callback", r.status, 403)
+      .ok("the page is oauth2-proxy's refusal, not n8n", !/window\.BASE_PATH|n8n-editor/.test(body), body.slice(0, 200))
+      .ok("no session cookie", !cookies.some((c) => c.name === SSO_COOKIE), cookies.map((c) => c.name).join(", "))
+      .ok("a background request afterwards gets no n8n answer", after === 401 || after === "redirect to sign-in", String(after))
+      .done({ landed: r.landed, status: r.status, body: body.replace(/\s+/g, " ").slice(0, 160), after });
+  } finally {
+    await b.close();
+  }
+}
+
+/** Signing out clears the session: the next visit goes back to the IdP. */
+export async function browserSignOut(ctx: AttackContext, demoEmail: string): Promise<unknown> {
+  const b = await openBrowser(ctx, "signout");
+  try {
+    const page = await b.context.newPage();
+    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    const before = (await b.context.cookies(`https://${ctx.n8nHost}/`)).some((c) => c.name === SSO_COOKIE);
+    await page.goto(`https://${ctx.n8nHost}/oauth2/sign_out`);
+    const after = (await b.context.cookies(`https://${ctx.n8nHost}/`)).some((c) => c.name === SSO_COOKIE);
+    await page.goto(`https://${ctx.n8nHost}/`);
+    await page.waitForURL((u) => u.host === ctx.authHost).catch(() => undefined);
+    const again = page.url();
+    if (!before) throw new CheckError("the sign-in before signing out set no session cookie");
+    return new Expect()
+      .ok("the session cookie is gone after /oauth2/sign_out", !after)
+      .ok("the editor sends the browser back to the IdP", new URL(again).host === ctx.authHost, again)
+      .done({ cookieBefore: before, cookieAfter: after, nextVisit: again });
+  } finally {
+    await b.close();
+  }
+}
