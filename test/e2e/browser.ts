@@ -160,3 +160,74 @@ export async function browserSignOut(ctx: AttackContext, demoEmail: string): Pro
     await b.close();
   }
 }
+
+/**
+ * A public webhook works without SSO, end to end: the demo user signs in, becomes n8n's owner (or
+ * logs in, on a kept stack), creates and publishes a workflow with a Webhook node through n8n's REST
+ * API; then an anonymous client (curl on the host, no cookie) calls /webhook/<path> and n8n answers.
+ */
+export async function publicWebhook(ctx: AttackContext, demoEmail: string, anonymousGet: (url: string) => { code: string; body: string }): Promise<unknown> {
+  const passwordFile = path.join(ctx.work, "n8n-owner-password");
+  let password: string;
+  try {
+    password = readFileSync(passwordFile, "utf8");
+  } catch {
+    password = `Zt-${randomBytes(12).toString("base64url")}9`;
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+  }
+  const hookPath = `zt-e2e-${randomBytes(4).toString("hex")}`;
+  const b = await openBrowser(ctx, "owner");
+  try {
+    const page = await b.context.newPage();
+    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    await page.waitForLoadState("domcontentloaded");
+    const api = await page.evaluate(
+      async ({ email, password, hookPath }) => {
+        const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
+        const call = async (method: string, url: string, body?: unknown) => {
+          const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
+          const text = await r.text();
+          let json: any;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          return { status: r.status, json, text: text.slice(0, 300) };
+        };
+        let owner = await call("POST", "/rest/owner/setup", { email, firstName: "Demo", lastName: "Owner", password });
+        if (owner.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: email, password });
+        const webhookId = crypto.randomUUID();
+        const created = await call("POST", "/rest/workflows", {
+          name: `zero-trust e2e ${hookPath}`,
+          nodes: [{ id: crypto.randomUUID(), name: "Webhook", type: "n8n-nodes-base.webhook", typeVersion: 2, position: [0, 0], webhookId, parameters: { httpMethod: "GET", path: hookPath, responseMode: "onReceived", options: {} } }],
+          connections: {},
+          settings: { executionOrder: "v1" },
+          active: false,
+        });
+        const wf = created.json?.data ?? created.json;
+        const activated = wf?.id ? await call("POST", `/rest/workflows/${wf.id}/activate`, { versionId: wf.versionId }) : { status: 0, text: "no workflow" };
+        return { owner: owner.status, ownerText: owner.status === 200 ? "" : owner.text, created: created.status, createdText: created.status === 200 ? "" : created.text, id: wf?.id, activated: activated.status, activatedText: activated.status === 200 ? "" : activated.text };
+      },
+      { email: demoEmail, password, hookPath },
+    );
+    // n8n registers the webhook on activation; give it a moment, then call it as an anonymous client.
+    let hook = { code: "", body: "" };
+    for (let i = 0; i < 10; i++) {
+      hook = anonymousGet(`https://${ctx.n8nHost}/webhook/${hookPath}`);
+      if (hook.code === "200") break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const editorPath = anonymousGet(`https://${ctx.n8nHost}/webhook-test/${hookPath}`);
+    return new Expect()
+      .equal("n8n owner set up (or logged in) with the SSO session", api.owner, 200)
+      .equal("workflow created through the REST API", api.created, 200)
+      .equal("workflow published", api.activated, 200)
+      .equal("the public webhook answers an anonymous client", hook.code, "200")
+      .ok("the answer is n8n's", /Workflow was started/i.test(hook.body), hook.body.slice(0, 200))
+      .ok("the same path under /webhook-test/ (the editor's) still needs SSO", editorPath.code === "302" || editorPath.code === "401", editorPath.code)
+      .done({ api, webhook: { path: `/webhook/${hookPath}`, status: hook.code, body: hook.body.slice(0, 120) }, webhookTest: editorPath.code });
+  } finally {
+    await b.close();
+  }
+}

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicWebhook } from "./browser";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
   await suite.case("sso.sign-in", `a real browser (Chromium) signs in as ${demo} at Dex and reaches n8n; the session cookie is host-only, Secure, HttpOnly, SameSite=Lax and lasts sso.cookieExpire; n8n's REST API still wants n8n's own login`, () => browserSignIn(attack, demo), { needs: ["healthy"] });
   await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
   await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
+  await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, (url) => request(attack, url)), { needs: ["sso.sign-in"] });
 
   // The first slice of the attack suite: each case is an attack that must fail on the live stack.
   for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });

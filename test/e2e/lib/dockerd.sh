@@ -96,6 +96,16 @@ e2e_dockerd_stop() {
     for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
-  rm -f "$E2E_DOCKER_RUN/docker.pid"
+  # dockerd's own containerd outlives it for a moment; a new dockerd that finds its pid file still
+  # alive waits for a socket that never comes ("timeout waiting for containerd to start"; seen when
+  # a run followed a --keep run). Wait for it, then remove its pid file.
+  local cpidfile="$E2E_DOCKER_RUN/exec/containerd/containerd.pid" cpid
+  cpid="$(cat "$cpidfile" 2>/dev/null || true)"
+  if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null && grep -qa containerd "/proc/$cpid/cmdline" 2>/dev/null; then
+    local j
+    for j in $(seq 1 40); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$cpid" 2>/dev/null; then kill -KILL "$cpid" 2>/dev/null || true; fi
+  fi
+  rm -f "$E2E_DOCKER_RUN/docker.pid" "$cpidfile"
   e2e_firewall_down
 }
