@@ -3,7 +3,7 @@
  * containers on each network): the first slice of the attack suite. Each function throws with
  * what it saw when a claim does not hold, and returns what it observed.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { CheckError, Expect, run, RunResult } from "./harness";
 
@@ -398,6 +398,7 @@ export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext
   ["attack.tampered-cookie", "a tampered, expired or foreign session cookie is refused", tamperedCookie],
   ["attack.nothing-else-answers", "/metrics, /healthz, Traefik's API and dashboard, the IdP's other paths, an unknown Host or SNI: nothing of n8n, Traefik or the IdP is served", nothingElseAnswers],
   ["attack.tls", "TLS 1.0/1.1 and CBC or non-forward-secret suites are refused; TLS 1.2 (AEAD, ECDHE) and 1.3 verify against the dev CA", tlsVersions],
+  ["attack.testssl", "testssl.sh finds no old protocol, a chain to the dev CA, and no MEDIUM/HIGH/CRITICAL issue but the accepted one (no revocation URLs on dev certificates)", testsslScan],
   ["attack.headers", "HSTS, nosniff and frame options on every response, redirects and 404s included; no Server or X-Powered-By", securityHeaders],
   ["attack.segmentation", "from a probe on each network only the README's paths are reachable; socket, app and data have no route out", segmentation],
   ["attack.socket-proxy", "from the socket network writes, exec, images, volumes, networks, info, secrets and build are refused; Traefik's read API answers (logs, archive, export also do: an open finding, recorded)", socketProxyApi],
@@ -408,3 +409,30 @@ export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext
 /** Every case of the suite that attacks the live stack or checks its edge: each must have a twin rule (test/e2e/twins.ts). */
 export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", "sso.sign-in", "sso.refused-user", "edge.public-webhook", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits"];
 
+
+/** Findings testssl.sh may report on the dev stack, each with why it is expected there. */
+export const TESTSSL_ACCEPTED: Record<string, string> = {
+  cert_revocation: "the dev CA issues certificates without CRL or OCSP URLs; a revoked dev certificate is replaced by `npm run secrets:dev` (prod uses ACME certificates, which carry them)",
+};
+
+/**
+ * An independent TLS scanner on the published 443: testssl.sh (Debian's package, with the system
+ * OpenSSL) checks protocols, server defaults, headers and the known TLS vulnerabilities, trusting
+ * the dev CA; no DNS lookups, no CRL/OCSP fetches (it never phones out unless told to).
+ */
+export function testsslScan(ctx: AttackContext): unknown {
+  const json = path.join(ctx.work, "testssl.json");
+  rmSync(json, { force: true });
+  const r = run("testssl", ["--quiet", "--color", "0", "--warnings", "off", "--nodns", "none", "--ip", "127.0.0.1", "--add-ca", path.join(ctx.secretsDir, "tls", "ca.pem"), "-p", "-S", "-U", "-h", "--jsonfile", json, `https://${ctx.n8nHost}:443`], { timeout: 300_000 });
+  if (!existsSync(json)) throw new CheckError(`testssl wrote no report (exit ${r.status}):\n${(r.stderr || r.stdout).slice(-1500)}`);
+  const findings = JSON.parse(readFileSync(json, "utf8")) as { id: string; severity: string; finding: string }[];
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const e = new Expect();
+  for (const p of ["SSLv2", "SSLv3", "TLS1", "TLS1_1"]) e.ok(`${p} not offered`, byId.get(p)?.finding === "not offered", byId.get(p)?.finding ?? "not reported");
+  for (const p of ["TLS1_2", "TLS1_3"]) e.ok(`${p} offered`, /^offered/.test(byId.get(p)?.finding ?? ""), byId.get(p)?.finding ?? "not reported");
+  e.ok("the certificate chains to the dev CA", byId.get("cert_chain_of_trust")?.finding === "passed.", byId.get("cert_chain_of_trust")?.finding ?? "not reported");
+  const serious = findings.filter((f) => ["MEDIUM", "HIGH", "CRITICAL"].includes(f.severity) && !TESTSSL_ACCEPTED[f.id]);
+  e.ok("no MEDIUM, HIGH or CRITICAL finding beyond the accepted ones", serious.length === 0, serious.map((f) => `${f.severity} ${f.id}: ${f.finding}`).join("; "));
+  const notable = findings.filter((f) => !["OK", "INFO"].includes(f.severity)).map((f) => ({ id: f.id, severity: f.severity, finding: f.finding.slice(0, 120), accepted: TESTSSL_ACCEPTED[f.id] }));
+  return e.done({ testssl: (r.stdout.match(/testssl\s+\S+/) ?? [""])[0], notable });
+}

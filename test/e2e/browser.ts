@@ -219,6 +219,8 @@ export async function publicWebhook(ctx: AttackContext, demoEmail: string, anony
       await new Promise((r) => setTimeout(r, 500));
     }
     const editorPath = anonymousGet(`https://${ctx.n8nHost}/webhook-test/${hookPath}`);
+    // The resilience drills call the published workflow again after crashes and restarts.
+    if (hook.code === "200") writeFileSync(path.join(ctx.work, "public-webhook-path"), hookPath);
     return new Expect()
       .equal("n8n owner set up (or logged in) with the SSO session", api.owner, 200)
       .equal("workflow created through the REST API", api.created, 200)

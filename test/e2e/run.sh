@@ -72,6 +72,8 @@ install_packages() {
   # The sign-in cases drive Debian's Chromium (playwright-core); certutil imports the dev CA into its profile.
   command -v chromium >/dev/null || need+=(chromium)
   command -v certutil >/dev/null || need+=(libnss3-tools)
+  # An independent TLS scanner for attack.testssl.
+  command -v testssl >/dev/null || need+=(testssl.sh)
   if [ ${#need[@]} -gt 0 ]; then
     e2e_log "installing ${need[*]}"
     apt-get update -qq

@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
+import { drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
 import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicWebhook } from "./browser";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
@@ -209,6 +210,11 @@ async function main(): Promise<void> {
   for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
   const rate = config.n8n.webhookRateLimit;
   await suite.case("attack.public-limits", `the public paths' limits hold: a body above ${16} MiB gets 413; one client above ${rate.average}/s (burst ${rate.burst}) gets 429 while a second client is served`, () => publicLimits(attack, { average: rate.average, burst: rate.burst, maxBodyMb: 16 }), { needs: ["healthy"] });
+
+  // Resilience drills: crashes and restarts under a bounded load; the stack fails closed and recovers by itself.
+  await suite.case("drill.sso-crash", "oauth2-proxy's process is killed: while it is down the editor answers only refusals (never n8n content), Docker restarts it, and sign-in redirects work again", () => drillSsoDown(attack, { sso: SERVICES.oauth2Proxy.name }), { needs: ["healthy"] });
+  await suite.case("drill.n8n-crash", "n8n's process is killed under requests to its public webhook: no editor content leaks, Docker restarts it, and the published workflow answers again", () => drillN8nCrash(attack, { n8n: SERVICES.n8n.name }), { needs: ["edge.public-webhook"] });
+  await suite.case("drill.postgres-restart", "Postgres restarts: n8n reconnects by itself as its login role over TLS and the public webhook answers again", () => drillPostgresRestart(attack, { postgres: SERVICES.postgres.name }, postgresSessionCheck), { needs: ["edge.public-webhook"] });
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
     const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });
