@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
-import { drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
+import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
 import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicWebhook } from "./browser";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
@@ -215,6 +215,8 @@ async function main(): Promise<void> {
   await suite.case("drill.sso-crash", "oauth2-proxy's process is killed: while it is down the editor answers only refusals (never n8n content), Docker restarts it, and sign-in redirects work again", () => drillSsoDown(attack, { sso: SERVICES.oauth2Proxy.name }), { needs: ["healthy"] });
   await suite.case("drill.n8n-crash", "n8n's process is killed under requests to its public webhook: no editor content leaks, Docker restarts it, and the published workflow answers again", () => drillN8nCrash(attack, { n8n: SERVICES.n8n.name }), { needs: ["edge.public-webhook"] });
   await suite.case("drill.postgres-restart", "Postgres restarts: n8n reconnects by itself as its login role over TLS and the public webhook answers again", () => drillPostgresRestart(attack, { postgres: SERVICES.postgres.name }, postgresSessionCheck), { needs: ["edge.public-webhook"] });
+
+  await suite.case("drill.backup-restore", "the host's backup script dumps the live database through the real Docker CLI (only AWS faked); the dump restores into an empty database with the same tables, rows, owners and the published workflow", () => drillBackupRestore(attack, { postgres: SERVICES.postgres.name }, config.postgres.schema), { needs: ["edge.public-webhook"] });
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
     const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });

@@ -16,7 +16,7 @@ import { readEnvironmentFile, RunResult } from "./agent-harness";
 
 const REAL_CAT = execFileSync("sh", ["-c", "command -v cat"], { encoding: "utf8" }).trim();
 
-const FAKE_SYSTEMCTL = `#!/bin/sh
+export const FAKE_SYSTEMCTL = `#!/bin/sh
 printf 'systemctl %s\\n' "$*" >>"$FAKE_ROOT/argv.log"
 [ "$*" = "is-active --quiet docker.service" ] || { echo "fake systemctl: unexpected $*" >&2; exit 2; }
 [ -f "$FAKE_ROOT/docker-active" ]
@@ -68,7 +68,7 @@ esac
 exit 3
 `;
 
-const FAKE_AWS = `#!/bin/sh
+export const FAKE_AWS = `#!/bin/sh
 printf 'aws %s\\n' "$*" >>"$FAKE_ROOT/argv.log"
 if [ "$1 $2" = "cloudwatch put-metric-data" ]; then
   shift 2
