@@ -27,12 +27,15 @@ function crash(ctx: AttackContext, name: string): { pid: string; restartsBefore:
   return { pid, restartsBefore };
 }
 
-/** Waits until Docker reports the container healthy again; returns the seconds it took. */
-async function waitHealthy(ctx: AttackContext, name: string, timeoutSeconds: number): Promise<number> {
+/**
+ * Waits until Docker reports the container healthy again — after a restart when `restartsBefore` is
+ * given (right after a kill Docker still shows the old state for a moment); returns the seconds it took.
+ */
+async function waitHealthy(ctx: AttackContext, name: string, timeoutSeconds: number, restartsBefore?: number): Promise<number> {
   const start = Date.now();
   while ((Date.now() - start) / 1000 < timeoutSeconds) {
-    const status = run("docker", ["inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", name], { env: ctx.env }).stdout.trim();
-    if (status === "running healthy") return (Date.now() - start) / 1000;
+    const [status, health, restarts] = run("docker", ["inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} {{.RestartCount}}", name], { env: ctx.env }).stdout.trim().split(" ");
+    if (status === "running" && health === "healthy" && (restartsBefore === undefined || Number(restarts) > restartsBefore)) return (Date.now() - start) / 1000;
     await sleep(1000);
   }
   throw new CheckError(`${name} was not healthy again within ${timeoutSeconds} s`);
@@ -65,7 +68,7 @@ const BACKGROUND = ["-H", "Accept: application/json", "-H", "X-Requested-With: X
 export async function drillSsoDown(ctx: AttackContext, containers: { sso: string }): Promise<unknown> {
   const { restartsBefore } = crash(ctx, containers.sso);
   let healthyAfter: number | undefined;
-  const waiting = waitHealthy(ctx, containers.sso, 120).then((s) => (healthyAfter = s));
+  const waiting = waitHealthy(ctx, containers.sso, 120, restartsBefore).then((s) => (healthyAfter = s));
   const probe = await probeWhile(ctx, [`https://${ctx.n8nHost}/`, `https://${ctx.n8nHost}/rest/workflows`, `https://${ctx.n8nHost}/home/workflows`], [BROWSER, BACKGROUND], () => healthyAfter !== undefined, 120);
   await waiting;
   const restarts = Number(docker(ctx, "inspect", "-f", "{{.RestartCount}}", containers.sso));
@@ -88,7 +91,7 @@ export async function drillN8nCrash(ctx: AttackContext, containers: { n8n: strin
   if (before.code !== "200") throw new CheckError(`the public webhook did not answer before the drill (${before.code})`);
   const { restartsBefore } = crash(ctx, containers.n8n);
   let healthyAfter: number | undefined;
-  const waiting = waitHealthy(ctx, containers.n8n, 240).then((s) => (healthyAfter = s));
+  const waiting = waitHealthy(ctx, containers.n8n, 240, restartsBefore).then((s) => (healthyAfter = s));
   const probe = await probeWhile(ctx, [hook, `https://${ctx.n8nHost}/rest/workflows`], [BACKGROUND], () => healthyAfter !== undefined, 240);
   await waiting;
   // n8n reports healthy (database connected) before it has registered the active workflows'
