@@ -161,28 +161,38 @@ export async function browserSignOut(ctx: AttackContext, demoEmail: string): Pro
   }
 }
 
-/**
- * A public webhook works without SSO, end to end: the demo user signs in, becomes n8n's owner (or
- * logs in, on a kept stack), creates and publishes a workflow with a Webhook node through n8n's REST
- * API; then an anonymous client (curl on the host, no cookie) calls /webhook/<path> and n8n answers.
- */
-export async function publicWebhook(ctx: AttackContext, demoEmail: string, anonymousGet: (url: string) => { code: string; body: string }): Promise<unknown> {
-  const passwordFile = path.join(ctx.work, "n8n-owner-password");
-  let password: string;
+/** n8n's owner password for the test (created once per work folder; the owner is set up on first use). */
+function ownerPassword(ctx: AttackContext): string {
+  const file = path.join(ctx.work, "n8n-owner-password");
   try {
-    password = readFileSync(passwordFile, "utf8");
+    return readFileSync(file, "utf8");
   } catch {
-    password = `Zt-${randomBytes(12).toString("base64url")}9`;
-    writeFileSync(passwordFile, password, { mode: 0o600 });
+    const password = `Zt-${randomBytes(12).toString("base64url")}9`;
+    writeFileSync(file, password, { mode: 0o600 });
+    return password;
   }
-  const hookPath = `zt-e2e-${randomBytes(4).toString("hex")}`;
-  const b = await openBrowser(ctx, "owner");
+}
+
+interface Published {
+  readonly owner: number;
+  readonly created: number;
+  readonly activated: number;
+  readonly id?: string;
+  readonly problems: string;
+}
+
+/**
+ * Signs in through SSO in a real browser, becomes n8n's owner (or logs in as it, once set up), and
+ * creates and publishes a workflow made of one trigger node through n8n's REST API — as the editor does.
+ */
+async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown>): Promise<Published> {
+  const b = await openBrowser(ctx, `owner-${name.replace(/[^a-z0-9]+/gi, "-")}`);
   try {
     const page = await b.context.newPage();
     await signInAs(page, ctx, demoEmail, demoPassword(ctx));
     await page.waitForLoadState("domcontentloaded");
-    const api = await page.evaluate(
-      async ({ email, password, hookPath }) => {
+    return await page.evaluate(
+      async ({ email, password, name, node }) => {
         const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
         const call = async (method: string, url: string, body?: unknown) => {
           const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
@@ -197,39 +207,75 @@ export async function publicWebhook(ctx: AttackContext, demoEmail: string, anony
         };
         let owner = await call("POST", "/rest/owner/setup", { email, firstName: "Demo", lastName: "Owner", password });
         if (owner.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: email, password });
-        const webhookId = crypto.randomUUID();
-        const created = await call("POST", "/rest/workflows", {
-          name: `zero-trust e2e ${hookPath}`,
-          nodes: [{ id: crypto.randomUUID(), name: "Webhook", type: "n8n-nodes-base.webhook", typeVersion: 2, position: [0, 0], webhookId, parameters: { httpMethod: "GET", path: hookPath, responseMode: "onReceived", options: {} } }],
-          connections: {},
-          settings: { executionOrder: "v1" },
-          active: false,
-        });
+        const created = await call("POST", "/rest/workflows", { name, nodes: [{ id: crypto.randomUUID(), webhookId: crypto.randomUUID(), position: [0, 0], ...node }], connections: {}, settings: { executionOrder: "v1" }, active: false });
         const wf = created.json?.data ?? created.json;
         const activated = wf?.id ? await call("POST", `/rest/workflows/${wf.id}/activate`, { versionId: wf.versionId }) : { status: 0, text: "no workflow" };
-        return { owner: owner.status, ownerText: owner.status === 200 ? "" : owner.text, created: created.status, createdText: created.status === 200 ? "" : created.text, id: wf?.id, activated: activated.status, activatedText: activated.status === 200 ? "" : activated.text };
+        const problems = [owner, created, activated].filter((r) => r.status !== 200).map((r) => r.text).join(" | ");
+        return { owner: owner.status, created: created.status, activated: activated.status, id: wf?.id, problems };
       },
-      { email: demoEmail, password, hookPath },
+      { email: demoEmail, password: ownerPassword(ctx), name, node },
     );
-    // n8n registers the webhook on activation; give it a moment, then call it as an anonymous client.
-    let hook = { code: "", body: "" };
-    for (let i = 0; i < 10; i++) {
-      hook = anonymousGet(`https://${ctx.n8nHost}/webhook/${hookPath}`);
-      if (hook.code === "200") break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const editorPath = anonymousGet(`https://${ctx.n8nHost}/webhook-test/${hookPath}`);
-    // The resilience drills call the published workflow again after crashes and restarts.
-    if (hook.code === "200") writeFileSync(path.join(ctx.work, "public-webhook-path"), hookPath);
-    return new Expect()
-      .equal("n8n owner set up (or logged in) with the SSO session", api.owner, 200)
-      .equal("workflow created through the REST API", api.created, 200)
-      .equal("workflow published", api.activated, 200)
-      .equal("the public webhook answers an anonymous client", hook.code, "200")
-      .ok("the answer is n8n's", /Workflow was started/i.test(hook.body), hook.body.slice(0, 200))
-      .ok("the same path under /webhook-test/ (the editor's) still needs SSO", editorPath.code === "302" || editorPath.code === "401", editorPath.code)
-      .done({ api, webhook: { path: `/webhook/${hookPath}`, status: hook.code, body: hook.body.slice(0, 120) }, webhookTest: editorPath.code });
   } finally {
     await b.close();
   }
+}
+
+/** Calls a public URL until n8n has registered it (it does so right after publishing), bounded. */
+async function untilRegistered(get: () => { code: string; body: string; headers?: Record<string, string> }): Promise<{ code: string; body: string; headers?: Record<string, string> }> {
+  let r = get();
+  for (let i = 0; i < 20 && r.code !== "200"; i++) {
+    await new Promise((res) => setTimeout(res, 500));
+    r = get();
+  }
+  return r;
+}
+
+type Anonymous = (url: string, extra?: string[]) => { code: string; body: string; headers: Record<string, string> };
+
+/**
+ * A public webhook works without SSO, end to end: a workflow with a Webhook node is published
+ * through n8n's REST API (behind SSO); then an anonymous client (curl on the host, no cookie) calls
+ * /webhook/<path> and n8n answers, while /webhook-test/<path> still needs SSO.
+ */
+export async function publicWebhook(ctx: AttackContext, demoEmail: string, anonymous: Anonymous): Promise<unknown> {
+  const hookPath = `zt-e2e-${randomBytes(4).toString("hex")}`;
+  const api = await publishWorkflow(ctx, demoEmail, `zero-trust e2e ${hookPath}`, { name: "Webhook", type: "n8n-nodes-base.webhook", typeVersion: 2, parameters: { httpMethod: "GET", path: hookPath, responseMode: "onReceived", options: {} } });
+  const hook = await untilRegistered(() => anonymous(`https://${ctx.n8nHost}/webhook/${hookPath}`));
+  const editorPath = anonymous(`https://${ctx.n8nHost}/webhook-test/${hookPath}`);
+  // The resilience drills call the published workflow again after crashes and restarts.
+  if (hook.code === "200") writeFileSync(path.join(ctx.work, "public-webhook-path"), hookPath);
+  return new Expect()
+    .equal("n8n owner set up (or logged in), workflow created and published with the SSO session", [api.owner, api.created, api.activated], [200, 200, 200])
+    .equal("the public webhook answers an anonymous client", hook.code, "200")
+    .ok("the answer is n8n's", /Workflow was started/i.test(hook.body), hook.body.slice(0, 200))
+    .ok("the same path under /webhook-test/ (the editor's) still needs SSO", editorPath.code === "302" || editorPath.code === "401", editorPath.code)
+    .done({ api, webhook: { path: `/webhook/${hookPath}`, status: hook.code, body: hook.body.slice(0, 120) }, webhookTest: editorPath.code });
+}
+
+/**
+ * A public form works without SSO: a Form Trigger workflow is published; an anonymous client gets
+ * the form at /form/<path> inside n8n's HTML sandbox (CSP `sandbox`, so its script cannot act on the
+ * editor's origin) and submits it; /form-test/<path> still needs SSO.
+ */
+export async function publicForm(ctx: AttackContext, demoEmail: string, anonymous: Anonymous): Promise<unknown> {
+  const formPath = `zt-e2e-form-${randomBytes(4).toString("hex")}`;
+  const title = "Zero-trust e2e form";
+  const api = await publishWorkflow(ctx, demoEmail, `zero-trust e2e ${formPath}`, {
+    name: "Form",
+    type: "n8n-nodes-base.formTrigger",
+    typeVersion: 2.2,
+    parameters: { path: formPath, formTitle: title, formFields: { values: [{ fieldLabel: "Name" }] }, responseMode: "onReceived", options: {} },
+  });
+  const form = await untilRegistered(() => anonymous(`https://${ctx.n8nHost}/form/${formPath}`, ["-H", "Accept: text/html"]));
+  const submit = anonymous(`https://${ctx.n8nHost}/form/${formPath}`, ["-F", "field-0=Alice"]);
+  const editorPath = anonymous(`https://${ctx.n8nHost}/form-test/${formPath}`, ["-H", "Accept: text/html"]);
+  const csp = form.headers?.["content-security-policy"] ?? "";
+  return new Expect()
+    .equal("n8n owner logged in, form workflow created and published with the SSO session", [api.owner, api.created, api.activated], [200, 200, 200])
+    .equal("the public form is served to an anonymous client", form.code, "200")
+    .ok("it is n8n's form", form.body.includes(title), form.body.slice(0, 200))
+    .ok("inside n8n's HTML sandbox (CSP sandbox)", /^sandbox\b/.test(csp), csp || "no Content-Security-Policy header")
+    .equal("an anonymous submission is accepted", submit.code, "200")
+    .ok("the same path under /form-test/ (the editor's) still needs SSO", editorPath.code === "302" || editorPath.code === "401", editorPath.code)
+    .done({ api, form: { path: `/form/${formPath}`, status: form.code, csp }, submit: submit.code, formTest: editorPath.code });
 }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicWebhook } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook } from "./browser";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
@@ -204,7 +204,9 @@ async function main(): Promise<void> {
   await suite.case("sso.sign-in", `a real browser (Chromium) signs in as ${demo} at Dex and reaches n8n; the session cookie is host-only, Secure, HttpOnly, SameSite=Lax and lasts sso.cookieExpire; n8n's REST API still wants n8n's own login`, () => browserSignIn(attack, demo), { needs: ["healthy"] });
   await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
   await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
-  await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, (url) => request(attack, url)), { needs: ["sso.sign-in"] });
+  const anonymous = (url: string, extra: string[] = []) => request(attack, url, extra);
+  await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, anonymous), { needs: ["sso.sign-in"] });
+  await suite.case("edge.public-form", "a published form is served to an anonymous client on /form/<path> inside n8n's HTML sandbox (CSP sandbox) and accepts a submission; /form-test/<path> still needs SSO", () => publicForm(attack, demo, anonymous), { needs: ["edge.public-webhook"] });
 
   // The first slice of the attack suite: each case is an attack that must fail on the live stack.
   for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
