@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { AttackContext } from "./attacks";
@@ -264,7 +264,8 @@ export async function publicForm(ctx: AttackContext, demoEmail: string, anonymou
     name: "Form",
     type: "n8n-nodes-base.formTrigger",
     typeVersion: 2.2,
-    parameters: { path: formPath, formTitle: title, formFields: { values: [{ fieldLabel: "Name" }] }, responseMode: "onReceived", options: {} },
+    // Form Trigger 2.2 takes its path under options (a top-level `path` is dropped as unknown and the webhook id is used).
+    parameters: { formTitle: title, formFields: { values: [{ fieldLabel: "Name" }] }, responseMode: "onReceived", options: { path: formPath } },
   });
   const form = await untilRegistered(() => anonymous(`https://${ctx.n8nHost}/form/${formPath}`, ["-H", "Accept: text/html"]));
   const submit = anonymous(`https://${ctx.n8nHost}/form/${formPath}`, ["-F", "field-0=Alice"]);
@@ -278,4 +279,51 @@ export async function publicForm(ctx: AttackContext, demoEmail: string, anonymou
     .equal("an anonymous submission is accepted", submit.code, "200")
     .ok("the same path under /form-test/ (the editor's) still needs SSO", editorPath.code === "302" || editorPath.code === "401", editorPath.code)
     .done({ api, form: { path: `/form/${formPath}`, status: form.code, csp }, submit: submit.code, formTest: editorPath.code });
+}
+
+/** oauth2-proxy's cookie signature (pkg/encryption): HMAC-SHA256 keyed with the secret over name, value and timestamp, base64url with padding. */
+function signCookie(secret: string, name: string, encodedValue: string, timestamp: number): string {
+  const sig = createHmac("sha256", secret).update(name).update(encodedValue).update(String(timestamp)).digest("base64").replace(/\+/g, "-").replace(/\//g, "_");
+  return `${encodedValue}|${timestamp}|${sig}`;
+}
+
+/**
+ * The session lifetime is enforced by oauth2-proxy itself, not by the browser's cookie expiry: the
+ * real session of a browser sign-in, re-signed with the real cookie secret, is accepted with a fresh
+ * timestamp and refused once older than sso.cookieExpire (or dated in the future).
+ */
+export async function sessionLifetime(ctx: AttackContext, demoEmail: string, expireSeconds: number, get: Anonymous): Promise<unknown> {
+  const b = await openBrowser(ctx, "lifetime");
+  let cookie: string;
+  try {
+    const page = await b.context.newPage();
+    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    const cookies = await b.context.cookies(`https://${ctx.n8nHost}/`);
+    const sso = cookies.filter((c) => c.name.startsWith(SSO_COOKIE));
+    if (sso.length !== 1 || sso[0].name !== SSO_COOKIE) throw new CheckError(`expected one ${SSO_COOKIE} cookie, got ${sso.map((c) => c.name).join(", ") || "none"}`);
+    cookie = sso[0].value;
+  } finally {
+    await b.close();
+  }
+  const [encoded, issued] = cookie.split("|");
+  const secret = readFileSync(path.join(ctx.secretsDir, "oauth2-proxy-cookie-secret"), "utf8");
+  const now = Math.floor(Date.now() / 1000);
+  const editor = (value: string) => get(`https://${ctx.n8nHost}/`, ["-H", "Accept: text/html", "-H", `Cookie: ${SSO_COOKIE}=${value}`]);
+  const as = (r: { code: string; headers: Record<string, string>; body: string }) => (r.code === "200" && /window\.BASE_PATH|<title>n8n/i.test(r.body) ? "n8n editor" : `${r.code} ${r.headers.location?.startsWith(`https://${ctx.authHost}/`) ? "→ IdP" : ""}`.trim());
+  const seen = {
+    asIssued: as(editor(cookie)),
+    resignedNow: as(editor(signCookie(secret, SSO_COOKIE, encoded, now))),
+    justInside: as(editor(signCookie(secret, SSO_COOKIE, encoded, now - expireSeconds + 120))),
+    expired: as(editor(signCookie(secret, SSO_COOKIE, encoded, now - expireSeconds - 60))),
+    future: as(editor(signCookie(secret, SSO_COOKIE, encoded, now + 600))),
+    tamperedTimestamp: as(editor(`${encoded}|${now - expireSeconds - 60}|${cookie.split("|")[2]}`)),
+  };
+  return new Expect()
+    .equal("the session as issued opens the editor", seen.asIssued, "n8n editor")
+    .equal("re-signed with the real secret and a fresh timestamp, it still does (the signing is oauth2-proxy's)", seen.resignedNow, "n8n editor")
+    .ok("just inside the lifetime it is still a session (refreshed with the IdP if due)", seen.justInside === "n8n editor" || seen.justInside.startsWith("302"), seen.justInside)
+    .equal(`older than sso.cookieExpire (${expireSeconds} s): sent to the IdP`, seen.expired, "302 → IdP")
+    .equal("dated in the future: sent to the IdP", seen.future, "302 → IdP")
+    .equal("an old timestamp under the original signature: sent to the IdP", seen.tamperedTimestamp, "302 → IdP")
+    .done({ issuedSecondsAgo: now - Number(issued), ...seen });
 }

@@ -10,7 +10,8 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook, sessionLifetime } from "./browser";
+import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
   await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
   await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
   const anonymous = (url: string, extra: string[] = []) => request(attack, url, extra);
+  await suite.case("sso.session-lifetime", `oauth2-proxy enforces sso.cookieExpire (${config.sso.cookieExpire}) itself: the real session re-signed with the real secret opens the editor when fresh and is refused when older, or dated in the future`, () => sessionLifetime(attack, demo, goSeconds(config.sso.cookieExpire), anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.public-form", "a published form is served to an anonymous client on /form/<path> inside n8n's HTML sandbox (CSP sandbox) and accepts a submission; /form-test/<path> still needs SSO", () => publicForm(attack, demo, anonymous), { needs: ["edge.public-webhook"] });
 
@@ -462,6 +464,12 @@ function postgresSessionCheck(): unknown {
 }
 
 const N8N_HOST = `${config.hosts.n8n}.${config.domain}`;
+/** A Go duration from the config in seconds (the config schema validated its form). */
+function goSeconds(d: string): number {
+  const s = goDurationSeconds(d);
+  if (s === undefined) throw new Error(`not a Go duration: ${d}`);
+  return s;
+}
 const AUTH_HOST = `${config.hosts.auth}.${config.domain}`;
 function redirectCheck(ctx: AttackContext): unknown {
   const r = request(ctx, `http://${N8N_HOST}/some/path`);

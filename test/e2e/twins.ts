@@ -35,6 +35,7 @@ export const TWINS: Record<string, Twin> = {
   "edge.sso": { rules: ["ZT-EDGE-001", "ZT-SSO-004"] },
   "sso.sign-in": { rules: ["ZT-SSO-001", "ZT-SSO-002", "ZT-SSO-006"] },
   "sso.refused-user": { rules: ["ZT-SSO-003"] },
+  "sso.session-lifetime": { rules: ["ZT-SSO-002", "ZT-SEC-002"] },
   "edge.public-webhook": { rules: ["ZT-EDGE-001", "ZT-EDGE-005"] },
   "edge.public-form": { rules: ["ZT-N8N-006", "ZT-EDGE-001"] },
   "sso.sign-out": { reason: "checks that oauth2-proxy's sign-out clears the session; no setting turns sign-out off, so there is no configuration to forbid" },
