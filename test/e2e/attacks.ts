@@ -407,7 +407,7 @@ export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext
 ];
 
 /** Every case of the suite that attacks the live stack or checks its edge: each must have a twin rule (test/e2e/twins.ts). */
-export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", "sso.sign-in", "sso.refused-user", "sso.session-lifetime", "edge.public-webhook", "edge.public-form", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits"];
+export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", "sso.sign-in", "sso.refused-user", "sso.session-lifetime", "edge.public-webhook", "edge.waiting-webhook", "edge.public-form", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits"];
 
 
 /** Findings testssl.sh may report on the dev stack, each with why it is expected there. */

@@ -185,14 +185,16 @@ interface Published {
  * Signs in through SSO in a real browser, becomes n8n's owner (or logs in as it, once set up), and
  * creates and publishes a workflow made of one trigger node through n8n's REST API — as the editor does.
  */
-async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown>): Promise<Published> {
+async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown> | { nodes: Record<string, unknown>[]; connections: Record<string, unknown> }): Promise<Published> {
+  const nodes = "nodes" in node ? (node.nodes as Record<string, unknown>[]) : [node];
+  const connections = "nodes" in node ? node.connections : {};
   const b = await openBrowser(ctx, `owner-${name.replace(/[^a-z0-9]+/gi, "-")}`);
   try {
     const page = await b.context.newPage();
     await signInAs(page, ctx, demoEmail, demoPassword(ctx));
     await page.waitForLoadState("domcontentloaded");
     return await page.evaluate(
-      async ({ email, password, name, node }) => {
+      async ({ email, password, name, nodes, connections }) => {
         const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
         const call = async (method: string, url: string, body?: unknown) => {
           const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
@@ -207,13 +209,13 @@ async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: stri
         };
         let owner = await call("POST", "/rest/owner/setup", { email, firstName: "Demo", lastName: "Owner", password });
         if (owner.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: email, password });
-        const created = await call("POST", "/rest/workflows", { name, nodes: [{ id: crypto.randomUUID(), webhookId: crypto.randomUUID(), position: [0, 0], ...node }], connections: {}, settings: { executionOrder: "v1" }, active: false });
+        const created = await call("POST", "/rest/workflows", { name, nodes: nodes.map((n, i) => ({ id: crypto.randomUUID(), webhookId: crypto.randomUUID(), position: [i * 200, 0], ...n })), connections, settings: { executionOrder: "v1" }, active: false });
         const wf = created.json?.data ?? created.json;
         const activated = wf?.id ? await call("POST", `/rest/workflows/${wf.id}/activate`, { versionId: wf.versionId }) : { status: 0, text: "no workflow" };
         const problems = [owner, created, activated].filter((r) => r.status !== 200).map((r) => r.text).join(" | ");
         return { owner: owner.status, created: created.status, activated: activated.status, id: wf?.id, problems };
       },
-      { email: demoEmail, password: ownerPassword(ctx), name, node },
+      { email: demoEmail, password: ownerPassword(ctx), name, nodes, connections },
     );
   } finally {
     await b.close();
@@ -327,3 +329,52 @@ export async function sessionLifetime(ctx: AttackContext, demoEmail: string, exp
     .equal("an old timestamp under the original signature: sent to the IdP", seen.tamperedTimestamp, "302 → IdP")
     .done({ issuedSecondsAgo: now - Number(issued), ...seen });
 }
+
+/**
+ * n8n's resume URLs are capabilities: a workflow that waits for a webhook call hands out a signed
+ * /webhook-waiting/<execution> URL. Anonymous clients reach that path (it is public, like webhooks),
+ * so n8n's token is what protects it: without it or with a tampered one n8n refuses; the URL as
+ * handed out resumes the execution.
+ */
+export async function waitingWebhook(ctx: AttackContext, demoEmail: string, anonymous: Anonymous): Promise<unknown> {
+  const hookPath = `zt-e2e-wait-${randomBytes(4).toString("hex")}`;
+  const api = await publishWorkflow(ctx, demoEmail, `zero-trust e2e ${hookPath}`, {
+    nodes: [
+      { name: "Webhook", type: "n8n-nodes-base.webhook", typeVersion: 2, parameters: { httpMethod: "GET", path: hookPath, responseMode: "responseNode", options: {} } },
+      { name: "Respond", type: "n8n-nodes-base.respondToWebhook", typeVersion: 1.1, parameters: { respondWith: "text", responseBody: "={{ $execution.resumeUrl }}", options: {} } },
+      { name: "Wait", type: "n8n-nodes-base.wait", typeVersion: 1.1, parameters: { resume: "webhook", httpMethod: "GET", responseMode: "onReceived", options: {} } },
+    ],
+    connections: { Webhook: { main: [[{ node: "Respond", type: "main", index: 0 }]] }, Respond: { main: [[{ node: "Wait", type: "main", index: 0 }]] } },
+  });
+  const started = await untilRegistered(() => anonymous(`https://${ctx.n8nHost}/webhook/${hookPath}`));
+  const resumeUrl = started.body.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(resumeUrl);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) throw new CheckError(`the workflow did not hand out a resume URL (status ${started.code}): ${started.body.slice(0, 200)}`);
+  const bare = `${parsed.origin}${parsed.pathname}`;
+  const params = [...parsed.searchParams.entries()];
+  const tampered = new URL(resumeUrl);
+  for (const [k, v] of params) tampered.searchParams.set(k, v.replace(/.$/, (c) => (c === "a" ? "b" : "a")));
+  const noToken = anonymous(bare);
+  const badToken = anonymous(tampered.toString());
+  // Give the execution a moment to be stored as waiting before resuming it.
+  await new Promise((r) => setTimeout(r, 1000));
+  const resumed = anonymous(resumeUrl);
+  const again = anonymous(resumeUrl);
+  return new Expect()
+    .equal("wait workflow created and published with the SSO session", [api.owner, api.created, api.activated], [200, 200, 200])
+    .ok("the resume URL is n8n's public waiting path on the n8n host", parsed.host === ctx.n8nHost && parsed.pathname.startsWith("/webhook-waiting/"), resumeUrl.replace(/([?&][^=]+=)[^&]+/g, "$1…"))
+    .ok("it carries a token", params.length > 0, resumeUrl.replace(/([?&][^=]+=)[^&]+/g, "$1…"))
+    .ok("without the token n8n refuses (and serves no editor content)", /^(401|403)$/.test(noToken.code) && !N8N_CONTENT_RE.test(noToken.body), noToken.code)
+    .ok("with a tampered token n8n refuses", /^(401|403)$/.test(badToken.code), badToken.code)
+    .equal("the URL as handed out resumes the execution", resumed.code, "200")
+    .ok("a resumed execution does not resume twice", again.code !== "200" || !/Workflow was started/i.test(again.body), `${again.code} ${again.body.slice(0, 80)}`)
+    .done({ api, resumePath: parsed.pathname, tokenParams: params.map(([k]) => k), noToken: noToken.code, badToken: badToken.code, resumed: resumed.code, again: again.code });
+}
+
+const N8N_CONTENT_RE = /<title>n8n|window\.BASE_PATH|n8n-editor/i;
+

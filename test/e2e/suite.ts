@@ -10,7 +10,7 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook, sessionLifetime } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
   const anonymous = (url: string, extra: string[] = []) => request(attack, url, extra);
   await suite.case("sso.session-lifetime", `oauth2-proxy enforces sso.cookieExpire (${config.sso.cookieExpire}) itself: the real session re-signed with the real secret opens the editor when fresh and is refused when older, or dated in the future`, () => sessionLifetime(attack, demo, goSeconds(config.sso.cookieExpire), anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, anonymous), { needs: ["sso.sign-in"] });
+  await suite.case("edge.waiting-webhook", "a waiting execution's resume URL is a capability: without its token or with a tampered one n8n refuses; as handed out it resumes the execution", () => waitingWebhook(attack, demo, anonymous), { needs: ["edge.public-webhook"] });
   await suite.case("edge.public-form", "a published form is served to an anonymous client on /form/<path> inside n8n's HTML sandbox (CSP sandbox) and accepts a submission; /form-test/<path> still needs SSO", () => publicForm(attack, demo, anonymous), { needs: ["edge.public-webhook"] });
 
   // The first slice of the attack suite: each case is an attack that must fail on the live stack.

@@ -38,6 +38,7 @@ export const TWINS: Record<string, Twin> = {
   "sso.session-lifetime": { rules: ["ZT-SSO-002", "ZT-SEC-002"] },
   "edge.public-webhook": { rules: ["ZT-EDGE-001", "ZT-EDGE-005"] },
   "edge.public-form": { rules: ["ZT-N8N-006", "ZT-EDGE-001"] },
+  "edge.waiting-webhook": { rules: ["ZT-EDGE-001", "ZT-TRF-004"] },
   "sso.sign-out": { reason: "checks that oauth2-proxy's sign-out clears the session; no setting turns sign-out off, so there is no configuration to forbid" },
   "attack.anonymous": { rules: ["ZT-EDGE-001", "ZT-SSO-004", "ZT-SSO-003"] },
   "attack.forged-identity": { rules: ["ZT-TRF-001", "ZT-SSO-007", "ZT-SSO-004"] },
