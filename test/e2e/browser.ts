@@ -378,3 +378,34 @@ export async function waitingWebhook(ctx: AttackContext, demoEmail: string, anon
 
 const N8N_CONTENT_RE = /<title>n8n|window\.BASE_PATH|n8n-editor/i;
 
+
+/**
+ * Signs in through SSO in a real browser, logs in to n8n as its owner, and makes one REST call
+ * with that session (the way the editor does); returns its status and JSON.
+ */
+export async function asOwner(ctx: AttackContext, demoEmail: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const b = await openBrowser(ctx, `owner-call-${randomBytes(3).toString("hex")}`);
+  try {
+    const page = await b.context.newPage();
+    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    await page.waitForLoadState("domcontentloaded");
+    return await page.evaluate(
+      async ({ email, password, method, url, body }) => {
+        const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
+        const login = await fetch("/rest/login", { method: "POST", headers, credentials: "include", body: JSON.stringify({ emailOrLdapLoginId: email, password }) });
+        if (login.status !== 200) return { status: login.status, json: { login: await login.text() } };
+        const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
+        let json: any;
+        try {
+          json = await r.json();
+        } catch {
+          json = undefined;
+        }
+        return { status: r.status, json };
+      },
+      { email: demoEmail, password: ownerPassword(ctx), method, url, body },
+    );
+  } finally {
+    await b.close();
+  }
+}

@@ -129,6 +129,32 @@ export async function drillPostgresRestart(ctx: AttackContext, containers: { pos
   return { postgresHealthyAfterSeconds: pgHealthy, webhookAfterSeconds: (Date.now() - start) / 1000, sessions };
 }
 
+/** Runs the host's real backup script against the live database (only `aws` and `systemctl` faked); returns the uploaded dump. */
+export function runBackupScript(ctx: AttackContext, containers: { postgres: string }, name = "backup-drill"): { dump: Buffer; object: string; output: string; metrics: number } {
+  const root = path.join(ctx.work, name);
+  rmSync(root, { recursive: true, force: true });
+  const bin = path.join(root, "bin");
+  const fake = path.join(root, "fake");
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(fake, { recursive: true });
+  writeFileSync(path.join(fake, "docker-active"), "");
+  for (const [file, text] of [["systemctl", FAKE_SYSTEMCTL], ["aws", FAKE_AWS]] as const) {
+    writeFileSync(path.join(bin, file), text);
+    chmodSync(path.join(bin, file), 0o755);
+  }
+  const script = path.join(root, "n8n-backup.sh");
+  writeFileSync(script, BACKUP_SCRIPT, { mode: 0o700 });
+  const r = run("sh", [script], {
+    env: { ...ctx.env, PATH: `${bin}:${process.env.PATH}`, FAKE_ROOT: fake, AWS_REGION: "eu-central-1", BACKUP_BUCKET: "drill-backups", BACKUP_PREFIX: "backups/", BACKUP_CONTAINER: containers.postgres, BACKUP_DATABASE: ctx.postgres.database, BACKUP_DIR: path.join(root, "tmp", "backups"), BACKUP_METRIC_NAMESPACE: "n8n-zero-trust/drill" },
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new CheckError(`the backup script exited ${r.status}:\n${r.stderr || r.stdout}`);
+  const objects = existsSync(path.join(fake, "s3")) ? readdirSync(path.join(fake, "s3")) : [];
+  if (objects.length !== 1) throw new CheckError(`expected one uploaded object, found ${objects.length}`);
+  const metrics = existsSync(path.join(fake, "metrics")) ? readdirSync(path.join(fake, "metrics")).filter((f) => !f.endsWith(".objects")).length : 0;
+  return { dump: readFileSync(path.join(fake, "s3", objects[0])), object: objects[0], output: r.stdout + r.stderr, metrics };
+}
+
 /**
  * Backup and restore: the real backup script (constructs/host/backup-script.ts) dumps the live
  * database through the real Docker CLI — AWS is the one boundary faked (`aws` on PATH keeps the
@@ -136,28 +162,12 @@ export async function drillPostgresRestart(ctx: AttackContext, containers: { pos
  * with n8n's tables, rows and ownership: the workflow published in edge.public-webhook is in it.
  */
 export async function drillBackupRestore(ctx: AttackContext, containers: { postgres: string }, schema: string): Promise<unknown> {
-  const root = path.join(ctx.work, "backup-drill");
-  rmSync(root, { recursive: true, force: true });
-  const bin = path.join(root, "bin");
-  const fake = path.join(root, "fake");
-  mkdirSync(bin, { recursive: true });
-  mkdirSync(fake, { recursive: true });
-  writeFileSync(path.join(fake, "docker-active"), "");
-  for (const [name, text] of [["systemctl", FAKE_SYSTEMCTL], ["aws", FAKE_AWS]] as const) {
-    writeFileSync(path.join(bin, name), text);
-    chmodSync(path.join(bin, name), 0o755);
-  }
-  const script = path.join(root, "n8n-backup.sh");
-  writeFileSync(script, BACKUP_SCRIPT, { mode: 0o700 });
   const db = ctx.postgres.database;
-  const r = run("sh", [script], {
-    env: { ...ctx.env, PATH: `${bin}:${process.env.PATH}`, FAKE_ROOT: fake, AWS_REGION: "eu-central-1", BACKUP_BUCKET: "drill-backups", BACKUP_PREFIX: "backups/", BACKUP_CONTAINER: containers.postgres, BACKUP_DATABASE: db, BACKUP_DIR: path.join(root, "tmp", "backups"), BACKUP_METRIC_NAMESPACE: "n8n-zero-trust/drill" },
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new CheckError(`the backup script exited ${r.status}:\n${r.stderr || r.stdout}`);
-  const objects = existsSync(path.join(fake, "s3")) ? readdirSync(path.join(fake, "s3")) : [];
-  if (objects.length !== 1) throw new CheckError(`expected one uploaded object, found ${objects.length}`);
-  const dump = readFileSync(path.join(fake, "s3", objects[0]));
+  const backup = runBackupScript(ctx, containers);
+  const dump = backup.dump;
+  const r = { stdout: backup.output, stderr: "" };
+  const objects = [backup.object];
+  const metricsCount = backup.metrics;
   const superPassword = readFileSync(path.join(ctx.secretsDir, "postgres-superuser-password"), "utf8").trim();
   // Restore into a scratch database next to the live one, as an operator would before swapping.
   const scratch = `${db}_restore_drill`;
@@ -173,7 +183,7 @@ export async function drillBackupRestore(ctx: AttackContext, containers: { postg
       psql(dbName, `select (select count(*) from pg_tables where schemaname = '${schema}') || '|' || (select count(*) from ${schema}.workflow_entity) || '|' || (select pg_get_userbyid(nspowner) from pg_namespace where nspname = '${schema}') || '|' || (select count(*) from pg_tables where tableowner = '${ctx.postgres.n8nRole}') || '|' || (select string_agg(name, ',' order by name) from ${schema}.workflow_entity where name like 'zero-trust e2e %')`).stdout.trim();
     const live = facts(db).split("|");
     const restored = facts(scratch).split("|");
-    const metrics = existsSync(path.join(fake, "metrics")) ? readdirSync(path.join(fake, "metrics")).filter((f) => !f.endsWith(".objects")).length : 0;
+    const metrics = metricsCount;
     return new Expect()
       .ok("the dump is a custom-format dump (PGDMP)", dump.subarray(0, 5).toString("latin1") === "PGDMP", dump.subarray(0, 5).toString("hex"))
       .equal("the success metric was published once, after the upload", metrics, 1)
@@ -184,4 +194,65 @@ export async function drillBackupRestore(ctx: AttackContext, containers: { postg
   } finally {
     psql("postgres", `drop database if exists ${scratch}`);
   }
+}
+
+/**
+ * The whole recovery, the way the README says it: with a credential stored in n8n, take a backup
+ * with the host's script, destroy the stack AND its data volumes, deploy it again, restore the dump
+ * (n8n and the runners stopped, pg_restore --clean --single-transaction), start n8n: the published
+ * workflow answers again and the credential decrypts with the kept encryption key.
+ */
+export async function drillRebuildRestore(
+  ctx: AttackContext,
+  opts: {
+    containers: { postgres: string; n8n: string; runners: string };
+    demoEmail: string;
+    destroy: () => Promise<void>;
+    deploy: () => Promise<void>;
+    /** Waits until every container of the stack is healthy (the suite's own check). */
+    allHealthy: () => Promise<unknown>;
+    volumePrefix: string;
+    asOwner: (method: string, url: string, body?: unknown) => Promise<{ status: number; json: any }>;
+  },
+): Promise<unknown> {
+  const hookPath = readFileSync(path.join(ctx.work, "public-webhook-path"), "utf8").trim();
+  const hook = `https://${ctx.n8nHost}/webhook/${hookPath}`;
+  const secretValue = `zt-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  const created = await opts.asOwner("POST", "/rest/credentials", { name: "zero-trust e2e header", type: "httpHeaderAuth", data: { name: "X-Api-Key", value: secretValue } });
+  const credId = created.json?.data?.id ?? created.json?.id;
+  if (created.status !== 200 || !credId) throw new CheckError(`could not create a credential (${created.status}): ${JSON.stringify(created.json).slice(0, 300)}`);
+  const backup = runBackupScript(ctx, { postgres: opts.containers.postgres }, "rebuild-drill");
+
+  await opts.destroy();
+  const volumes = run("docker", ["volume", "ls", "--format", "{{.Name}}"], { env: ctx.env }).stdout.split("\n").filter((v) => v.startsWith(opts.volumePrefix));
+  for (const v of volumes) docker(ctx, "volume", "rm", v);
+  await opts.deploy();
+  // oauth2-proxy restarts until it reaches Dex through Traefik: wait for the whole stack, as after the first deploy.
+  await opts.allHealthy();
+  const emptyBefore = request(ctx, hook).code;
+
+  docker(ctx, "stop", opts.containers.n8n, opts.containers.runners);
+  const restore = run("docker", ["exec", "-i", opts.containers.postgres, "sh", "-c", `PGPASSWORD="$(cat /run/secrets/postgres-superuser-password)" exec pg_restore -U postgres -w -h /var/run/postgresql -d "$1" --clean --if-exists --single-transaction`, "sh", ctx.postgres.database], { env: ctx.env, input: backup.dump });
+  docker(ctx, "start", opts.containers.n8n, opts.containers.runners);
+  if (restore.status !== 0) throw new CheckError(`pg_restore exited ${restore.status}: ${restore.stderr.slice(-800)}`);
+  await waitHealthy(ctx, opts.containers.n8n, 240);
+  await opts.allHealthy();
+  let after = request(ctx, hook);
+  const start = Date.now();
+  while (after.code !== "200" && (Date.now() - start) / 1000 < 90) {
+    await sleep(1000);
+    after = request(ctx, hook);
+  }
+  const read = await opts.asOwner("GET", `/rest/credentials/${credId}?includeData=true`);
+  const data = read.json?.data?.data ?? read.json?.data;
+  return new Expect()
+    .ok("the data volumes were removed with the stack", volumes.length > 0, "no volume of the stack found")
+    .ok("the rebuilt stack started empty (the webhook was unknown)", emptyBefore !== "200", emptyBefore)
+    .equal("after the restore the published workflow answers its public webhook", after.code, "200")
+    .equal("the restored owner logs in and reads the credential", read.status, 200)
+    // The whole data blob is encrypted with the instance key: reading its fields back means n8n
+    // decrypted it. Secret fields come back blanked (n8n never hands them to the browser).
+    .equal("the credential decrypts (the encryption key was kept): its non-secret field is back", data?.name, "X-Api-Key")
+    .ok("its secret field is blanked for the browser, never sent in clear", typeof data?.value === "string" && data.value !== secretValue && data.value.startsWith("__n8n_BLANK_VALUE"), typeof data?.value === "string" ? (data.value === secretValue ? "the plaintext secret" : data.value.slice(0, 20)) : "missing")
+    .done({ volumesRemoved: volumes, dumpBytes: backup.dump.length, webhookBeforeRestore: emptyBefore, webhookAfterRestore: after.code, webhookBackSeconds: (Date.now() - start) / 1000, credential: credId });
 }

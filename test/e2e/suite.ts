@@ -9,8 +9,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
-import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
+import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
@@ -222,6 +222,23 @@ async function main(): Promise<void> {
   await suite.case("drill.postgres-restart", "Postgres restarts: n8n reconnects by itself as its login role over TLS and the public webhook answers again", () => drillPostgresRestart(attack, { postgres: SERVICES.postgres.name }, postgresSessionCheck), { needs: ["edge.public-webhook"] });
 
   await suite.case("drill.backup-restore", "the host's backup script dumps the live database through the real Docker CLI (only AWS faked); the dump restores into an empty database with the same tables, rows, owners and the published workflow", () => drillBackupRestore(attack, { postgres: SERVICES.postgres.name }, config.postgres.schema), { needs: ["edge.public-webhook"] });
+
+  await suite.case("drill.rebuild-restore", "with a credential stored, a backup is taken, the stack and its data volumes are destroyed and deployed again, and the README's restore brings back the published workflow and a credential that decrypts with the kept key", () =>
+    drillRebuildRestore(attack, {
+      containers: { postgres: SERVICES.postgres.name, n8n: SERVICES.n8n.name, runners: SERVICES.runners.name },
+      demoEmail: demo,
+      volumePrefix: `${P}-`,
+      allHealthy: () => waitHealthy(420),
+      asOwner: (method, url, body) => asOwner(attack, demo, method, url, body),
+      destroy: async () => {
+        const r = await runLogged("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], path.join(W, "drill-destroy.log"), { cwd: REPO_ROOT, env, timeoutSeconds: 600 });
+        if (r.status !== 0) throw new CheckError(`cdktf destroy exited ${r.status}:\n${r.tail}`);
+      },
+      deploy: async () => {
+        const r = await runLogged("npx", ["cdktf", "deploy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], path.join(W, "drill-deploy.log"), { cwd: REPO_ROOT, env, timeoutSeconds: 900 });
+        if (r.status !== 0) throw new CheckError(`cdktf deploy exited ${r.status}:\n${r.tail}`);
+      },
+    }), { needs: ["edge.public-webhook", "drill.backup-restore"] });
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
     const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });

@@ -56,6 +56,7 @@ export const TWINS: Record<string, Twin> = {
   "drill.n8n-crash": { reason: "a recovery drill: the restart policy and n8n's persisted activations bring it back; the fail-closed part is ZT-EDGE-001's (no router without SSO), covered by drill.sso-crash" },
   "drill.postgres-restart": { rules: ["ZT-N8N-008", "ZT-PG-002"] },
   "drill.backup-restore": { rules: ["ZT-AWS-S3-001", "ZT-AWS-S3-002"] },
+  "drill.rebuild-restore": { reason: "a recovery drill: what brings the data back is the backup and the kept encryption key (ZT-AWS-SM-002 keeps its value out of Terraform; neverRotate keeps it stable), not a setting a rule could forbid" },
   "plan.idempotent": { reason: FUNCTIONAL },
   destroy: { reason: FUNCTIONAL },
 };
