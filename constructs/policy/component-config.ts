@@ -1,5 +1,5 @@
-import { flattenConfigFile, formatOf, parseConfig } from "./config-files";
-import { dynamicConfigFiles, isTraefikContainer, ModelContainer } from "./docker-model";
+import { formatOf, parseConfig, parseFlags } from "./config-files";
+import { dynamicConfigKeys, isTraefikContainer, ModelContainer } from "./docker-model";
 import { isDatabase, isSocketProxy } from "./rules/docker/roles";
 
 /*
@@ -51,27 +51,6 @@ function memo<T>(c: ModelContainer, key: string, compute: () => T): T {
 /** The text of a file the plan writes into the container, when the plan shows it. */
 export function fileContent(c: ModelContainer, file: string): string | undefined {
   return c.uploads.find((u) => u.file === file)?.content;
-}
-
-// ---- command-line flags ----------------------------------------------------------------------
-
-/**
- * GNU-style flags (`--name=value`, `--name value`, `--bool`) of a command line, each name with every
- * value it was given (flags that repeat, like oauth2-proxy's `--email-domain`, keep them all).
- * `booleans` names flags that take no separate value (`--name` alone means "true").
- */
-export function parseFlags(args: readonly string[], booleans: ReadonlySet<string> = new Set()): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const add = (k: string, v: string) => out.set(k, [...(out.get(k) ?? []), v]);
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--?([A-Za-z0-9][A-Za-z0-9._-]*)(?:=([\s\S]*))?$/.exec(args[i]);
-    if (!m) continue;
-    const name = m[1].toLowerCase();
-    if (m[2] !== undefined) add(name, m[2]);
-    else if (!booleans.has(name) && i + 1 < args.length && !args[i + 1].startsWith("-")) add(name, args[++i]);
-    else add(name, "true");
-  }
-  return out;
 }
 
 // ---- oauth2-proxy ----------------------------------------------------------------------------
@@ -152,7 +131,7 @@ function configKeyToFlag(key: string): string {
 export function traefikDynamicKeys(c: ModelContainer): Record<string, string> {
   return memo(c, "traefik-dynamic", () => {
     const keys: Record<string, string> = {};
-    for (const u of dynamicConfigFiles(c)) Object.assign(keys, flattenConfigFile(u.file, u.content));
+    for (const f of dynamicConfigKeys(c)) Object.assign(keys, f.keys);
     return keys;
   });
 }
@@ -338,9 +317,4 @@ export function lowerKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(lowerKeys);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
   return v;
-}
-
-/** Containers of the model running a component. */
-export function containersOf(containers: readonly ModelContainer[], component: Component): ModelContainer[] {
-  return containers.filter((c) => componentOf(c) === component);
 }

@@ -4,7 +4,7 @@ import { parseDocument } from "yaml";
 /*
  * Config files the policy pack reads out of a plan (uploaded into a container, or written at start
  * from the environment): parsed with real parsers — YAML 1.2 (`yaml`), TOML 1.0 (`smol-toml`), JSON —
- * never matched with regular expressions over the text.
+ * never matched with regular expressions over the text. Also the command-line flags beside them.
  */
 
 export type ConfigFormat = "yaml" | "toml" | "json";
@@ -67,4 +67,25 @@ export function flattenConfigFile(file: string, text: string, lowerKeys = true):
   if (!format) return {};
   const parsed = parseConfig(text, format);
   return parsed.doc === undefined ? {} : flattenDoc(parsed.doc, lowerKeys);
+}
+
+// ---- command-line flags ----------------------------------------------------------------------
+
+/**
+ * GNU-style flags (`--name=value`, `--name value`, `--bool`) of a command line, each name with every
+ * value it was given (flags that repeat, like oauth2-proxy's `--email-domain`, keep them all).
+ * `booleans` names flags that take no separate value (`--name` alone means "true").
+ */
+export function parseFlags(args: readonly string[], booleans: ReadonlySet<string> = new Set()): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (k: string, v: string) => out.set(k, [...(out.get(k) ?? []), v]);
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--?([A-Za-z0-9][A-Za-z0-9._-]*)(?:=([\s\S]*))?$/.exec(args[i]);
+    if (!m) continue;
+    const name = m[1].toLowerCase();
+    if (m[2] !== undefined) add(name, m[2]);
+    else if (!booleans.has(name) && i + 1 < args.length && !args[i + 1].startsWith("-")) add(name, args[++i]);
+    else add(name, "true");
+  }
+  return out;
 }

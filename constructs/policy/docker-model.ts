@@ -1,6 +1,6 @@
 import { parseRule, RuleExpr, ruleMatches, RuleRequest, tryParseRule } from "./traefik-rules";
 import { FILES_LABEL } from "../common/labels";
-import { flattenConfigFile, formatOf } from "./config-files";
+import { flattenConfigFile, formatOf, parseFlags } from "./config-files";
 
 /*
  * Reads the Docker topology out of any synthesized cdktf JSON (`cdk.tf.json`): containers with
@@ -258,14 +258,8 @@ const staticConfigs = new WeakMap<ModelContainer, TraefikStaticConfig | undefine
  */
 function readStaticConfig(c: ModelContainer): TraefikStaticConfig | undefined {
   const args = [...(Array.isArray(c.raw.entrypoint) ? (c.raw.entrypoint as string[]).filter((a) => a.startsWith("--")) : []), ...c.command];
-  const flagged: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--?([A-Za-z0-9._-]+)(?:=([\s\S]*))?$/.exec(args[i]);
-    if (!m) continue;
-    // paerser takes the next argument as the value unless it is another flag (`--configFile /x.yml`).
-    const value = m[2] ?? (i + 1 < args.length && !args[i + 1].startsWith("-") ? args[++i] : "true");
-    flagged[m[1].toLowerCase()] = value;
-  }
+  // paerser takes the next argument as the value unless it is another flag (`--configFile /x.yml`); the last one wins.
+  const flagged: Record<string, string> = Object.fromEntries([...parseFlags(args)].map(([k, v]) => [k, v[v.length - 1]]));
   const configFile = flagged.configfile ?? DEFAULT_STATIC_FILES.find((f) => c.uploads.some((u) => u.file === f));
   if (configFile) {
     const upload = c.uploads.find((u) => u.file === configFile);
@@ -314,10 +308,17 @@ export function dynamicConfigFiles(c: ModelContainer): { file: string; content: 
   return candidates.filter((u) => u.file === filename || (dir !== undefined && u.file.startsWith(`${dir}/`) && !u.file.slice(dir.length + 1).includes("/")));
 }
 
+/** Each loaded dynamic-config file, flattened once per container (the model and several rules read them). */
+export function dynamicConfigKeys(c: ModelContainer): { file: string; keys: Record<string, string> }[] {
+  let out = dynamicConfigs.get(c);
+  if (!out) dynamicConfigs.set(c, (out = dynamicConfigFiles(c).map((u) => ({ file: u.file, keys: flattenConfigFile(u.file, u.content) }))));
+  return out;
+}
+const dynamicConfigs = new WeakMap<ModelContainer, { file: string; keys: Record<string, string> }[]>();
+
 /** Routers and middlewares from dynamic-config files uploaded into a Traefik container (file provider). */
 function addFileProviderConfig(c: ModelContainer, routers: ModelRouter[], middlewares: ModelMiddleware[]): void {
-  for (const u of dynamicConfigFiles(c)) {
-    const keys = flattenConfigFile(u.file, u.content);
+  for (const { keys } of dynamicConfigKeys(c)) {
     const mws = new Map<string, { type: string; settings: Record<string, string> }>();
     const rts = new Map<string, Record<string, string>>();
     for (const [k, v] of Object.entries(keys)) {

@@ -8,10 +8,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { chromium } from "playwright-core";
-import { AttackContext } from "./attacks";
+import { AttackContext, N8N_CONTENT } from "./attacks";
 import { CheckError, Expect, runOk } from "./harness";
 
 export const SSO_COOKIE = "__Host-n8n-sso";
@@ -130,7 +130,7 @@ export async function browserRefusedUser(ctx: AttackContext): Promise<unknown> {
     return new Expect()
       .ok("Dex accepted the password (the refusal is oauth2-proxy's)", new URL(r.landed).host === ctx.n8nHost, r.landed)
       .equal("oauth2-proxy's answer on the callback", r.status, 403)
-      .ok("the page is oauth2-proxy's refusal, not n8n", !/window\.BASE_PATH|n8n-editor/.test(body), body.slice(0, 200))
+      .ok("the page is oauth2-proxy's refusal, not n8n", !N8N_CONTENT.test(body), body.slice(0, 200))
       .ok("no session cookie", !cookies.some((c) => c.name === SSO_COOKIE), cookies.map((c) => c.name).join(", "))
       .ok("a background request afterwards gets no n8n answer", after === 401 || after === "redirect to sign-in", String(after))
       .done({ landed: r.landed, status: r.status, body: body.replace(/\s+/g, " ").slice(0, 160), after });
@@ -181,23 +181,26 @@ interface Published {
   readonly problems: string;
 }
 
+interface RestAnswer {
+  readonly status: number;
+  readonly json: any;
+  readonly text: string;
+}
+
 /**
- * Signs in through SSO in a real browser, becomes n8n's owner (or logs in as it, once set up), and
- * creates and publishes a workflow made of one trigger node through n8n's REST API — as the editor does.
+ * A real browser signed in through SSO, with n8n's owner logged in — set up first when `setUp`
+ * (the first workflow of a run) — whose REST calls go out from the page, as the editor's do.
  */
-async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown> | { nodes: Record<string, unknown>[]; connections: Record<string, unknown> }): Promise<Published> {
-  const nodes = "nodes" in node ? (node.nodes as Record<string, unknown>[]) : [node];
-  const connections = "nodes" in node ? node.connections : {};
-  const b = await openBrowser(ctx, `owner-${name.replace(/[^a-z0-9]+/gi, "-")}`);
+async function ownerSession(ctx: AttackContext, demoEmail: string, label: string, setUp: boolean): Promise<{ owner: RestAnswer; call: (method: string, url: string, body?: unknown) => Promise<RestAnswer>; close: () => Promise<void> }> {
+  const b = await openBrowser(ctx, label);
   try {
     const page = await b.context.newPage();
     await signInAs(page, ctx, demoEmail, demoPassword(ctx));
     await page.waitForLoadState("domcontentloaded");
-    return await page.evaluate(
-      async ({ email, password, name, nodes, connections }) => {
-        const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
-        const call = async (method: string, url: string, body?: unknown) => {
-          const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
+    const call = (method: string, url: string, body?: unknown): Promise<RestAnswer> =>
+      page.evaluate(
+        async ({ method, url, body }) => {
+          const r = await fetch(url, { method, headers: { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" }, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
           const text = await r.text();
           let json: any;
           try {
@@ -206,19 +209,35 @@ async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: stri
             json = undefined;
           }
           return { status: r.status, json, text: text.slice(0, 300) };
-        };
-        let owner = await call("POST", "/rest/owner/setup", { email, firstName: "Demo", lastName: "Owner", password });
-        if (owner.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: email, password });
-        const created = await call("POST", "/rest/workflows", { name, nodes: nodes.map((n, i) => ({ id: crypto.randomUUID(), webhookId: crypto.randomUUID(), position: [i * 200, 0], ...n })), connections, settings: { executionOrder: "v1" }, active: false });
-        const wf = created.json?.data ?? created.json;
-        const activated = wf?.id ? await call("POST", `/rest/workflows/${wf.id}/activate`, { versionId: wf.versionId }) : { status: 0, text: "no workflow" };
-        const problems = [owner, created, activated].filter((r) => r.status !== 200).map((r) => r.text).join(" | ");
-        return { owner: owner.status, created: created.status, activated: activated.status, id: wf?.id, problems };
-      },
-      { email: demoEmail, password: ownerPassword(ctx), name, nodes, connections },
-    );
-  } finally {
+        },
+        { method, url, body },
+      );
+    const password = ownerPassword(ctx);
+    let owner = setUp ? await call("POST", "/rest/owner/setup", { email: demoEmail, firstName: "Demo", lastName: "Owner", password }) : undefined;
+    if (owner?.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: demoEmail, password });
+    return { owner, call, close: () => b.close() };
+  } catch (e) {
     await b.close();
+    throw e;
+  }
+}
+
+/**
+ * Creates and publishes a workflow through n8n's REST API as its owner (set up on first use), as
+ * the editor does: one trigger node, or nodes with their connections.
+ */
+async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown> | { nodes: Record<string, unknown>[]; connections: Record<string, unknown> }): Promise<Published> {
+  const nodes = "nodes" in node ? (node.nodes as Record<string, unknown>[]) : [node];
+  const connections = "nodes" in node ? node.connections : {};
+  const s = await ownerSession(ctx, demoEmail, `owner-${name.replace(/[^a-z0-9]+/gi, "-")}`, true);
+  try {
+    const created = await s.call("POST", "/rest/workflows", { name, nodes: nodes.map((n, i) => ({ id: randomUUID(), webhookId: randomUUID(), position: [i * 200, 0], ...n })), connections, settings: { executionOrder: "v1" }, active: false });
+    const wf = created.json?.data ?? created.json;
+    const activated = wf?.id ? await s.call("POST", `/rest/workflows/${wf.id}/activate`, { versionId: wf.versionId }) : { status: 0, json: undefined, text: "no workflow" };
+    const problems = [s.owner, created, activated].filter((r) => r.status !== 200).map((r) => r.text).join(" | ");
+    return { owner: s.owner.status, created: created.status, activated: activated.status, id: wf?.id, problems };
+  } finally {
+    await s.close();
   }
 }
 
@@ -369,43 +388,23 @@ export async function waitingWebhook(ctx: AttackContext, demoEmail: string, anon
     .equal("wait workflow created and published with the SSO session", [api.owner, api.created, api.activated], [200, 200, 200])
     .ok("the resume URL is n8n's public waiting path on the n8n host", parsed.host === ctx.n8nHost && parsed.pathname.startsWith("/webhook-waiting/"), resumeUrl.replace(/([?&][^=]+=)[^&]+/g, "$1…"))
     .ok("it carries a token", params.length > 0, resumeUrl.replace(/([?&][^=]+=)[^&]+/g, "$1…"))
-    .ok("without the token n8n refuses (and serves no editor content)", /^(401|403)$/.test(noToken.code) && !N8N_CONTENT_RE.test(noToken.body), noToken.code)
+    .ok("without the token n8n refuses (and serves no editor content)", /^(401|403)$/.test(noToken.code) && !N8N_CONTENT.test(noToken.body), noToken.code)
     .ok("with a tampered token n8n refuses", /^(401|403)$/.test(badToken.code), badToken.code)
     .equal("the URL as handed out resumes the execution", resumed.code, "200")
     .ok("a resumed execution does not resume twice", again.code !== "200" || !/Workflow was started/i.test(again.body), `${again.code} ${again.body.slice(0, 80)}`)
     .done({ api, resumePath: parsed.pathname, tokenParams: params.map(([k]) => k), noToken: noToken.code, badToken: badToken.code, resumed: resumed.code, again: again.code });
 }
 
-const N8N_CONTENT_RE = /<title>n8n|window\.BASE_PATH|n8n-editor/i;
 
 
-/**
- * Signs in through SSO in a real browser, logs in to n8n as its owner, and makes one REST call
- * with that session (the way the editor does); returns its status and JSON.
- */
+/** One REST call as n8n's owner (logged in through an SSO-signed-in browser); its status and JSON. */
 export async function asOwner(ctx: AttackContext, demoEmail: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const b = await openBrowser(ctx, `owner-call-${randomBytes(3).toString("hex")}`);
+  const s = await ownerSession(ctx, demoEmail, `owner-call-${randomBytes(3).toString("hex")}`, false);
   try {
-    const page = await b.context.newPage();
-    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
-    await page.waitForLoadState("domcontentloaded");
-    return await page.evaluate(
-      async ({ email, password, method, url, body }) => {
-        const headers = { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" };
-        const login = await fetch("/rest/login", { method: "POST", headers, credentials: "include", body: JSON.stringify({ emailOrLdapLoginId: email, password }) });
-        if (login.status !== 200) return { status: login.status, json: { login: await login.text() } };
-        const r = await fetch(url, { method, headers, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
-        let json: any;
-        try {
-          json = await r.json();
-        } catch {
-          json = undefined;
-        }
-        return { status: r.status, json };
-      },
-      { email: demoEmail, password: ownerPassword(ctx), method, url, body },
-    );
+    if (s.owner.status !== 200) return { status: s.owner.status, json: { login: s.owner.text } };
+    const r = await s.call(method, url, body);
+    return { status: r.status, json: r.json };
   } finally {
-    await b.close();
+    await s.close();
   }
 }

@@ -163,11 +163,7 @@ export function runBackupScript(ctx: AttackContext, containers: { postgres: stri
  */
 export async function drillBackupRestore(ctx: AttackContext, containers: { postgres: string }, schema: string): Promise<unknown> {
   const db = ctx.postgres.database;
-  const backup = runBackupScript(ctx, containers);
-  const dump = backup.dump;
-  const r = { stdout: backup.output, stderr: "" };
-  const objects = [backup.object];
-  const metricsCount = backup.metrics;
+  const { dump, object, output, metrics } = runBackupScript(ctx, containers);
   const superPassword = readFileSync(path.join(ctx.secretsDir, "postgres-superuser-password"), "utf8").trim();
   // Restore into a scratch database next to the live one, as an operator would before swapping.
   const scratch = `${db}_restore_drill`;
@@ -183,14 +179,13 @@ export async function drillBackupRestore(ctx: AttackContext, containers: { postg
       psql(dbName, `select (select count(*) from pg_tables where schemaname = '${schema}') || '|' || (select count(*) from ${schema}.workflow_entity) || '|' || (select pg_get_userbyid(nspowner) from pg_namespace where nspname = '${schema}') || '|' || (select count(*) from pg_tables where tableowner = '${ctx.postgres.n8nRole}') || '|' || (select string_agg(name, ',' order by name) from ${schema}.workflow_entity where name like 'zero-trust e2e %')`).stdout.trim();
     const live = facts(db).split("|");
     const restored = facts(scratch).split("|");
-    const metrics = metricsCount;
     return new Expect()
       .ok("the dump is a custom-format dump (PGDMP)", dump.subarray(0, 5).toString("latin1") === "PGDMP", dump.subarray(0, 5).toString("hex"))
       .equal("the success metric was published once, after the upload", metrics, 1)
-      .ok("the superuser password is in none of the script's output", !(r.stdout + r.stderr).includes(superPassword))
+      .ok("the superuser password is in none of the script's output", !output.includes(superPassword))
       .equal("restored: tables in n8n's schema, workflows, schema owner, tables owned by the login role, e2e workflows", restored, live)
       .ok("the restored database holds the published e2e workflow", (restored[4] ?? "").includes("zero-trust e2e"), restored[4])
-      .done({ object: objects[0], bytes: dump.length, live, restored, log: r.stdout.trim().split("\n").slice(-3) });
+      .done({ object, bytes: dump.length, live, restored, log: output.trim().split("\n").slice(-3) });
   } finally {
     psql("postgres", `drop database if exists ${scratch}`);
   }

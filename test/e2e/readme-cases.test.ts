@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ATTACK_CASE_IDS } from "./attacks";
+import { suiteCaseIds } from "./twins";
 
 /*
  * The README's table of what the deploy suite proves lists exactly the suite's cases: a case added
@@ -11,7 +12,7 @@ const readme = readFileSync(path.join(root, "README.md"), "utf8");
 const suiteSource = readFileSync(path.join(__dirname, "suite.ts"), "utf8");
 
 /** Case ids of the suite; templated parts (`validate.${stack}`) become `*`. */
-const suiteIds = new Set([...[...suiteSource.matchAll(/suite\.case\(\s*[`"]([^`"]+)[`"]/g)].map((m) => m[1].replace(/\$\{[^}]+\}/g, "*")), ...ATTACK_CASE_IDS]);
+const suiteIds = new Set([...suiteCaseIds(suiteSource, "*"), ...ATTACK_CASE_IDS]);
 
 function readmeIds(): Set<string> {
   const start = readme.indexOf("| case | claim |");

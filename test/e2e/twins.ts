@@ -67,3 +67,12 @@ export function twinOf(caseId: string): Twin | undefined {
   const prefixes = Object.keys(TWINS).filter((k) => k.endsWith(".*") && caseId.startsWith(k.slice(0, -1)));
   return prefixes.sort((a, b) => b.length - a.length).map((k) => TWINS[k])[0];
 }
+
+/**
+ * The case ids test/e2e/suite.ts registers, read from its source (the suite itself cannot be
+ * imported: it runs on load); a templated part (`validate.${stack}`) becomes `placeholder`.
+ */
+export function suiteCaseIds(suiteSource: string, placeholder: string): string[] {
+  return [...suiteSource.matchAll(/suite\.case\(\s*[`"]([^`"]+)[`"]/g)].map((m) => m[1].replace(/\$\{[^}]+\}/g, placeholder));
+}
+

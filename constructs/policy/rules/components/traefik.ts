@@ -336,8 +336,6 @@ function routerRule(spec: { id: string; level: "error" | "warning"; cause: strin
   };
 }
 
-const truthy = (v: string | undefined) => isTrueValue(v);
-
 export const RouterSecurityHeaders = routerRule({
   id: "ZT-HDR-001",
   level: "warning",
@@ -357,8 +355,8 @@ export const RouterSecurityHeaders = routerRule({
     const has = (test: (h: Record<string, string>) => boolean) => headers.some(test);
     const missing = [
       !has((h) => Number(h.stsseconds ?? 0) >= 15552000) && "HSTS (stsSeconds >= 15552000)",
-      !has((h) => truthy(h.contenttypenosniff)) && "nosniff",
-      !has((h) => truthy(h.framedeny) || /^(DENY|SAMEORIGIN)$/i.test(h.customframeoptionsvalue ?? "")) && "frame options",
+      !has((h) => isTrueValue(h.contenttypenosniff)) && "nosniff",
+      !has((h) => isTrueValue(h.framedeny) || /^(DENY|SAMEORIGIN)$/i.test(h.customframeoptionsvalue ?? "")) && "frame options",
     ].filter(Boolean);
     return missing.length > 0 && `no ${missing.join(", ")}`;
   },
@@ -386,7 +384,7 @@ export const RouterOpenCors = routerRule({
         }
       };
       const any = origins.includes("*") || regexes.some(probe);
-      if (any && truthy(h.accesscontrolallowcredentials)) return "any origin may send credentialed requests";
+      if (any && isTrueValue(h.accesscontrolallowcredentials)) return "any origin may send credentialed requests";
     }
     return undefined;
   },
