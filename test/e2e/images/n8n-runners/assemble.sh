@@ -88,11 +88,7 @@ chroot "$rootfs" /usr/local/bin/node -e 'JSON.parse(require("fs").readFileSync("
 chroot "$rootfs" tini --version
 
 cat >"$meta/changes" <<CHANGES
-ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-ENV NODE_VERSION=$N8N_E2E_NODE_VERSION
-ENV NODE_ENV=production
-ENV N8N_RELEASE_TYPE=stable
-ENV SHELL=/bin/sh
+$(n8n_e2e_node_env)
 WORKDIR /home/runner
 USER runner
 EXPOSE 5680/tcp

@@ -23,6 +23,16 @@ N8N_E2E_DIR=$E2E_CACHE/n8n-npm
 n8n_e2e_log() { printf '[n8n-images] %s\n' "$*" >&2; }
 n8n_e2e_die() { printf '[n8n-images] error: %s\n' "$*" >&2; exit 1; }
 
+# The environment both n8n images declare, as upstream's Node images do (docker import --change lines).
+n8n_e2e_node_env() {
+  printf '%s\n' \
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    "ENV NODE_VERSION=$N8N_E2E_NODE_VERSION" \
+    "ENV NODE_ENV=production" \
+    "ENV N8N_RELEASE_TYPE=stable" \
+    "ENV SHELL=/bin/sh"
+}
+
 # Unpacks an npm package once into $N8N_E2E_DIR/pkg/<name>-<version> and prints that folder.
 # Uses the machine's npm only to download the tarball (npm pack).
 # usage: n8n_e2e_unpack <name> <version>
