@@ -13,6 +13,7 @@ import {
 } from "../constructs/common/validation";
 import { cidrsOverlap, cidrWithin, usableInSubnet } from "../constructs/aws/cidr";
 import { RESERVED_USERS } from "../constructs/host/secrets-agent";
+import { SOCKET_PROXY_CONTAINER_READS_SINCE } from "../constructs/common/socket-proxy-switches";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -108,7 +109,7 @@ export const runtimeConfigSchema = z
     images: z
       .object({
         traefik: imageRef((v) => (atLeast(v, [3, 7]) && v[0] === 3 ? undefined : "must be Traefik v3.7 or later 3.x (TLS options and forwardAuth settings this stack uses)")),
-        socketProxy: imageRef(),
+        socketProxy: imageRef((v) => (atLeast(v, [...SOCKET_PROXY_CONTAINER_READS_SINCE]) ? undefined : `must be linuxserver/socket-proxy ${SOCKET_PROXY_CONTAINER_READS_SINCE.join(".")} or later (earlier releases also serve every container's logs, file archives and exports with CONTAINERS=1)`)),
         oauth2Proxy: imageRef((v) => (atLeast(v, [7, 15, 3]) ? undefined : "must be oauth2-proxy v7.15.3 or later (earlier 7.x releases have auth-bypass advisories)")),
         n8n: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n 2.x release")),
         n8nRunners: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n runners 2.x release matching images.n8n")),

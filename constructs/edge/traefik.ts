@@ -91,7 +91,7 @@ const TLS12_CIPHER_SUITES = [
  * - A `security-headers@file` middleware (HSTS, nosniff, frame and referrer policy).
  *
  * @example
- * const proxy = new DockerSocketProxy(this, "SocketProxy", { networks, image: "lscr.io/linuxserver/socket-proxy:1.24.0" });
+ * const proxy = new DockerSocketProxy(this, "SocketProxy", { networks, image: "lscr.io/linuxserver/socket-proxy:3.4.3" });
  * new Traefik(this, "Traefik", {
  *   networks, socketProxy: proxy, image: "traefik:v3.7.13",
  *   tls: { mode: "acme", email: "ops@example.com", storageHostDir: "/var/lib/n8n/acme" },

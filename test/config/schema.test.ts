@@ -36,6 +36,7 @@ describe("config validation", () => {
     ["a bare major tag", (c: any) => (c.images.dex = "ghcr.io/dexidp/dex:v2"), "images.dex", /not pinned/],
     ["oauth2-proxy older than 7.15.3", (c: any) => (c.images.oauth2Proxy = "quay.io/oauth2-proxy/oauth2-proxy:v7.15.2-alpine"), "images.oauth2Proxy", /v7\.15\.3 or later/],
     ["Postgres older than 15", (c: any) => (c.images.postgres = "postgres:14.12-alpine"), "images.postgres", /Postgres 15 or later/],
+    ["the nginx-based socket proxy 1.24.0 (no switches for container logs, archives, exports)", (c: any) => (c.images.socketProxy = "lscr.io/linuxserver/socket-proxy:1.24.0"), "images.socketProxy", /socket-proxy 3\.4\.3 or later/],
     ["n8n 1.x", (c: any) => ((c.images.n8n = "docker.n8n.io/n8nio/n8n:1.99.0"), (c.images.n8nRunners = "n8nio/runners:1.99.0")), "images.n8n", /n8n 2\.x/],
     ["runners on another version than n8n", (c: any) => (c.images.n8nRunners = "n8nio/runners:2.40.0"), "images.n8nRunners", /same version tag/],
     ["a memory limit below range", (c: any) => (c.resources.n8n.memoryMb = 8), "resources.n8n.memoryMb", /at least 32/],

@@ -274,17 +274,17 @@ export function socketProxyApi(ctx: AttackContext): unknown {
     ["secrets", "GET", "/secrets", "403"],
     ["build", "POST", "/build", "403"],
     ["versioned create", "POST", "/v1.41/containers/create", "403"],
+    ["pause", "POST", `/containers/${ctx.prefix}-main/pause`, "403"],
+    // Reads inside a container: refused although CONTAINERS=1 (ALLOW_LOGS, ALLOW_ARCHIVE, ...).
+    ["logs", "GET", `/containers/${ctx.prefix}-main/logs?stdout=1&tail=1`, "403"],
+    ["archive", "GET", `/containers/${ctx.prefix}-main/archive?path=/run/secrets`, "403"],
+    ["versioned archive", "GET", `/v1.41/containers/${ctx.prefix}-main/archive?path=/etc/hostname`, "403"],
+    ["encoded archive", "GET", `/containers/${ctx.prefix}-main%2Farchive?path=/etc/hostname`, "403"],
+    ["export", "GET", `/containers/${ctx.prefix}-main/export`, "403"],
+    ["changes", "GET", `/containers/${ctx.prefix}-main/changes`, "403"],
+    ["top", "GET", `/containers/${ctx.prefix}-main/top`, "403"],
   ];
-  // Reads inside the containers section that the switch model cannot narrow (an open finding,
-  // README "Request path"): recorded as observed, not claimed.
-  const known: [string, string][] = [
-    ["logs", `/containers/${ctx.prefix}-main/logs?stdout=1&tail=1`],
-    ["archive", `/containers/${ctx.prefix}-main/archive?path=/etc/hostname`],
-  ];
-  const script = [
-    ...reqs.map(([label, method, p]) => `echo ${label.replace(/ /g, "_")}=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X ${method} '${host}${p}')`),
-    ...known.map(([label, p]) => `echo open_${label}=$(curl -s -o /dev/null -w '%{http_code}' -m 5 '${host}${p}')`),
-  ].join("; ");
+  const script = reqs.map(([label, method, p]) => `echo ${label.replace(/ /g, "_")}=$(curl -s -o /dev/null -w '%{http_code}' -m 5 -X ${method} '${host}${p}')`).join("; ");
   const out = probe(ctx, `${ctx.prefix}-socket`, script);
   const e = new Expect();
   for (const [label, , , expected] of reqs) e.equal(label, out[label.replace(/ /g, "_")], expected);
@@ -401,7 +401,7 @@ export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext
   ["attack.testssl", "testssl.sh finds no old protocol, a chain to the dev CA, and no MEDIUM/HIGH/CRITICAL issue but the accepted one (no revocation URLs on dev certificates)", testsslScan],
   ["attack.headers", "HSTS, nosniff and frame options on every response, redirects and 404s included; no Server or X-Powered-By", securityHeaders],
   ["attack.segmentation", "from a probe on each network only the README's paths are reachable; socket, app and data have no route out", segmentation],
-  ["attack.socket-proxy", "from the socket network writes, exec, images, volumes, networks, info, secrets and build are refused; Traefik's read API answers (logs, archive, export also do: an open finding, recorded)", socketProxyApi],
+  ["attack.socket-proxy", "from the socket network Traefik's read API answers (ping, version, container list and inspect); writes, lifecycle calls, exec, images, volumes, networks, info, secrets, build and the reads inside a container (logs, archive, export, changes, top; also versioned and URL-encoded) are refused", socketProxyApi],
   ["attack.postgres", "the live Postgres refuses a non-TLS login, the superuser over the network, n8n's role on another database, a wrong password, and anything outside the data network", postgresRefusals],
   ["attack.no-secret-values", "no secret value in docker inspect, container logs or the Terraform state; secret files in n8n are 0600 and owned by runAs", noSecretValues],
 ];

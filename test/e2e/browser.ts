@@ -187,11 +187,14 @@ interface RestAnswer {
   readonly text: string;
 }
 
+/** The `browser-id` header of the suite's REST calls: n8n binds its auth cookie to it. */
+const BROWSER_ID = "zt-e2e-browser";
+
 /**
  * A real browser signed in through SSO, with n8n's owner logged in — set up first when `setUp`
  * (the first workflow of a run) — whose REST calls go out from the page, as the editor's do.
  */
-async function ownerSession(ctx: AttackContext, demoEmail: string, label: string, setUp: boolean): Promise<{ owner: RestAnswer; call: (method: string, url: string, body?: unknown) => Promise<RestAnswer>; close: () => Promise<void> }> {
+async function ownerSession(ctx: AttackContext, demoEmail: string, label: string, setUp: boolean): Promise<{ owner: RestAnswer; call: (method: string, url: string, body?: unknown) => Promise<RestAnswer>; cookies: () => Promise<{ name: string; value: string }[]>; close: () => Promise<void> }> {
   const b = await openBrowser(ctx, label);
   try {
     const page = await b.context.newPage();
@@ -199,8 +202,8 @@ async function ownerSession(ctx: AttackContext, demoEmail: string, label: string
     await page.waitForLoadState("domcontentloaded");
     const call = (method: string, url: string, body?: unknown): Promise<RestAnswer> =>
       page.evaluate(
-        async ({ method, url, body }) => {
-          const r = await fetch(url, { method, headers: { "Content-Type": "application/json", "browser-id": "zt-e2e-browser" }, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
+        async ({ method, url, body, browserId }) => {
+          const r = await fetch(url, { method, headers: { "Content-Type": "application/json", "browser-id": browserId }, credentials: "include", body: body === undefined ? undefined : JSON.stringify(body) });
           const text = await r.text();
           let json: any;
           try {
@@ -210,12 +213,12 @@ async function ownerSession(ctx: AttackContext, demoEmail: string, label: string
           }
           return { status: r.status, json, text: text.slice(0, 300) };
         },
-        { method, url, body },
+        { method, url, body, browserId: BROWSER_ID },
       );
     const password = ownerPassword(ctx);
     let owner = setUp ? await call("POST", "/rest/owner/setup", { email: demoEmail, firstName: "Demo", lastName: "Owner", password }) : undefined;
     if (owner?.status !== 200) owner = await call("POST", "/rest/login", { emailOrLdapLoginId: demoEmail, password });
-    return { owner, call, close: () => b.close() };
+    return { owner, call, cookies: () => b.context.cookies(), close: () => b.close() };
   } catch (e) {
     await b.close();
     throw e;
@@ -404,6 +407,24 @@ export async function asOwner(ctx: AttackContext, demoEmail: string, method: str
     if (s.owner.status !== 200) return { status: s.owner.status, json: { login: s.owner.text } };
     const r = await s.call(method, url, body);
     return { status: r.status, json: r.json };
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * The cookies of a signed-in owner, for a load generator (the edge benchmark): oauth2-proxy's
+ * session and n8n's auth cookie with the browser id it is bound to. Never written to the results.
+ */
+export async function ownerCookies(ctx: AttackContext, demoEmail: string): Promise<{ sso: string; n8nAuth: { cookie: string; browserId: string } }> {
+  const s = await ownerSession(ctx, demoEmail, "owner-bench", false);
+  try {
+    if (s.owner.status !== 200) throw new CheckError(`n8n owner login answered ${s.owner.status}: ${s.owner.text}`);
+    const jar = await s.cookies();
+    const sso = jar.find((c) => c.name === SSO_COOKIE);
+    const auth = jar.find((c) => c.name === "n8n-auth");
+    if (!sso || !auth) throw new CheckError(`the signed-in browser holds ${jar.map((c) => c.name).join(", ") || "no cookie"}, not ${SSO_COOKIE} and n8n-auth`);
+    return { sso: `${sso.name}=${sso.value}`, n8nAuth: { cookie: `${auth.name}=${auth.value}`, browserId: BROWSER_ID } };
   } finally {
     await s.close();
   }

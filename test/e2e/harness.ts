@@ -23,10 +23,15 @@ export interface CaseResult {
 export class Suite {
   readonly results: CaseResult[] = [];
 
-  constructor(private readonly resultsFile: string) {}
+  /**
+   * @param only when given, the cases of a narrower run (the edge benchmark): any other case is
+   * left out entirely — not run and not recorded — so the summary counts only what ran.
+   */
+  constructor(private readonly resultsFile: string, private readonly only?: ReadonlySet<string>) {}
 
   /** Runs one case; the function returns what it observed, or throws with what was wrong. */
   async case(id: string, title: string, fn: () => unknown | Promise<unknown>, opts: { needs?: string[] } = {}): Promise<boolean> {
+    if (this.only && !this.only.has(id)) return false;
     const start = Date.now();
     const missing = (opts.needs ?? []).filter((n) => this.results.find((r) => r.id === n)?.status !== "passed");
     const twin = twinOf(id);

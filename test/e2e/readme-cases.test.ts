@@ -27,3 +27,17 @@ test("the README's case table lists every case of the deploy suite, and nothing 
   expect([...suiteIds].filter((id) => !documented.has(id)).sort()).toEqual([]);
   expect([...documented].filter((id) => !suiteIds.has(id)).sort()).toEqual([]);
 });
+
+test("each security claim at the top of the README points at cases of the deploy suite", () => {
+  const intro = readme.slice(0, readme.indexOf("## Request path"));
+  const claims = intro.split("\n- ").slice(1).map((b) => b.split("\n\n")[0]);
+  expect(claims.length).toBeGreaterThanOrEqual(5);
+  for (const claim of claims) {
+    const title = /^\*\*([^*]+)\*\*/.exec(claim)?.[1] ?? claim.slice(0, 40);
+    const named = [...claim.matchAll(/`([a-z0-9-]+\.[a-z0-9.*-]+)`/g)].map((m) => m[1]).filter((id) => suiteIds.has(id));
+    // A claim that names no case is unproven on the running stack; one that names an unknown id points nowhere.
+    expect([title, named.length > 0]).toEqual([title, true]);
+    const unknown = [...claim.matchAll(/Proven[^.]*?:([^]*?)(\.|$)/g)].flatMap((m) => [...m[1].matchAll(/`([^`]+)`/g)].map((x) => x[1])).filter((id) => !suiteIds.has(id));
+    expect([title, unknown]).toEqual([title, []]);
+  }
+});

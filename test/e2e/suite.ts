@@ -10,7 +10,8 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
+import { benchEdge, benchTable } from "./bench-edge";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
@@ -22,11 +23,13 @@ interface Args {
   work: string;
   images: "local" | "upstream";
   keep: boolean;
+  /** The edge benchmark instead of the suite: deploy (public rate limit raised), publish, measure. */
+  bench: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep]";
-  const out: Partial<Args> = { images: "local", keep: false };
+  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep] [--bench]";
+  const out: Partial<Args> = { images: "local", keep: false, bench: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -40,6 +43,7 @@ function parseArgs(argv: string[]): Args {
       if (v !== "local" && v !== "upstream") fail(`--images must be "local" or "upstream", got "${v}"\n${usage}`);
       out.images = v;
     } else if (a === "--keep") out.keep = true;
+    else if (a === "--bench") out.bench = true;
     else fail(`unknown argument "${a}"\n${usage}`);
   }
   if (!out.work) fail(`--work is required\n${usage}`);
@@ -59,7 +63,9 @@ const SOCKET_PATH = DOCKER_HOST.replace(/^unix:\/\//, "");
 const STACK = "dev";
 const OUT = path.join(W, "cdktf.out");
 const STACK_DIR = path.join(OUT, "stacks", STACK);
-const suite = new Suite(path.join(W, "results.json"));
+/** The cases the edge benchmark needs: a deployed stack with a published webhook and a signed-in owner. */
+const BENCH_CASES = new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]);
+const suite = new Suite(path.join(W, args.bench ? "bench-results.json" : "results.json"), args.bench ? BENCH_CASES : undefined);
 
 /** Environment of every docker / terraform / cdktf call: the suite's daemon and CLI config only. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -99,6 +105,9 @@ if (args.images === "local") {
 devRaw.secretsDir = path.join(W, "secrets");
 devRaw.dockerSocket = SOCKET_PATH;
 devRaw.network = { ...(devRaw.network ?? {}), bindAddress: "127.0.0.1" };
+// The benchmark measures the edge, not the limit: the public router's rate limit is raised to the
+// schema's maximum (still in the path, still evaluated per request).
+if (args.bench) devRaw.n8n = { ...(devRaw.n8n ?? {}), webhookRateLimit: { average: 10000, burst: 100000 } };
 const config = parseConfig(devConfigSchema, devRaw, "e2e test config");
 const P = config.name;
 const images = config.images as Record<string, string>;
@@ -107,7 +116,7 @@ const localProbeImage = args.images === "local" ? localImages.probe : process.en
 /** What the README says about each container, stated here independently of the constructs. */
 const SERVICES = {
   traefik: { name: `${P}-traefik`, networks: ["edge", "socket", "app"], caps: [] as string[], user: "runAs", resources: "traefik" },
-  socketProxy: { name: `${P}-socket-proxy`, networks: ["socket"], caps: ["CAP_SETGID", "CAP_SETUID"], user: "image", resources: "socketProxy" },
+  socketProxy: { name: `${P}-socket-proxy`, networks: ["socket"], caps: ["CAP_SYS_CHROOT"], user: "image", resources: "socketProxy" },
   oauth2Proxy: { name: `${P}-oauth2-proxy`, networks: ["edge"], caps: [], user: "runAs", resources: "oauth2Proxy" },
   idp: { name: `${P}-idp`, networks: ["edge"], caps: [], user: "runAs", resources: "dex" },
   postgres: { name: `${P}-postgres`, networks: ["data"], caps: [], user: "runAs", resources: "postgres" },
@@ -239,6 +248,14 @@ async function main(): Promise<void> {
         if (r.status !== 0) throw new CheckError(`cdktf deploy exited ${r.status}:\n${r.tail}`);
       },
     }), { needs: ["edge.public-webhook", "drill.backup-restore"] });
+
+  if (args.bench) await suite.case("bench.edge", "npm run bench:edge: webhook and signed-in REST requests through Traefik (and forwardAuth) vs. straight to n8n, side by side in alternating rounds; requests/s, p50/p99 and their ratios", async () => {
+    const cookies = await ownerCookies(attack, demo);
+    const edgeIp = inspect("container", [SERVICES.traefik.name])[0].NetworkSettings.Networks[`${P}-edge`].IPAddress as string;
+    const r = benchEdge(attack, { webhookPath: readFileSync(path.join(W, "public-webhook-path"), "utf8").trim(), n8nAuth: cookies.n8nAuth, ssoCookie: cookies.sso, traefikEdgeIp: edgeIp, n8nContainer: SERVICES.n8n.name });
+    console.log(`\n${benchTable(r.scenarios)}\n(${r.options.rounds} alternating rounds of ${r.options.seconds} s, ${r.options.concurrency} connections; median round; ${r.file})\n`);
+    return r;
+  }, { needs: ["edge.public-webhook"] });
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
     const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });

@@ -9,7 +9,7 @@ function traefik(tls: TraefikTls) {
   const app = Testing.app();
   const stack = new TerraformStack(app, "t");
   const networks = new SegmentedNetworks(stack, "Net", { prefix: "t", edgeSubnet: "172.31.5.0/24" });
-  const socketProxy = new DockerSocketProxy(stack, "Sock", { networks, image: "lscr.io/linuxserver/socket-proxy:1.24.0" });
+  const socketProxy = new DockerSocketProxy(stack, "Sock", { networks, image: "lscr.io/linuxserver/socket-proxy:3.4.3" });
   const t = new Traefik(stack, "Traefik", { networks, socketProxy, image: "traefik:v3.7.13", tls, runAs: { uid: 1000, gid: 1000 } });
   const model = dockerModel(JSON.parse(Testing.synth(stack)));
   return { t, container: model.containers.find((c) => c.name === "t-traefik")! };

@@ -7,7 +7,7 @@ import { dexConfigProblems } from "../../constructs/policy/rules/components/dex"
 import { synthDev } from "../helpers/synth";
 import { Json } from "./fixtures";
 import { run } from "./harness";
-import { command, containerNamed, env, file, flag, label, weaken, yamlFile } from "./weaken";
+import { command, containerNamed, env, file, flag, image, label, weaken, yamlFile } from "./weaken";
 
 /*
  * Each component's own settings (issue 19). The compliant baseline is the dev stack exactly as this
@@ -196,6 +196,7 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
     noncompliant: [
       ["POST=1", weaken(dev, env(SOCK, "POST", "1")), SOCK],
       ["ALLOW_RESTARTS=1", weaken(dev, env(SOCK, "ALLOW_RESTARTS", "1")), SOCK],
+      ["ALLOW_PAUSE=1", weaken(dev, env(SOCK, "ALLOW_PAUSE", "1")), SOCK],
     ],
   },
   "ZT-SOCK-002": {
@@ -207,6 +208,19 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
   "ZT-SOCK-003": {
     compliant: [["INFO removed (the image's default is 0)", weaken(dev, env(SOCK, "INFO", undefined))]],
     noncompliant: [["INFO=1", weaken(dev, env(SOCK, "INFO", "1")), SOCK]],
+  },
+  "ZT-SOCK-005": {
+    compliant: [
+      ["ALLOW_LOGS removed (the image's default is 0)", weaken(dev, env(SOCK, "ALLOW_LOGS", undefined))],
+      ["an older image with CONTAINERS=0", weaken(dev, image(SOCK, "lscr.io/linuxserver/socket-proxy:1.26.2"), env(SOCK, "CONTAINERS", "0"))],
+      ["a mirror of 3.4.3", weaken(dev, image(SOCK, "registry.example.com/linuxserver/socket-proxy:3.4.3-r0-ls92"))],
+    ],
+    noncompliant: [
+      ["ALLOW_ARCHIVE=1", weaken(dev, env(SOCK, "ALLOW_ARCHIVE", "1")), SOCK],
+      ["ALLOW_LOGS=1", weaken(dev, env(SOCK, "ALLOW_LOGS", "1")), SOCK],
+      ["the nginx-based 1.26.2 (no sub-path switches)", weaken(dev, image(SOCK, "lscr.io/linuxserver/socket-proxy:1.26.2")), SOCK],
+      ["3.4.2", weaken(dev, image(SOCK, "ghcr.io/linuxserver/socket-proxy:3.4.2")), SOCK],
+    ],
   },
   "ZT-SOCK-004": {
     noncompliant: [["n8n joins the socket network", weaken(dev, (j) => containerNamed(j, N8N).networks_advanced.push({ name: containerNamed(j, SOCK).networks_advanced[0].name })), SOCK]],

@@ -41,6 +41,11 @@ export const command = (name: string, edit: (args: string[]) => string[]): Edit 
   c.command = edit([...(c.command ?? [])]);
 };
 
+/** Replaces the image reference. */
+export const image = (name: string, ref: string): Edit => (j) => {
+  containerNamed(j, name).image = ref;
+};
+
 /** Sets a label. */
 export const label = (name: string, key: string, value: string | undefined): Edit => (j) => {
   const c = containerNamed(j, name);

@@ -167,7 +167,7 @@ describe("plans stay idempotent: the forms Docker reports back", () => {
   test("added capabilities carry the CAP_ prefix", () => {
     const { json } = synthDev();
     const proxy = Object.values((json as any).resource.docker_container as Record<string, any>).find((c) => c.name === "n8n-socket-proxy");
-    expect(proxy.capabilities).toEqual({ add: ["CAP_SETUID", "CAP_SETGID"], drop: ["ALL"] });
+    expect(proxy.capabilities).toEqual({ add: ["CAP_SYS_CHROOT"], drop: ["ALL"] });
   });
   test("healthcheck durations are in Go's duration format", () => {
     const { json } = synthDev();

@@ -154,7 +154,19 @@ describe("dev stack: container hardening", () => {
 
   test("the socket proxy allows reads only: no POST, exec, images or volumes", () => {
     const env = byName("socket-proxy").env;
-    expect(env).toMatchObject({ CONTAINERS: "1", EVENTS: "1", POST: "0", DELETE: "0", EXEC: "0", IMAGES: "0", VOLUMES: "0", BUILD: "0", SECRETS: "0" });
+    expect(env).toMatchObject({ CONTAINERS: "1", EVENTS: "1", POST: "0", EXEC: "0", IMAGES: "0", VOLUMES: "0", BUILD: "0", SECRETS: "0" });
+  });
+
+  // Found by the deploy suite (attack.socket-proxy): with CONTAINERS=1 the nginx-based 1.24.0
+  // also served every container's logs, file archives and exports. 3.4.3 has switches for them.
+  test("the socket proxy refuses reads inside containers (logs, archive, export, changes, top) and every lifecycle call", () => {
+    const env = byName("socket-proxy").env;
+    expect(env).toMatchObject({ ALLOW_ARCHIVE: "0", ALLOW_CHANGES: "0", ALLOW_EXPORT: "0", ALLOW_LOGS: "0", ALLOW_TOP: "0" });
+    expect(env).toMatchObject({ ALLOW_START: "0", ALLOW_STOP: "0", ALLOW_RESTARTS: "0", ALLOW_PAUSE: "0", ALLOW_UNPAUSE: "0" });
+    expect(byName("socket-proxy").image).toMatch(/socket-proxy:3\.4\.\d+$/);
+    // Every switch is 0 except the four sections Traefik's docker provider reads (and IPv4 only).
+    const on = Object.entries(env).filter(([, v]) => v === "1").map(([k]) => k).sort();
+    expect(on).toEqual(["CONTAINERS", "DISABLE_IPV6", "EVENTS", "PING", "VERSION"]);
   });
 });
 
@@ -256,7 +268,7 @@ describe("dev stack: upstream quirks", () => {
     expect(withGroups.command).toEqual(expect.arrayContaining(["--scope=openid email profile groups", "--allowed-group=n8n-users"]));
   });
 
-  test("the socket proxy's s6-overlay is PID 1 (no Docker init); every other container runs under Docker's init", () => {
-    for (const c of model.containers) expect([c.name, c.raw.init]).toEqual([c.name, c.name !== "n8n-socket-proxy"]);
+  test("every container runs under Docker's init (haproxy in the socket proxy is not PID 1)", () => {
+    for (const c of model.containers) expect([c.name, c.raw.init]).toEqual([c.name, true]);
   });
 });

@@ -9,6 +9,8 @@
 #   launcher            github.com/n8n-io/task-runner-launcher        version from versions.env
 #   tf-docker-provider  github.com/kreuzwerker/terraform-provider-docker, as a Terraform filesystem
 #                       mirror; version from node_modules/@cdktf/provider-docker (what it binds)
+#   hey                 github.com/rakyll/hey (the load generator of npm run bench:edge, in the
+#                       probe image)                               version from versions.env
 # TOOL defaults to all of them. Where a module can't be built by `go install pkg@version` (replace
 # directives, module path that does not match its tags), go/<tool>/ holds a wrapper module whose
 # go.mod pins the version and whose go.sum pins the hashes; the script fails if a wrapper and the
@@ -17,7 +19,7 @@
 # Cache (by content): $N8N_ZT_E2E_CACHE (default /var/cache/n8n-zt-e2e) holds go/mod and go/build
 # (GOMODCACHE, GOCACHE), bin/<tool>-<version>-<hash>/ (hash of the wrapper files, build flags, Go
 # version and this script's build code) and logs/. At the end it writes bin/current.env:
-#   TRAEFIK_BIN= OAUTH2_PROXY_BIN= DEX_BIN= LAUNCHER_BIN= TF_DOCKER_PROVIDER_MIRROR= and *_VERSION=
+#   TRAEFIK_BIN= OAUTH2_PROXY_BIN= DEX_BIN= LAUNCHER_BIN= TF_DOCKER_PROVIDER_MIRROR= HEY_BIN= and *_VERSION=
 # (a tool that could not be built gets an empty *_BIN / *_MIRROR and a comment saying why).
 #
 # "Unavailable" means the module proxy refused a module the build needs (HTTP 403 "This module
@@ -33,7 +35,7 @@ E2E_CACHE="${N8N_ZT_E2E_CACHE:-/var/cache/n8n-zt-e2e}"
 CONFIG="${N8N_ZT_E2E_CONFIG:-$REPO_ROOT/config/dev.json}"
 GO_PROXY="${N8N_ZT_E2E_GOPROXY:-https://proxy.golang.org}"
 UNAVAILABLE_TTL="${N8N_ZT_E2E_UNAVAILABLE_TTL:-3600}"
-ALL_TOOLS=(traefik oauth2-proxy dex launcher tf-docker-provider)
+ALL_TOOLS=(traefik oauth2-proxy dex launcher tf-docker-provider hey)
 
 ALLOW_UNAVAILABLE=0
 RETRY_UNAVAILABLE=0
@@ -155,6 +157,9 @@ resolve_versions() {
           WHERE_FROM="versions.env LAUNCHER_VERSION"
           check_wrapper launcher "${VERSION[$t]}" github.com/n8n-io/task-runner-launcher
         fi ;;
+      hey)
+        VERSION[$t]="$(. "$HERE/versions.env" && printf '%s' "${HEY_VERSION:-}")"
+        [ -n "${VERSION[$t]}" ] || die "$HERE/versions.env must set HEY_VERSION" ;;
       tf-docker-provider)
         local pj="$REPO_ROOT/node_modules/@cdktf/provider-docker/package.json" src
         [ -r "$pj" ] || die "$pj not found: run npm ci first (the provider version is the one @cdktf/provider-docker binds)"
@@ -214,6 +219,15 @@ build_oauth2_proxy() {
     "github.com/oauth2-proxy/oauth2-proxy/v7@$ver")
   "$out/oauth2-proxy" --version | tee "$out/version.txt"
   grep -q "^oauth2-proxy $ver " "$out/version.txt"
+}
+
+build_hey() {
+  local src="$1" out="$2" ver="$3"
+  # No replace directives upstream: plain `go install pkg@version`. hey has no version flag; the
+  # module version is read back from the binary.
+  (cd "$out" && GOFLAGS=-buildvcs=false GOBIN="$out" go install $COMMON_BUILD_FLAGS -ldflags "$COMMON_LDFLAGS" "github.com/rakyll/hey@$ver")
+  (cd "$out" && go version -m hey) | tee "$out/version.txt"
+  grep -qE "^[[:space:]]+mod[[:space:]]+github.com/rakyll/hey[[:space:]]+$ver[[:space:]]" "$out/version.txt"
 }
 
 build_dex() {
@@ -364,6 +378,7 @@ write_env() {
       dex) var=DEX_BIN; vvar=DEX_VERSION; value="${OUTDIR[$t]}/dex" ;;
       launcher) var=LAUNCHER_BIN; vvar=LAUNCHER_VERSION; value="${OUTDIR[$t]}/task-runner-launcher" ;;
       tf-docker-provider) var=TF_DOCKER_PROVIDER_MIRROR; vvar=TF_DOCKER_PROVIDER_VERSION; value="${OUTDIR[$t]}/mirror" ;;
+      hey) var=HEY_BIN; vvar=HEY_VERSION; value="${OUTDIR[$t]}/hey" ;;
     esac
     if [ "${RESULT[$t]}" = ok ]; then lines[$var]="$var=$value"; else lines[$var]="$var="; comments[$var]="# $var: $t ${VERSION[$t]} ${RESULT[$t]}: ${REASON[$t]}"; fi
     lines[$vvar]="$vvar=${VERSION[$t]}"
@@ -371,8 +386,8 @@ write_env() {
   tmp="$(mktemp "$f.XXXXXX")"
   {
     echo "# written by test/e2e/build/binaries.sh $(date -u +%FT%TZ) ($GO_VERSION, $GOOS_ARCH)"
-    for var in TRAEFIK_BIN OAUTH2_PROXY_BIN DEX_BIN LAUNCHER_BIN TF_DOCKER_PROVIDER_MIRROR \
-               TRAEFIK_VERSION OAUTH2_PROXY_VERSION DEX_VERSION LAUNCHER_VERSION TF_DOCKER_PROVIDER_VERSION; do
+    for var in TRAEFIK_BIN OAUTH2_PROXY_BIN DEX_BIN LAUNCHER_BIN TF_DOCKER_PROVIDER_MIRROR HEY_BIN \
+               TRAEFIK_VERSION OAUTH2_PROXY_VERSION DEX_VERSION LAUNCHER_VERSION TF_DOCKER_PROVIDER_VERSION HEY_VERSION; do
       [ -n "${comments[$var]:-}" ] && printf '%s\n' "${comments[$var]}"
       [ -n "${lines[$var]:-}" ] && printf '%s\n' "${lines[$var]}"
     done

@@ -1,59 +1,93 @@
 #!/bin/bash
-# Entrypoint of the e2e stand-in for linuxserver/socket-proxy 1.24.0: renders an nginx server
-# that proxies a filtered part of the Docker Engine API on port 2375 to the socket at
-# $SOCKET_PATH, then runs nginx in the foreground as PID 1.
+# Entrypoint of the e2e stand-in for linuxserver/socket-proxy 3.4.x: renders a haproxy config into
+# /run/haproxy that proxies a filtered part of the Docker Engine API on port 2375 to the socket at
+# $SOCKET_PATH, then runs haproxy (master-worker, foreground) as the container's main process.
 #
-# Same switches as upstream: each API section is allowed with <NAME>=1 and refused (403) with
-# <NAME>=0; POST=0 (the default) allows only GET and HEAD everywhere; DISABLE_IPV6=1 drops the
-# [::] listener. Stricter than upstream: a switch must be exactly 0 or 1, and a path that is in
-# no section is refused (403).
+# The contract of upstream's switches, as documented there:
+#   - container sub-paths: .../containers/{id}/archive|changes|export|logs|top are refused unless
+#     ALLOW_ARCHIVE / ALLOW_CHANGES / ALLOW_EXPORT / ALLOW_LOGS / ALLOW_TOP is 1, even when
+#     CONTAINERS=1;
+#   - lifecycle calls (POST) are allowed by ALLOW_RESTARTS (stop, restart, kill), ALLOW_START,
+#     ALLOW_STOP, ALLOW_PAUSE, ALLOW_UNPAUSE, checked before the method rule;
+#   - every other request must be GET (or HEAD) unless POST=1;
+#   - an API section is served when its switch is 1 (CONTAINERS, EVENTS, PING, VERSION, ...);
+#   - everything else is refused (403). DISABLE_IPV6=1 listens on IPv4 only.
+# Stricter than upstream: a switch must be exactly 0 or 1 (upstream reads any other value as a
+# boolean), and the libpod (Podman) sections are not offered.
 set -euo pipefail
 
-conf=/run/default.conf
-socket=${SOCKET_PATH:-/var/run/docker.sock}
-
-# switch|path regex after the optional /vX.Y prefix. Order matters: the first match wins, as in
-# upstream (so .../stop is governed by ALLOW_RESTARTS, which also covers restart and kill).
-sections=(
-  'ALLOW_RESTARTS|/containers/[a-zA-Z0-9_.-]+/((stop)|(restart)|(kill))'
-  'ALLOW_START|/containers/[a-zA-Z0-9_.-]+/start'
-  'ALLOW_STOP|/containers/[a-zA-Z0-9_.-]+/stop'
-  'AUTH|/auth' 'BUILD|/build' 'COMMIT|/commit' 'CONFIGS|/configs' 'CONTAINERS|/containers'
-  'DISTRIBUTION|/distribution' 'EVENTS|/events' 'EXEC|/exec' 'IMAGES|/images' 'INFO|/info'
-  'NETWORKS|/networks' 'NODES|/nodes' 'PING|/_ping' 'PLUGINS|/plugins' 'SECRETS|/secrets'
-  'SERVICES|/services' 'SESSION|/session' 'SWARM|/swarm' 'SYSTEM|/system' 'TASKS|/tasks'
-  'VERSION|/version' 'VOLUMES|/volumes'
-)
-
 fail() { echo "socket-proxy: $*" >&2; exit 1; }
-case "${POST:-0}" in 0|1) ;; *) fail "POST must be 0 or 1, got '${POST}'" ;; esac
-[[ "$socket" =~ ^/[A-Za-z0-9._/-]+$ ]] || fail "SOCKET_PATH must be an absolute path, got '$socket'"
-case "${LOG_LEVEL:-info}" in debug|info|notice|warn|error|crit|alert|emerg) level=${LOG_LEVEL:-info} ;; warning) level=warn ;; *) level=info ;; esac
+switch() { printf '%s' "${!1:-0}"; } # a validated switch: 0 or 1
 
+socket=${SOCKET_PATH:-/var/run/docker.sock}
+[[ "$socket" =~ ^/[A-Za-z0-9._/-]+$ ]] || fail "SOCKET_PATH must be an absolute path, got '$socket'"
+case "${LOG_LEVEL:-info}" in emerg|alert|crit|err|warning|notice|info|debug) level=${LOG_LEVEL:-info} ;; error) level=err ;; warn) level=warning ;; *) level=info ;; esac
+id_re='[a-zA-Z0-9_.-]+'
+ver='^(/v[0-9.]+)?'
+
+subpaths=(ARCHIVE:archive CHANGES:changes EXPORT:export LOGS:logs TOP:top)
+lifecycle=('RESTARTS:((stop)|(restart)|(kill))' START:start STOP:stop PAUSE:pause UNPAUSE:unpause)
+sections=(AUTH:auth BUILD:build COMMIT:commit CONFIGS:configs CONTAINERS:containers DISTRIBUTION:distribution
+  EVENTS:events EXEC:exec GRPC:grpc IMAGES:images INFO:info NETWORKS:networks NODES:nodes PING:_ping
+  PLUGINS:plugins SECRETS:secrets SERVICES:services SESSION:session SWARM:swarm SYSTEM:system
+  TASKS:tasks VERSION:version VOLUMES:volumes)
+
+# Every switch is checked here, in the main shell, before anything is rendered.
+for e in DISABLE_IPV6 POST "${subpaths[@]/#/ALLOW_}" "${lifecycle[@]/#/ALLOW_}" "${sections[@]}"; do
+  n=${e%%:*}
+  case "${!n:-0}" in 0|1) ;; *) fail "$n must be 0 or 1, got '${!n}'" ;; esac
+done
+for n in $(compgen -v LIBPOD_ || true); do
+  [ "${!n}" = 0 ] || fail "$n=${!n}: this stand-in does not offer the libpod (Podman) API; only 0 is accepted"
+done
+
+mkdir -p /run/haproxy
+conf=/run/haproxy/haproxy.cfg
+allowed=()
 {
-  echo "# rendered by /docker-entrypoint.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "error_log stderr $level;"
-  echo "server {"
-  echo "  listen 2375 default_server;"
-  [ "${DISABLE_IPV6:-0}" = 1 ] || echo "  listen [::]:2375 default_server;"
-  echo "  server_name _;"
-  echo "  include /etc/nginx/socket-proxy-upstream.conf;"
-  for entry in "${sections[@]}"; do
-    name=${entry%%|*}
-    path=${entry#*|}
-    value=${!name:-0}
-    case "$value" in
-      1) action="proxy_pass http://unix:$socket:;" ;;
-      0) action="return 403;" ;;
-      *) fail "$name must be 0 or 1, got '$value'" ;;
-    esac
-    methods=""
-    [ "${POST:-0}" = 1 ] || methods="limit_except GET HEAD { deny all; } "
-    echo "  location ~* ^(/v[0-9.]+)?$path { ${methods}${action} }   # $name=$value"
+  echo "# rendered by /docker-entrypoint.sh"
+  echo "global"
+  echo "    log stdout format raw daemon $level"
+  echo "    pidfile /run/haproxy/haproxy.pid"
+  echo "    maxconn 2000"
+  echo "    user root"
+  echo "    chroot /"
+  echo "defaults"
+  echo "    mode http"
+  echo "    log global"
+  echo "    option httplog"
+  echo "    option dontlognull"
+  echo "    option http-server-close"
+  echo "    timeout http-request 10s"
+  echo "    timeout connect 10s"
+  echo "    timeout client 10m"
+  echo "    timeout server 10m"
+  echo "    timeout http-keep-alive 10s"
+  echo "backend docker"
+  echo "    server socket $socket"
+  echo "frontend proxy"
+  if [ "$(switch DISABLE_IPV6)" = 1 ]; then echo "    bind :2375"; else echo "    bind [::]:2375 v4v6"; fi
+  for e in "${subpaths[@]}"; do
+    n=ALLOW_${e%%:*} p=${e#*:}
+    [ "$(switch "$n")" = 1 ] && { allowed+=("$n"); continue; }
+    echo "    http-request deny if { path,url_dec -m reg -i ${ver}/containers/${id_re}/${p} }   # $n=0"
   done
-  echo "  location / { return 403; }"
-  echo "}"
+  for e in "${lifecycle[@]}"; do
+    n=ALLOW_${e%%:*} p=${e#*:}
+    [ "$(switch "$n")" = 1 ] || continue
+    allowed+=("$n")
+    echo "    http-request allow if { path,url_dec -m reg -i ${ver}/containers/${id_re}/${p}\$ }   # $n=1"
+  done
+  if [ "$(switch POST)" = 1 ]; then allowed+=(POST); else echo "    http-request deny unless METH_GET   # POST=0: GET and HEAD only"; fi
+  for e in "${sections[@]}"; do
+    n=${e%%:*} p=${e#*:}
+    [ "$(switch "$n")" = 1 ] || continue
+    allowed+=("$n")
+    echo "    http-request allow if { path,url_dec -m reg -i ${ver}/${p} }   # $n=1"
+  done
+  echo "    http-request deny"
+  echo "    default_backend docker"
 } >"$conf"
 
-echo "socket-proxy: POST=${POST:-0}; allowed:$(for e in "${sections[@]}"; do n=${e%%|*}; [ "${!n:-0}" = 1 ] && printf ' %s' "$n"; done; true)" >&2
-exec /usr/sbin/nginx -e stderr -c /etc/nginx/nginx.conf
+echo "socket-proxy: allowed: ${allowed[*]:-nothing}" >&2
+exec /usr/sbin/haproxy -f "$conf" -W -db

@@ -1,0 +1,40 @@
+import { benchTable, compare, medianRound, parseHeyCsv, percentile } from "./bench-edge";
+
+// hey -o csv: response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset
+const csv = [
+  "response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset",
+  "0.0100,0.0010,0.0000,0.0000,0.0090,0.0000,200,0.0000",
+  "0.0200,0.0000,0.0000,0.0000,0.0200,0.0000,200,0.0100",
+  "0.0300,0.0000,0.0000,0.0000,0.0300,0.0000,200,0.0300",
+  "0.0050,0.0000,0.0000,0.0000,0.0050,0.0000,429,0.0600",
+  "0.0400,0.0000,0.0000,0.0000,0.0400,0.0000,200,0.0600",
+].join("\n");
+
+describe("bench:edge arithmetic", () => {
+  test("nearest-rank percentiles", () => {
+    const v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect([percentile(v, 50), percentile(v, 99), percentile(v, 100), percentile(v, 1)]).toEqual([5, 10, 10, 1]);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  test("a round from hey's CSV counts only 2xx answers for throughput and latency, over the whole span", () => {
+    const r = parseHeyCsv(csv);
+    expect(r.requests).toBe(5);
+    expect(r.ok).toBe(4);
+    expect(r.statuses).toEqual({ "200": 4, "429": 1 });
+    expect(r.seconds).toBe(0.1); // from offset 0 to 0.06 + 0.04
+    expect(r.rps).toBe(40);
+    expect(r.p50ms).toBe(20);
+    expect(r.p99ms).toBe(40);
+  });
+
+  test("the median round by throughput is reported, and the ratio and added latency follow from it", () => {
+    const mk = (rps: number, p50ms: number) => ({ requests: 1, ok: 1, seconds: 1, rps, p50ms, p99ms: p50ms * 2, statuses: {} });
+    expect(medianRound([mk(3, 1), mk(1, 1), mk(2, 1)]).rps).toBe(2);
+    const s = compare("webhook", [mk(1000, 4), mk(1100, 4), mk(900, 5)], [mk(850, 6), mk(800, 7), mk(900, 6)]);
+    expect([s.direct.rps, s.edge.rps, s.throughputRatio, s.addedP50ms, s.goalsMet]).toEqual([1000, 850, 0.85, 2, true]);
+    const slow = compare("rest", [mk(1000, 4)], [mk(700, 12)]);
+    expect([slow.throughputRatio, slow.addedP50ms, slow.goalsMet]).toEqual([0.7, 8, false]);
+    expect(benchTable([s])).toContain("| webhook | edge | 850 | 6 ms | 12 ms | 85.0% | 2 ms | 4 ms |");
+  });
+});
