@@ -11,17 +11,31 @@
 import path from "node:path";
 import { devConfigSchema, loadConfigFile } from "../config/schema";
 import { ValidationError } from "../constructs/common/validation";
-import { renderPostgresBootstrap } from "../constructs/data/postgres-bootstrap";
+import { PostgresBootstrapProps, renderPostgresBootstrap } from "../constructs/data/postgres-bootstrap";
+import { parseArgs, usageError } from "./lib/args.cjs";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--config");
-const file = path.resolve(i >= 0 ? args[i + 1] : "config/dev.json");
+const USAGE = "usage: npm run db:bootstrap:print -- [--config config/dev.json] [--hba | --init-script | --server-args] [--alternate-login]";
+const { options } = parseArgs(process.argv.slice(2), {
+  usage: USAGE,
+  options: {
+    config: { type: "string" },
+    hba: { type: "boolean" },
+    "init-script": { type: "boolean" },
+    "server-args": { type: "boolean" },
+    "alternate-login": { type: "boolean" },
+  },
+});
+const outputs = (["hba", "init-script", "server-args"] as const).filter((o) => options[o]);
+if (outputs.length > 1) usageError(USAGE, `choose one of --hba, --init-script and --server-args (got ${outputs.map((o) => `--${o}`).join(" and ")})`);
+const file = path.resolve(options.config ?? "config/dev.json");
+
 try {
   const config = loadConfigFile(devConfigSchema, file);
-  const b = renderPostgresBootstrap({ ...config.postgres, alternateLoginRole: args.includes("--alternate-login") });
-  if (args.includes("--hba")) process.stdout.write(b.hba);
-  else if (args.includes("--init-script")) process.stdout.write(b.initScript);
-  else if (args.includes("--server-args")) process.stdout.write(b.serverArgs.join(" ") + "\n");
+  const props: PostgresBootstrapProps = { ...config.postgres, alternateLoginRole: options["alternate-login"] === true };
+  const b = renderPostgresBootstrap(props);
+  if (options.hba) process.stdout.write(b.hba);
+  else if (options["init-script"]) process.stdout.write(b.initScript);
+  else if (options["server-args"]) process.stdout.write(b.serverArgs.join(" ") + "\n");
   else process.stdout.write(b.sql);
 } catch (e) {
   if (e instanceof ValidationError) {
