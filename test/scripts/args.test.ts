@@ -1,6 +1,11 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { App } from "cdktf";
+import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { renderPostgresBootstrap } from "../../constructs/data/postgres-bootstrap";
 import { parseArgs } from "../../scripts/lib/args.cjs";
+import { buildProdStacks } from "../../stacks/prod";
 import { devConfig, REPO_ROOT } from "../helpers/synth";
 
 /*
@@ -17,7 +22,7 @@ function run(script: string, args: string[]) {
 
 const USAGES: Record<string, string> = {
   "scripts/review.ts": "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]",
-  "scripts/print-postgres-bootstrap.ts": "usage: npm run db:bootstrap:print -- [--config config/dev.json] [--hba | --init-script | --server-args] [--alternate-login]",
+  "scripts/print-postgres-bootstrap.ts": "usage: npm run db:bootstrap:print -- [--config config/dev.json|config/prod.json] [--hba | --init-script | --server-args] [--alternate-login]",
   "scripts/print-host-user-data.ts": "usage: npm run -s host:print -- [--config config/prod.json] [--install-script]",
   "scripts/generate-dev-secrets.ts": "usage: npm run secrets:dev -- [--config config/dev.json] [--renew-certificate | --check]",
   "scripts/policy-docs.ts": "usage: npm run docs:policy (takes no arguments)",
@@ -81,6 +86,29 @@ describe("valid invocations", () => {
     const alternate = run("scripts/print-postgres-bootstrap.ts", ["--alternate-login"]).stdout;
     expect(alternate).toBe(renderPostgresBootstrap({ ...devConfig().postgres, alternateLoginRole: true }).sql);
     expect(alternate).not.toBe(dev.sql);
+  });
+
+  test("db:bootstrap:print works for the prod config and prints exactly what prod-runtime's Postgres runs", () => {
+    const prod = parseConfig(prodConfigSchema, JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8")), "prod.example.json");
+    const { runtime } = buildProdStacks(new App({ stackTraces: false }), prod);
+    const deployed = runtime.runtime.postgres.bootstrap;
+    const sql = run("scripts/print-postgres-bootstrap.ts", ["--config", "config/prod.example.json"]);
+    expect([sql.status, sql.stderr]).toEqual([0, ""]);
+    expect(sql.stdout).toBe(deployed.sql);
+    expect(sql.stdout).toContain("n8n_rotator");
+    const hba = run("scripts/print-postgres-bootstrap.ts", ["--config", "config/prod.example.json", "--hba"]).stdout;
+    expect(hba).toBe(deployed.hba);
+    expect(hba).toMatch(/hostssl +n8n +n8n_rotator +10\.20\.2\.0\/24/);
+  });
+
+  test("db:bootstrap:print names the bad fields of a prod config, exit 1, no stack trace", () => {
+    const r = run("scripts/print-postgres-bootstrap.ts", ["--config", "config/prod.example.json", "--alternate-login"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split("\n")[0]).toBe("--alternate-login is for a dev config: prod always has the alternate login role");
+    const missing = run("scripts/print-postgres-bootstrap.ts", ["--config", "config/none.json"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^Cannot read config .*config\/none\.json:\n  - \(file\): /);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
   test("the parser's accepted forms", () => {
