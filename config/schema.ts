@@ -8,10 +8,11 @@ import {
   RESOURCE_NAME_RULE,
   SQL_IDENTIFIER_PATTERN,
   SQL_IDENTIFIER_RULE,
+  timeZoneProblem,
   ValidationError,
   ValidationProblem,
 } from "../constructs/common/validation";
-import { cidrsOverlap, cidrWithin, usableInSubnet } from "../constructs/aws/cidr";
+import { cidrsOverlap, cidrWithin, ipCidrProblem, ipv4AddressProblem, ipv4CidrProblem, isPrivateIpv4, usableInSubnet } from "../constructs/aws/cidr";
 import { RESERVED_USERS } from "../constructs/host/secrets-agent";
 import { SOCKET_PROXY_CONTAINER_READS_SINCE } from "../constructs/common/socket-proxy-switches";
 
@@ -29,6 +30,84 @@ const email = z.string().regex(/^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61
 const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE);
 const duration = z.string().regex(/^([1-9]\d*(h|m|s))+$/, "must be a Go duration such as 8h, 30m or 1h30m");
 const cpus = z.string().regex(/^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d?(\.\d{1,2})?)$/, "must be a CPU count from 0.01 to 99, such as 0.5 or 2");
+
+/** A string that `problem` accepts (it returns what is wrong, or undefined). */
+function checkedString(problem: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const p = problem(value);
+    if (p !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: p });
+  });
+}
+
+/** A whole number in [min, max]; every failure (negative, fractional, out of range) names the range. */
+function intIn(min: number, max: number, note = "") {
+  const message = `must be a whole number from ${min} to ${max}${note}`;
+  return z.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
+}
+
+/** A strict IPv4 CIDR (network address, no leading zeros) with a prefix from /minBits to /maxBits. */
+const ipv4Cidr = (minBits: number, maxBits: number) => checkedString((v) => ipv4CidrProblem(v, { minBits, maxBits }));
+
+/** An IANA time zone of the runtime's list (see timeZoneProblem). */
+const timeZone = checkedString(timeZoneProblem);
+
+/**
+ * A systemd OnCalendar expression; a trailing time zone (`... 02:30:00 Europe/Berlin`) must be
+ * one the runtime knows, like every other zone in the config.
+ */
+const onCalendar = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/, 'must be a systemd OnCalendar expression such as "*-*-* 02:30:00 UTC"')
+  .superRefine((expr, ctx) => {
+    const tokens = expr.split(" ");
+    const zone = tokens.length > 1 ? tokens[tokens.length - 1] : undefined;
+    const problem = zone !== undefined && /^[A-Za-z][A-Za-z0-9_+\/-]*$/.test(zone) ? timeZoneProblem(zone) : undefined;
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `ends in the time zone ${problem}` });
+  });
+
+/** Top-level folders and system trees where dev secrets never belong. */
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys", "/usr"];
+const NORMAL_ABSOLUTE = "an absolute path in normal form (no . or .. segments, no // and no trailing /)";
+
+/** Why an absolute path is not in normal form, or undefined. */
+function absolutePathProblem(dir: string): string | undefined {
+  const segments = dir.split("/").slice(1);
+  return segments.some((s) => s === "" || s === "." || s === "..") ? `"${dir}" is not ${NORMAL_ABSOLUTE}; write the folder it means` : undefined;
+}
+
+/**
+ * dev's secretsDir, decided (issue 13): a relative path resolves against the repository root and
+ * must stay inside it, and not be the root itself (`../secrets`, `a/../../x` and `.` are refused:
+ * secrets would land beside other checkouts, or beside package.json where git does not ignore
+ * them). An absolute path is a deliberate choice (a CI work folder, a tmpfs under /run/user/<uid>)
+ * and is accepted in normal form, except the filesystem root, a top-level folder and the system
+ * trees. `~` is not expanded by anything on the way, so it is refused with a hint.
+ */
+export function devSecretsDirProblem(dir: string): string | undefined {
+  if (dir.length === 0) return "must not be empty; use a folder inside the repository such as .secrets/dev";
+  if (dir.startsWith("~")) return `"${dir}" starts with ~, which nothing expands here; write the absolute path, or a folder inside the repository such as .secrets/dev`;
+  if (!path.posix.isAbsolute(dir)) {
+    const normal = path.posix.normalize(dir);
+    if (normal === "." || normal === "./") return `"${dir}" is the repository root itself; use a folder inside it such as .secrets/dev (git-ignored)`;
+    if (normal === ".." || normal.startsWith("../")) {
+      return `"${dir}" leaves the repository (relative paths resolve against the repository root); use a folder inside it such as .secrets/dev, or an absolute path if the secrets are meant to live elsewhere`;
+    }
+    return undefined;
+  }
+  const notNormal = absolutePathProblem(dir);
+  if (notNormal) return notNormal;
+  if (dir.split("/").length < 3) return `"${dir}" is the filesystem root or a top-level folder; use a folder of its own such as /srv/n8n-dev/secrets, /run/user/1000/n8n-secrets or .secrets/dev (inside the repository)`;
+  const system = SYSTEM_DIRS.find((d) => dir.startsWith(`${d}/`));
+  if (system) return `"${dir}" is inside the system folder ${system}; use a folder of its own such as /srv/n8n-dev/secrets or .secrets/dev (inside the repository)`;
+  return undefined;
+}
+
+/** prod's secretsDir: on tmpfs under /run/, where the host agent writes the secrets. */
+function prodSecretsDirProblem(dir: string): string | undefined {
+  if (!dir.startsWith("/run/")) return "must be under /run/ in prod (tmpfs: secrets never touch the disk)";
+  return absolutePathProblem(dir);
+}
 
 function imageRef(check?: (version: number[]) => string | undefined) {
   return z.string().superRefine((ref, ctx) => {
@@ -57,7 +136,7 @@ function atLeast(version: number[], min: number[]): boolean {
 const limits = (maxMemoryMb: number) =>
   z
     .object({
-      memoryMb: z.number().int().min(32, "must be at least 32").max(maxMemoryMb, `must be at most ${maxMemoryMb}`),
+      memoryMb: intIn(32, maxMemoryMb, " (MiB)"),
       cpus: cpus.optional(),
     })
     .strict();
@@ -131,14 +210,14 @@ export const runtimeConfigSchema = z
       .default({}),
     n8n: z
       .object({
-        timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+){0,2}$|^UTC$/, "must be an IANA time zone such as UTC or Europe/Berlin").default("UTC"),
-        executionsMaxAgeHours: z.number().int().min(1, "must be at least 1").max(8760, "must be at most 8760 (one year)").default(336),
+        timezone: timeZone.default("UTC"),
+        executionsMaxAgeHours: intIn(1, 8760, " (hours; 8760 is one year)").default(336),
         publicPaths: z.array(publicPath).min(1).default(["webhook", "webhook-waiting", "form", "form-waiting"]),
         webhookRateLimit: z
           .object({
-            average: z.number().int().min(1).max(10000).default(20),
-            burst: z.number().int().min(1).max(100000).default(50),
-            periodSeconds: z.number().int().min(1).max(3600).default(1),
+            average: intIn(1, 10000).default(20),
+            burst: intIn(1, 100000).default(50),
+            periodSeconds: intIn(1, 3600).default(1),
           })
           .strict()
           .default({}),
@@ -147,7 +226,7 @@ export const runtimeConfigSchema = z
         ssrfProtection: z
           .object({
             enabled: z.boolean().default(true),
-            allowedIpRanges: z.array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12]\d|3[0-2])$|^[0-9a-f:]+\/\d{1,3}$/i, "must be an IPv4 or IPv6 CIDR such as 10.20.0.0/24")).default([]),
+            allowedIpRanges: z.array(checkedString(ipCidrProblem)).default([]),
             allowedHostnames: z.array(z.string().regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS name, optionally *.name")).default([]),
           })
           .strict()
@@ -163,13 +242,13 @@ export const runtimeConfigSchema = z
         reportingRole: sqlIdentifier.default("n8n_reporting"),
         agentSchema: sqlIdentifier.default("agent_data"),
         agentRole: sqlIdentifier.default("n8n_agent"),
-        connectionLimit: z.number().int().min(5).max(500).default(40),
+        connectionLimit: intIn(5, 500).default(40),
       })
       .strict()
       .default({}),
     network: z
       .object({
-        edgeSubnet: z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 CIDR from /16 to /28").default("172.30.0.0/24"),
+        edgeSubnet: ipv4Cidr(16, 28).default("172.30.0.0/24"),
         /**
          * Host address Traefik publishes 443/80 on. Unset: loopback in dev (a laptop's LAN must not
          * reach the IdP or the public webhooks), every address in prod-runtime.
@@ -181,7 +260,10 @@ export const runtimeConfigSchema = z
       })
       .strict()
       .default({}),
-    /** Host folder with the secret files, relative to the repository root or absolute. */
+    /**
+     * Host folder with the secret files, relative to the repository root or absolute. dev and prod
+     * each narrow it (devSecretsDirProblem, prodSecretsDirProblem).
+     */
     secretsDir: z.string().min(1),
     /**
      * The Docker engine's socket on the host: the only file the socket proxy mounts (read-only),
@@ -196,15 +278,15 @@ export const runtimeConfigSchema = z
     /** uid:gid the containers that read secret files run as; must own the secret files (0600). */
     runAs: z
       .object({
-        uid: z.number().int().min(1, "must not be 0 (root)").max(2147483647),
-        gid: z.number().int().min(1, "must not be 0 (root)").max(2147483647),
+        uid: intIn(1, 2147483647, " (0 is root: no container reads secrets as root)"),
+        gid: intIn(1, 2147483647, " (0 is root's group)"),
       })
       .strict(),
   })
   .strict();
 
 export const devConfigSchema = runtimeConfigSchema
-  .extend({ environment: z.literal("dev") })
+  .extend({ environment: z.literal("dev"), secretsDir: checkedString(devSecretsDirProblem) })
   .strict()
   .superRefine((c, ctx) => crossFieldChecks(c, ctx));
 
@@ -226,13 +308,13 @@ export const awsConfigSchema = z
     /** Roles allowed to set secret values by hand (the n8n encryption key, the OIDC client secret). */
     operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
     backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
-    backupRetentionLockDays: z.number().int().min(1).max(36500).optional(),
+    backupRetentionLockDays: intIn(1, 36500, " (days)").optional(),
     /** Days a backup stays current before it expires (then kept as a noncurrent version for 90 more days). */
-    backupRetentionDays: z.number().int().min(1).max(36500).default(35),
+    backupRetentionDays: intIn(1, 36500, " (days)").default(35),
     /** When the host dumps Postgres to the backup bucket (systemd OnCalendar). */
-    backupSchedule: z.string().regex(/^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/, "must be a systemd OnCalendar expression such as \"*-*-* 02:30:00 UTC\"").max(100).default("*-*-* 02:30:00 UTC"),
+    backupSchedule: onCalendar.default("*-*-* 02:30:00 UTC"),
     /** Days between rotations of n8n's database login. */
-    rotationDays: z.number().int().min(1).max(365).default(30),
+    rotationDays: intIn(1, 365, " (days)").default(30),
     /** PEM of the CA that signed Postgres' certificate (public; the `ca` of the postgres-tls secret). Unset: the rotation function refuses to connect. */
     postgresCaPem: z
       .string()
@@ -241,15 +323,15 @@ export const awsConfigSchema = z
   })
   .strict();
 
-const privateIp = z.string().regex(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/, "must be a private IPv4 address (10/8, 172.16/12, 192.168/16)");
+const privateIp = checkedString((ip) => ipv4AddressProblem(ip) ?? (isPrivateIpv4(ip) ? undefined : `"${ip}" must be a private IPv4 address (10/8, 172.16/12, 192.168/16)`));
 /** A VPC's range (AWS allows /16 to /28; the host's layout needs room for three subnets). */
-const vpcCidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, "must be an IPv4 CIDR from /16 to /24");
+const vpcCidr = ipv4Cidr(16, 24);
 /** A subnet's range: AWS allows /16 to /28. */
-const subnetCidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/, "must be an IPv4 CIDR from /16 to /28 (AWS's subnet sizes)");
+const subnetCidr = ipv4Cidr(16, 28);
 
 const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as eu-central-1a");
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0");
-const tcpPort = z.number().int().min(1).max(65535);
+const tcpPort = intIn(1, 65535, " (a TCP port)");
 
 /** The host's network: a new VPC, or ids of an existing one. */
 export const hostVpcSchema = z.discriminatedUnion("mode", [
@@ -299,13 +381,13 @@ export const runtimeHostSchema = z
     /** Amazon Linux 2023 AMI for the instance type's architecture (pinned; see the README for the SSM parameter to read it from). */
     amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id such as ami-0123456789abcdef0"),
     instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type such as t3.large").default("t3.large"),
-    rootVolumeGb: z.number().int().min(20).max(2000).default(40),
+    rootVolumeGb: intIn(20, 2000, " (GiB)").default(40),
     /** TCP ports the host and n8n's workflows may connect to on the internet. */
     egressTcpPorts: z.array(tcpPort).min(1).default([80, 443]),
     /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager only. */
     sshAuthorizedKeys: z.array(sshPublicKey).min(1, "must list at least one key: Terraform's docker provider logs in as the deploy user, and the host takes them at creation (later changes go through the install script)"),
     /** Minutes between the secrets agent's refreshes. */
-    secretsRefreshMinutes: z.number().int().min(1).max(60).default(5),
+    secretsRefreshMinutes: intIn(1, 60, " (minutes)").default(5),
     vpc: hostVpcSchema,
     /** Host folder (owned by runAs) where Traefik keeps ACME certificates. */
     acmeStorageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/n8n-zero-trust/acme"),
@@ -323,7 +405,7 @@ export const backendSchema = z
   .strict();
 
 export const prodConfigSchema = runtimeConfigSchema
-  .extend({ environment: z.literal("prod"), aws: awsConfigSchema, runtimeHost: runtimeHostSchema, backend: backendSchema })
+  .extend({ environment: z.literal("prod"), secretsDir: checkedString(prodSecretsDirProblem), aws: awsConfigSchema, runtimeHost: runtimeHostSchema, backend: backendSchema })
   .strict()
   .superRefine((c, ctx) => {
     crossFieldChecks(c, ctx);
@@ -337,7 +419,7 @@ export type DevConfig = z.infer<typeof devConfigSchema>;
 export type ProdConfig = z.infer<typeof prodConfigSchema>;
 
 /** The host's address, subnets and region must fit together; problems name the field. */
-function hostChecks(c: { aws: { region: string; backupRetentionDays: number; backupRetentionLockDays?: number }; runtimeHost: z.infer<typeof runtimeHostSchema>; secretsDir: string }, ctx: z.RefinementCtx): void {
+function hostChecks(c: { aws: { region: string; backupRetentionDays: number; backupRetentionLockDays?: number }; runtimeHost: z.infer<typeof runtimeHostSchema> }, ctx: z.RefinementCtx): void {
   const issue = (p: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: p, message });
   const h = c.runtimeHost;
   const v = h.vpc;
@@ -362,7 +444,6 @@ function hostChecks(c: { aws: { region: string; backupRetentionDays: number; bac
   if (c.aws.backupRetentionLockDays !== undefined && c.aws.backupRetentionDays < c.aws.backupRetentionLockDays) {
     issue(["aws", "backupRetentionDays"], `must be at least aws.backupRetentionLockDays (${c.aws.backupRetentionLockDays}): locked backups cannot expire earlier`);
   }
-  if (!c.secretsDir.startsWith("/run/")) issue(["secretsDir"], "must be under /run/ in prod (tmpfs: secrets never touch the disk)");
 }
 
 function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {

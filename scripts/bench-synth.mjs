@@ -10,16 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import args from "./lib/args.cjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const runs = Number(opt("--runs", "7"));
-const maxRatio = Number(opt("--max-ratio", "2"));
-const check = args.includes("--check");
+const { options } = args.parseArgs(process.argv.slice(2), {
+  usage: "usage: npm run bench:synth -- [--runs N] [--check] [--max-ratio R]",
+  options: { runs: { type: "string", check: args.wholeNumber(1) }, "max-ratio": { type: "string", check: args.positiveNumber }, check: { type: "boolean" } },
+});
+const runs = Number(options.runs ?? "7");
+const maxRatio = Number(options["max-ratio"] ?? "2");
+const check = options.check === true;
 
 const appCommand = JSON.parse(readFileSync(path.join(root, "cdktf.json"), "utf8")).app;
 const subjects = [

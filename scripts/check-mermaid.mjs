@@ -7,6 +7,9 @@
 //   node scripts/check-mermaid.mjs report.md
 import { readFileSync } from "node:fs";
 import { JSDOM } from "jsdom";
+import args from "./lib/args.cjs";
+
+const { positionals } = args.parseArgs(process.argv.slice(2), { usage: "usage: node scripts/check-mermaid.mjs [file.md] (standard input without one)", positionals: { max: 1 } });
 
 const dom = new JSDOM("<!doctype html><html><body></body></html>", { pretendToBeVisual: true });
 globalThis.window = dom.window;
@@ -22,7 +25,7 @@ svgProto.getComputedTextLength = function () {
 const { default: mermaid } = await import("mermaid");
 mermaid.initialize({ startOnLoad: false, securityLevel: "strict", flowchart: { htmlLabels: false } });
 
-const text = readFileSync(process.argv[2] ?? 0, "utf8");
+const text = readFileSync(positionals[0] ?? 0, "utf8");
 const blocks = [...text.matchAll(/```mermaid\r?\n([\s\S]*?)```/g)].map((m) => m[1]);
 if (blocks.length === 0) {
   console.error("no mermaid block found");

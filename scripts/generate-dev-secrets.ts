@@ -9,15 +9,20 @@ import { checkDevSecrets, generateDevSecrets } from "../constructs/common/dev-se
 import { SECRET_FILES } from "../constructs/common/secret-files";
 import { ValidationError } from "../constructs/common/validation";
 import { DEV_IDP_PORTS } from "../constructs/edge/dev-idp";
+import { parseArgs, usageError } from "./lib/args.cjs";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--config");
+const USAGE = "usage: npm run secrets:dev -- [--config config/dev.json] [--renew-certificate | --check]";
+const { options } = parseArgs(process.argv.slice(2), {
+  usage: USAGE,
+  options: { config: { type: "string" }, "renew-certificate": { type: "boolean" }, check: { type: "boolean" } },
+});
+if (options.check && options["renew-certificate"]) usageError(USAGE, "--check only reads the folder: it cannot be combined with --renew-certificate");
 const repoRoot = process.cwd();
-const file = path.resolve(repoRoot, i >= 0 ? args[i + 1] : "config/dev.json");
+const file = path.resolve(repoRoot, options.config ?? "config/dev.json");
 try {
   const config = loadConfigFile(devConfigSchema, file);
   const rt = resolveRuntime(config, repoRoot);
-  if (args.includes("--check")) {
+  if (options.check) {
     const problems = checkDevSecrets(rt.secretsDir);
     for (const p of problems) console.error(`  - ${p}`);
     if (problems.length > 0) {
@@ -48,7 +53,7 @@ try {
     demoUserName: config.devIdp.demoUserName,
     // n8n verifies Postgres' certificate against this name.
     extraSans: [`${config.name}-postgres`],
-    renewCertificate: args.includes("--renew-certificate"),
+    renewCertificate: options["renew-certificate"] === true,
     idpPorts: DEV_IDP_PORTS,
     owner: uid === 0 ? config.runAs : undefined,
   });

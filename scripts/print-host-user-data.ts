@@ -15,14 +15,17 @@ import { ValidationError } from "../constructs/common/validation";
 import { hostUserData, secretsAgentInstallScript } from "../constructs/host/secrets-agent";
 import { prodAgentProps } from "../stacks/prod-cloud-stack";
 import { prodHostProps } from "../stacks/prod";
+import { parseArgs } from "./lib/args.cjs";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--config");
-const file = path.resolve(i >= 0 ? args[i + 1] : existsSync("config/prod.json") ? "config/prod.json" : "config/prod.example.json");
+const { options } = parseArgs(process.argv.slice(2), {
+  usage: "usage: npm run -s host:print -- [--config config/prod.json] [--install-script]",
+  options: { config: { type: "string" }, "install-script": { type: "boolean" } },
+});
+const file = path.resolve(options.config ?? (existsSync("config/prod.json") ? "config/prod.json" : "config/prod.example.json"));
 try {
   const prod = loadConfigFile(prodConfigSchema, file);
   const props = prodAgentProps(prod.aws.namePrefix, prod.aws.region, prodHostProps(prod).agent, prod.aws.backupBucketName);
-  process.stdout.write(args.includes("--install-script") ? secretsAgentInstallScript(props) : hostUserData(props));
+  process.stdout.write(options["install-script"] ? secretsAgentInstallScript(props) : hostUserData(props));
 } catch (e) {
   if (e instanceof ValidationError) {
     console.error(e.message);

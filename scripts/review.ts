@@ -11,39 +11,25 @@ import { StackJson } from "../constructs/policy/docker-model";
 import { formatFinding } from "../constructs/policy/engine";
 import { PackName, PACKS, rulesOf } from "../constructs/policy/packs";
 import { renderReport, reviewStacks } from "../constructs/policy/report/report";
+import { parseArgs, usageError } from "./lib/args.cjs";
 
 const USAGE = "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]";
 
 function usage(message: string): never {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
+  return usageError(USAGE, message);
 }
 
-function parseArgs(argv: string[]): { target: string; out: string; packs: PackName[] } {
-  let target: string | undefined;
-  let out = "zero-trust-review.md";
-  let packs: PackName[] = ["all"];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (v === undefined || v === "") usage(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      process.exit(0);
-    } else if (a === "--out" || a.startsWith("--out=")) out = value();
-    else if (a === "--pack" || a.startsWith("--pack=")) {
-      packs = value().split(",") as PackName[];
-      const unknown = packs.filter((p) => !(p in PACKS));
-      if (unknown.length > 0) usage(`unknown pack ${unknown.map((p) => `"${p}"`).join(", ")}; allowed: ${Object.keys(PACKS).join(", ")}`);
-    } else if (a.startsWith("-")) usage(`unknown option ${a}`);
-    else if (target) usage(`one input only (got ${target} and ${a})`);
-    else target = a;
-  }
-  if (!target) usage("missing input");
-  return { target, out, packs };
+function parseReviewArgs(argv: string[]): { target: string; out: string; packs: PackName[] } {
+  const packProblem = (v: string) => {
+    const unknown = v.split(",").filter((p) => !(p in PACKS));
+    return unknown.length > 0 ? `names the unknown pack ${unknown.map((p) => `"${p}"`).join(", ")}; allowed: ${Object.keys(PACKS).join(", ")}` : undefined;
+  };
+  const { options, positionals } = parseArgs(argv, {
+    usage: USAGE,
+    options: { out: { type: "string" }, pack: { type: "string", check: packProblem } },
+    positionals: { min: 1, max: 1, missing: "missing the input: a cdktf.out folder, a stacks folder or a cdk.tf.json" },
+  });
+  return { target: positionals[0], out: options.out ?? "zero-trust-review.md", packs: (options.pack ?? "all").split(",") as PackName[] };
 }
 
 function readJson(file: string): StackJson {
@@ -77,7 +63,7 @@ function loadStacks(p: string): { name: string; json: StackJson }[] {
   usage(`no manifest.json, stacks/*/cdk.tf.json or cdk.tf.json under ${p}`);
 }
 
-const { target, out, packs } = parseArgs(process.argv.slice(2));
+const { target, out, packs } = parseReviewArgs(process.argv.slice(2));
 if (!existsSync(target)) usage(`not found: ${target}`);
 let stacks: { name: string; json: StackJson }[];
 try {

@@ -4,6 +4,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { ProdConfig } from "../config/schema";
 import { ContainerLogging } from "../constructs/common/hardened-container";
 import { N8nRuntime, RuntimeService } from "../constructs/app/n8n-runtime";
+import { PostgresBootstrapProps } from "../constructs/data/postgres-bootstrap";
 
 /** Log group of each runtime service (from prod-cloud: cross-stack references). */
 export type RuntimeLogGroups = Record<"traefik" | "oauth2-proxy" | "n8n" | "n8n-runners" | "postgres" | "socket-proxy", string>;
@@ -25,6 +26,15 @@ const SERVICE_LOG_GROUP: Record<RuntimeService, keyof RuntimeLogGroups> = {
   n8nRunners: "n8n-runners",
   postgres: "postgres",
 };
+
+/**
+ * prod's Postgres bootstrap: rotation by alternating login roles, and a rotator role that may log
+ * in from the private subnets (where the rotation function runs). `npm run db:bootstrap:print --
+ * --config config/prod.json` prints the same.
+ */
+export function prodPostgresBootstrap(c: ProdConfig): PostgresBootstrapProps {
+  return { ...c.postgres, alternateLoginRole: true, rotatorRole: `${c.postgres.n8nRole}_rotator`, rotatorCidrs: c.runtimeHost.vpc.privateSubnets.map((s) => s.cidr) };
+}
 
 /**
  * `prod-runtime`: the same runtime as `dev` on the prod Docker host, with prod options: ACME
@@ -82,7 +92,7 @@ export class ProdRuntimeStack extends TerraformStack {
       images: c.images,
       limits: c.resources,
       n8n: c.n8n,
-      postgres: { ...c.postgres, alternateLoginRole: true, rotatorRole: `${c.postgres.n8nRole}_rotator`, rotatorCidrs: c.runtimeHost.vpc.privateSubnets.map((s) => s.cidr) },
+      postgres: prodPostgresBootstrap(c),
       logging,
       databaseUserFromFile: true,
       postgresPrivateHostBinding: {

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
-import { isHostname, Validator } from "../common/validation";
+import { ipCidrProblem } from "../aws/cidr";
+import { isHostname, isUnresolved, timeZoneProblem, Validator } from "../common/validation";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
 import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
 import { SegmentedNetworks } from "../network/segmented-networks";
@@ -146,12 +147,15 @@ export class N8n extends Construct {
     v.check(rate.average >= 1 && rate.burst >= 1 && rate.periodSeconds >= 1, "webhookRateLimit", "average, burst and periodSeconds must be at least 1");
     v.check(maxBodyMb >= 1 && maxBodyMb <= 512, "maxPublicBodyMb", "must be from 1 to 512");
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    const zoneProblem = props.timezone === undefined || isUnresolved(props.timezone) ? undefined : timeZoneProblem(props.timezone);
+    if (zoneProblem) v.add("timezone", zoneProblem);
     const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
     v.check(tagOf(props.image) === tagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
     if (props.ssrfProtection) {
-      (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) =>
-        v.check(/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12]\d|3[0-2])$/.test(r) || /^[0-9a-f:]+\/\d{1,3}$/i.test(r), `ssrfProtection.allowedIpRanges.${i}`, `must be an IPv4 or IPv6 CIDR (e.g. 10.20.0.0/24), got "${r}"`),
-      );
+      (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) => {
+        const problem = isUnresolved(r) ? undefined : ipCidrProblem(r);
+        if (problem) v.add(`ssrfProtection.allowedIpRanges.${i}`, problem);
+      });
       (props.ssrfProtection.allowedHostnames ?? []).forEach((h, i) => v.check(isHostname(h.replace(/^\*\./, "")), `ssrfProtection.allowedHostnames.${i}`, `must be a DNS name (optionally *.name), got "${h}"`));
     }
     v.throwIfAny();

@@ -8,7 +8,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { bundleLambda } from "../../lambda/build";
-import { Validator } from "../common/validation";
+import { isUnresolved, Validator } from "../common/validation";
+import { ipv4CidrProblem } from "./cidr";
 import { AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
 import { AlarmTopic, EncryptedLogGroup } from "./monitoring";
@@ -72,7 +73,9 @@ export class PostgresRotationFunction extends Construct {
       v.check(props.vpc.secretsManagerEndpointCidrs.length > 0, "vpc.secretsManagerEndpointCidrs", "must list the endpoint's subnets");
       const cidrs: [string, string][] = [["vpc.postgres.cidr", props.vpc.postgres.cidr], ...props.vpc.secretsManagerEndpointCidrs.map((c, i): [string, string] => [`vpc.secretsManagerEndpointCidrs.${i}`, c])];
       for (const [f, c] of cidrs) {
-        v.check(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2\d|3[0-2])$/.test(c), f, "must be an IPv4 CIDR from /16 to /32 (never the whole internet)");
+        // /16 at the widest: never the whole internet.
+        const problem = isUnresolved(c) ? undefined : ipv4CidrProblem(c, { minBits: 16, maxBits: 32 });
+        if (problem) v.add(f, problem);
       }
     }
     const concurrency = props.reservedConcurrency ?? 1;

@@ -95,3 +95,38 @@ export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9]
 export function isHostname(value: string): boolean {
   return HOSTNAME_PATTERN.test(value);
 }
+
+/** Zones every runtime accepts, whether or not its ICU lists them (Node 20 lists neither). */
+const ALWAYS_ZONES = ["UTC", "Etc/UTC"];
+const ZONE_EXAMPLES = "UTC, Etc/UTC, Europe/Berlin, America/New_York or Asia/Tokyo";
+/** A segment of an alias as IANA spells them (Kolkata, Port-au-Prince, US, EST5EDT, GMT+5). */
+const ZONE_ALIAS_SEGMENT = /^([A-Z][a-z]+([_-][A-Za-z][a-z]*)*|[A-Z]{2,4}|[A-Z]{3}\d[A-Z]{3}|GMT[+-]\d{1,2})$/;
+let zoneList: Set<string> | undefined;
+
+/** The runtime's canonical zone, or undefined when its ICU does not know the name. */
+function resolveZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `name` is not a time zone this runtime knows; undefined when it is one. Accepted: the
+ * runtime's list (`Intl.supportedValuesOf("timeZone")`), UTC and Etc/UTC, and IANA aliases the
+ * runtime maps onto a zone of that list, spelled as IANA spells them (Node 20's ICU lists
+ * Asia/Calcutta and Europe/Kiev, so Asia/Kolkata and Europe/Kyiv come in as aliases). Names are
+ * case-sensitive: the container's TZ is a file name under /usr/share/zoneinfo.
+ */
+export function timeZoneProblem(name: string): string | undefined {
+  if (typeof name !== "string" || name.length === 0) return `must be a time zone such as ${ZONE_EXAMPLES}`;
+  zoneList ??= new Set([...Intl.supportedValuesOf("timeZone"), ...ALWAYS_ZONES]);
+  if (zoneList.has(name)) return undefined;
+  const resolved = resolveZone(name);
+  const aliasOfListed = resolved !== undefined && (zoneList.has(resolved) || resolved.startsWith("Etc/"));
+  if (aliasOfListed && name.split("/").every((s) => ZONE_ALIAS_SEGMENT.test(s)) && name.toLowerCase() !== resolved.toLowerCase()) return undefined;
+  if (aliasOfListed && name === resolved) return undefined;
+  const hint = resolved !== undefined ? `; did you mean ${resolved}? (names are case-sensitive)` : "";
+  return `"${name}" is not in this runtime's time-zone list (Intl.supportedValuesOf("timeZone"), plus UTC and Etc/UTC)${hint}; allowed: IANA names such as ${ZONE_EXAMPLES}`;
+}

@@ -1,3 +1,4 @@
+import { ipCidrProblem } from "../aws/cidr";
 import { SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE, Validator } from "../common/validation";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 
@@ -76,7 +77,16 @@ export function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-const HBA_ADDRESS = /^(samenet|samehost|(\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-f:]+\/\d{1,3})$/;
+/**
+ * Why `c` is not a pg_hba ADDRESS this bootstrap writes: samenet, samehost or a strict CIDR
+ * (Postgres wants the bits right of the mask zero) narrower than the whole internet.
+ */
+function hbaAddressProblem(c: string): string | undefined {
+  if (c === "samenet" || c === "samehost") return undefined;
+  const problem = ipCidrProblem(c);
+  if (problem) return `${problem}; or samenet, samehost`;
+  return c === "0.0.0.0/0" || c === "::/0" ? `"${c}" is the whole internet: must be samenet, samehost or a narrower CIDR` : undefined;
+}
 const RESERVED_ROLES = new Set(["postgres", "public", "pg_signal_backend", "none", "current_user", "session_user", "current_role"]);
 
 /** Renders the bootstrap. Throws one ValidationError naming every bad prop. */
@@ -103,7 +113,10 @@ export function renderPostgresBootstrap(props: PostgresBootstrapProps): Postgres
     v.check(SQL_IDENTIFIER_PATTERN.test(props.rotatorRole) && !RESERVED_ROLES.has(props.rotatorRole) && !props.rotatorRole.startsWith("pg_"), "rotatorRole", SQL_IDENTIFIER_RULE);
     v.check(props.alternateLoginRole === true, "rotatorRole", "needs alternateLoginRole: true (rotation alternates between two login roles)");
   }
-  for (const c of props.rotatorCidrs ?? []) v.check(HBA_ADDRESS.test(c) && c !== "0.0.0.0/0" && c !== "::/0", "rotatorCidrs", `"${c}" must be samenet, samehost or a CIDR narrower than the whole internet`);
+  for (const c of props.rotatorCidrs ?? []) {
+    const problem = hbaAddressProblem(c);
+    if (problem) v.add("rotatorCidrs", problem);
+  }
   const roleNames = [props.n8nRole, `${props.n8nRole}_owner`, props.reportingRole, props.agentRole, `${props.agentSchema}_owner`];
   if (props.alternateLoginRole) roleNames.push(`${props.n8nRole}_b`);
   if (props.rotatorRole) roleNames.push(props.rotatorRole);
@@ -116,7 +129,10 @@ export function renderPostgresBootstrap(props: PostgresBootstrapProps): Postgres
   v.check(Number.isInteger(props.connectionLimit) && props.connectionLimit >= 1 && props.connectionLimit <= 1000, "connectionLimit", `must be an integer from 1 to 1000, got ${props.connectionLimit}`);
   const cidrs = props.clientCidrs ?? ["samenet"];
   v.check(cidrs.length > 0, "clientCidrs", "must list at least one address range");
-  for (const c of cidrs) v.check(HBA_ADDRESS.test(c) && c !== "0.0.0.0/0" && c !== "::/0", "clientCidrs", `"${c}" must be samenet, samehost or a CIDR narrower than the whole internet`);
+  for (const c of cidrs) {
+    const problem = hbaAddressProblem(c);
+    if (problem) v.add("clientCidrs", problem);
+  }
   for (const [field, value] of [["tlsCertFile", props.tlsCertFile], ["tlsKeyFile", props.tlsKeyFile], ["hbaFile", props.hbaFile]] as const) {
     v.check(value === undefined || /^\/[A-Za-z0-9._/-]+$/.test(value), field, "must be an absolute path of [A-Za-z0-9._/-]");
   }

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
-import { Validator } from "../common/validation";
+import { isPrivateIpv4 } from "../aws/cidr";
+import { isUnresolved, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { addSuppression } from "../policy/aspect";
 import { PostgresBootstrap, PostgresBootstrapProps, renderPostgresBootstrap } from "./postgres-bootstrap";
@@ -57,7 +58,7 @@ export class Postgres extends Construct {
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
     if (props.privateHostBinding) {
       const ip = props.privateHostBinding.ip;
-      v.check(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)(\d{1,3}\.){1,2}\d{1,3}$/.test(ip), "privateHostBinding.ip", `must be a private IPv4 address (10/8, 172.16/12, 192.168/16), never 0.0.0.0; got "${ip}"`);
+      v.check(isUnresolved(ip) || isPrivateIpv4(ip), "privateHostBinding.ip", `must be a private IPv4 address (10/8, 172.16/12, 192.168/16), never 0.0.0.0; got "${ip}"`);
     }
     v.throwIfAny();
     this.bootstrap = renderPostgresBootstrap(props.bootstrap);

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
+import { ipv4CidrProblem } from "../aws/cidr";
+import { isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 
 /** The trust boundaries of the runtime, one Docker network each. */
 export type NetworkRole = "edge" | "socket" | "app" | "data" | "egress";
@@ -48,7 +49,8 @@ export class SegmentedNetworks extends Construct {
     this.edgeSubnet = props.edgeSubnet ?? "172.30.0.0/24";
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(RESOURCE_NAME_PATTERN.test(this.prefix), "prefix", RESOURCE_NAME_RULE);
-    v.check(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-8])$/.test(this.edgeSubnet), "edgeSubnet", `must be an IPv4 CIDR from /16 to /28, got "${this.edgeSubnet}"`);
+    const subnetProblem = isUnresolved(this.edgeSubnet) ? undefined : ipv4CidrProblem(this.edgeSubnet, { minBits: 16, maxBits: 28 });
+    if (subnetProblem) v.add("edgeSubnet", subnetProblem);
     v.throwIfAny();
 
     const make = (role: NetworkRole, internal: boolean, subnet?: string) =>

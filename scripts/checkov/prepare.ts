@@ -11,7 +11,7 @@
  *   <out>/fixtures/000/main.tf.json     the pack's compliant baseline (awsBaseline()).
  *   <out>/fixtures.json                 index: folder → rule id, fixture name, expected resource, Checkov ids.
  *
- * Usage: node scripts/run-ts.cjs scripts/checkov/prepare.ts <out>
+ * Usage: node scripts/run-ts.cjs scripts/checkov/prepare.ts [<out> [plan|fixtures]]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -23,9 +23,13 @@ import { buildProdStacks } from "../../stacks/prod";
 import { OFFLINE_PROVIDER } from "../../test/helpers/prod-cloud";
 import { awsBaseline } from "../../test/policy/fixtures";
 import { planStack } from "../../test/helpers/terraform";
+import { parseArgs, usageError } from "../lib/args.cjs";
 
-const out = path.resolve(process.argv[2] ?? ".cache/checkov/input");
-const only = process.argv[3]; // "plan" | "fixtures" | undefined (both)
+const USAGE = "usage: node scripts/run-ts.cjs scripts/checkov/prepare.ts [<out> [plan|fixtures]]";
+const { positionals } = parseArgs(process.argv.slice(2), { usage: USAGE, positionals: { max: 2 } });
+const out = path.resolve(positionals[0] ?? ".cache/checkov/input");
+const only = positionals[1]; // "plan" | "fixtures" | undefined (both)
+if (only !== undefined && only !== "plan" && only !== "fixtures") usageError(USAGE, `the second argument must be plan or fixtures (got "${only}")`);
 
 export interface FixtureEntry {
   readonly dir: string;

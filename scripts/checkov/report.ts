@@ -11,10 +11,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { AWS_PACK } from "../../constructs/policy/packs";
 import { ALL_RULES } from "../../constructs/policy/packs";
+import { parseArgs } from "../lib/args.cjs";
 import { appliedChecks, evaluateAgreement, explainProblems, loadNotes, loadSkips, loadUnmapped, matchSkip, renderAgreement, ScanFailure, ScanResult, SCANS, unmappedChecks, unmappedProblems } from "./lib";
 
-const out = path.resolve(process.argv[2] ?? "reports/checkov");
-const version = process.argv[3] ?? "unknown";
+const { positionals } = parseArgs(process.argv.slice(2), { usage: "usage: node scripts/run-ts.cjs scripts/checkov/report.ts [<out> [<checkov-version>]]", positionals: { max: 2 } });
+const out = path.resolve(positionals[0] ?? "reports/checkov");
+const version = positionals[1] ?? "unknown";
 const root = process.cwd();
 
 /** Checkov's JSON: one report object, a list of them (one per framework), or a bare summary when nothing was found. */

@@ -27,7 +27,7 @@ describe("config validation", () => {
     ["an unknown top-level key", (c: any) => (c.domian = "x.com"), "domian", /unknown field; allowed fields here: .*domain/],
     ["an unknown nested key", (c: any) => (c.n8n.webhookRatelimit = {}), "n8n.webhookRatelimit", /unknown field; allowed fields here: .*webhookRateLimit/],
     ["a bad domain", (c: any) => (c.domain = "Not A Domain!"), "domain", /lower-case DNS name/],
-    ["an SSRF exception that is not a CIDR", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["10.0.0.1"] }), "n8n.ssrfProtection.allowedIpRanges.0", /IPv4 or IPv6 CIDR/],
+    ["an SSRF exception that is not a CIDR", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["10.0.0.1"] }), "n8n.ssrfProtection.allowedIpRanges.0", /^"10\.0\.0\.1" has no prefix length: must be an IPv4 CIDR, such as 10\.0\.1\.0\/24$/],
     ["an SSRF host exception that is not a DNS name", (c: any) => (c.n8n.ssrfProtection = { allowedHostnames: ["http://api.internal"] }), "n8n.ssrfProtection.allowedHostnames.0", /DNS name/],
     ["a bad email domain", (c: any) => (c.sso.allowedEmailDomains = ["@example.com"]), "sso.allowedEmailDomains.0", /email domain/],
     ["a wildcard email domain", (c: any) => (c.sso.allowedEmailDomains = ["*"]), "sso.allowedEmailDomains.0", /no wildcard/],
@@ -39,21 +39,77 @@ describe("config validation", () => {
     ["the nginx-based socket proxy 1.24.0 (no switches for container logs, archives, exports)", (c: any) => (c.images.socketProxy = "lscr.io/linuxserver/socket-proxy:1.24.0"), "images.socketProxy", /socket-proxy 3\.4\.3 or later/],
     ["n8n 1.x", (c: any) => ((c.images.n8n = "docker.n8n.io/n8nio/n8n:1.99.0"), (c.images.n8nRunners = "n8nio/runners:1.99.0")), "images.n8n", /n8n 2\.x/],
     ["runners on another version than n8n", (c: any) => (c.images.n8nRunners = "n8nio/runners:2.40.0"), "images.n8nRunners", /same version tag/],
-    ["a memory limit below range", (c: any) => (c.resources.n8n.memoryMb = 8), "resources.n8n.memoryMb", /at least 32/],
-    ["a memory limit above range", (c: any) => (c.resources.traefik.memoryMb = 999999), "resources.traefik.memoryMb", /at most 4096/],
+    ["a memory limit below range", (c: any) => (c.resources.n8n.memoryMb = 8), "resources.n8n.memoryMb", /^must be a whole number from 32 to 32768 \(MiB\)$/],
+    ["a memory limit above range", (c: any) => (c.resources.traefik.memoryMb = 999999), "resources.traefik.memoryMb", /^must be a whole number from 32 to 4096 \(MiB\)$/],
     ["a bad CPU limit", (c: any) => (c.resources.n8n.cpus = "lots"), "resources.n8n.cpus", /CPU count/],
     ["a SQL injection in a role name", (c: any) => (c.postgres.n8nRole = 'n8n"; DROP ROLE postgres; --'), "postgres.n8nRole", /must match/],
     ["an empty allow-list", (c: any) => ((c.sso.allowedEmailDomains = []), (c.sso.allowedGroups = [])), "sso.allowedEmailDomains", /empty allow-list/],
     ["an oidc provider without issuer", (c: any) => (c.sso.provider = "oidc"), "sso.issuerUrl", /required when sso.provider is "oidc"/],
     ["an http issuer", (c: any) => ((c.sso.provider = "oidc"), (c.sso.issuerUrl = "http://idp.example.com")), "sso.issuerUrl", /https URL/],
-    ["running as root", (c: any) => (c.runAs.uid = 0), "runAs.uid", /not be 0/],
+    ["running as root", (c: any) => (c.runAs.uid = 0), "runAs.uid", /^must be a whole number from 1 to 2147483647 \(0 is root: no container reads secrets as root\)$/],
     ["a missing required field", (c: any) => delete c.secretsDir, "secretsDir", /is required/],
     ["an unknown TLS mode", (c: any) => (c.tls = { mode: "selfsigned" }), "tls.mode", /local.*acme|acme.*local/],
+    // CIDRs: four octets of 0-255 without leading zeros, a prefix of 0-32 in the field's range, the network address.
+    ["an edge subnet with host bits", (c: any) => (c.network.edgeSubnet = "10.0.1.5/24"), "network.edgeSubnet", /^10\.0\.1\.5\/24 has host bits set; the network address is 10\.0\.1\.0\/24$/],
+    ["an edge subnet with an octet above 255", (c: any) => (c.network.edgeSubnet = "10.0.256.0/24"), "network.edgeSubnet", /^"10\.0\.256\.0\/24" has the octet 256, above 255: each of the four octets is 0 to 255$/],
+    ["an edge subnet with a leading zero", (c: any) => (c.network.edgeSubnet = "172.030.0.0/24"), "network.edgeSubnet", /^"172\.030\.0\.0\/24" has the octet "030" with a leading zero \(read as octal by some tools, as decimal by others\); write 172\.30\.0\.0\/24$/],
+    ["an edge subnet with three octets", (c: any) => (c.network.edgeSubnet = "172.30.0/24"), "network.edgeSubnet", /^"172\.30\.0\/24" is not four dot-separated numbers and a prefix length: must be an IPv4 CIDR from \/16 to \/28, such as 10\.0\.1\.0\/24$/],
+    ["a prefix length above 32", (c: any) => (c.network.edgeSubnet = "172.30.0.0/33"), "network.edgeSubnet", /^"172\.30\.0\.0\/33" has the prefix length "33", not a number from 0 to 32: must be an IPv4 CIDR from \/16 to \/28/],
+    ["a negative prefix length", (c: any) => (c.network.edgeSubnet = "172.30.0.0/-1"), "network.edgeSubnet", /^"172\.30\.0\.0\/-1" has the prefix length "-1", not a number from 0 to 32/],
+    ["a prefix length outside the field's range", (c: any) => (c.network.edgeSubnet = "172.16.0.0/12"), "network.edgeSubnet", /^"172\.16\.0\.0\/12" has the prefix length \/12: must be an IPv4 CIDR from \/16 to \/28, such as 10\.0\.1\.0\/24$/],
+    ["an edge subnet without a prefix", (c: any) => (c.network.edgeSubnet = "172.30.0.0"), "network.edgeSubnet", /^"172\.30\.0\.0" has no prefix length: must be an IPv4 CIDR from \/16 to \/28/],
+    ["an SSRF exception with host bits", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["10.20.0.0/24", "192.168.1.1/16"] }), "n8n.ssrfProtection.allowedIpRanges.1", /^192\.168\.1\.1\/16 has host bits set; the network address is 192\.168\.0\.0\/16$/],
+    ["an IPv6 SSRF exception with host bits", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["fd00:10::1/64"] }), "n8n.ssrfProtection.allowedIpRanges.0", /^fd00:10::1\/64 has host bits set; the network address is fd00:10::\/64$/],
+    ["an IPv6 SSRF exception that is not an address", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["fd00::g/64"] }), "n8n.ssrfProtection.allowedIpRanges.0", /^"fd00::g\/64" is not an IPv6 address with a prefix length: must be an IPv6 CIDR such as fd00:10::\/64$/],
+    // Time zones: the runtime's list plus UTC and Etc/UTC, case-sensitive.
+    ["an unknown time zone", (c: any) => (c.n8n.timezone = "Europe/Berln"), "n8n.timezone", /^"Europe\/Berln" is not in this runtime's time-zone list \(Intl\.supportedValuesOf\("timeZone"\), plus UTC and Etc\/UTC\); allowed: IANA names such as UTC, Etc\/UTC, Europe\/Berlin, America\/New_York or Asia\/Tokyo$/],
+    ["a time zone the old pattern accepted", (c: any) => (c.n8n.timezone = "Mars/Olympus_Mons"), "n8n.timezone", /is not in this runtime's time-zone list/],
+    ["a time zone in the wrong case", (c: any) => (c.n8n.timezone = "europe/berlin"), "n8n.timezone", /^"europe\/berlin" is not in .*; did you mean Europe\/Berlin\? \(names are case-sensitive\); allowed: IANA names such as UTC/],
+    ["a lower-case utc", (c: any) => (c.n8n.timezone = "utc"), "n8n.timezone", /did you mean UTC\?/],
+    // Ids: negative, fractional and out-of-range values name the allowed range.
+    ["a negative uid", (c: any) => (c.runAs.uid = -1), "runAs.uid", /^must be a whole number from 1 to 2147483647 \(0 is root: no container reads secrets as root\)$/],
+    ["a negative gid", (c: any) => (c.runAs.gid = -1), "runAs.gid", /^must be a whole number from 1 to 2147483647 \(0 is root's group\)$/],
+    ["a fractional uid", (c: any) => (c.runAs.uid = 1000.5), "runAs.uid", /^must be a whole number from 1 to 2147483647/],
+    ["a uid above 2^31-1", (c: any) => (c.runAs.uid = 2 ** 31), "runAs.uid", /^must be a whole number from 1 to 2147483647/],
+    ["a uid written as a string", (c: any) => (c.runAs.uid = "1000"), "runAs.uid", /^must be a whole number from 1 to 2147483647/],
+    ["a negative connection limit", (c: any) => (c.postgres.connectionLimit = -1), "postgres.connectionLimit", /^must be a whole number from 5 to 500$/],
+    ["a negative execution age", (c: any) => (c.n8n.executionsMaxAgeHours = -1), "n8n.executionsMaxAgeHours", /^must be a whole number from 1 to 8760 \(hours; 8760 is one year\)$/],
+    ["a negative rate limit", (c: any) => (c.n8n.webhookRateLimit.burst = -5), "n8n.webhookRateLimit.burst", /^must be a whole number from 1 to 100000$/],
+    // secretsDir: relative paths stay inside the repository; absolute ones are deliberate, but not system folders.
+    ["a secretsDir that leaves the repository", (c: any) => (c.secretsDir = "../secrets"), "secretsDir", /^"\.\.\/secrets" leaves the repository \(relative paths resolve against the repository root\); use a folder inside it such as \.secrets\/dev, or an absolute path/],
+    ["a secretsDir that leaves it halfway", (c: any) => (c.secretsDir = ".secrets/../../x"), "secretsDir", /leaves the repository/],
+    ["the repository root as secretsDir", (c: any) => (c.secretsDir = "./"), "secretsDir", /^"\.\/" is the repository root itself; use a folder inside it such as \.secrets\/dev \(git-ignored\)$/],
+    ["a secretsDir starting with ~", (c: any) => (c.secretsDir = "~/n8n-secrets"), "secretsDir", /^"~\/n8n-secrets" starts with ~, which nothing expands here; write the absolute path/],
+    ["a secretsDir in a system folder", (c: any) => (c.secretsDir = "/etc/n8n-secrets"), "secretsDir", /^"\/etc\/n8n-secrets" is inside the system folder \/etc; use a folder of its own such as/],
+    ["a top-level folder as secretsDir", (c: any) => (c.secretsDir = "/tmp"), "secretsDir", /^"\/tmp" is the filesystem root or a top-level folder/],
+    ["the filesystem root as secretsDir", (c: any) => (c.secretsDir = "/"), "secretsDir", /is not an absolute path in normal form|filesystem root/],
+    ["an absolute secretsDir with ..", (c: any) => (c.secretsDir = "/srv/n8n/../../etc"), "secretsDir", /^"\/srv\/n8n\/\.\.\/\.\.\/etc" is not an absolute path in normal form \(no \. or \.\. segments, no \/\/ and no trailing \/\); write the folder it means$/],
   ])("%s is rejected with a message naming the field", (_label, mutate, field, message) => {
     const found = problems(mutate);
     const hit = found.find((p) => p.field === field);
     expect(hit).toBeDefined();
     expect(hit!.message).toMatch(message);
+  });
+
+  test.each([
+    ["a relative secretsDir inside the repository", (c: any) => (c.secretsDir = ".secrets/tenant-a")],
+    ["a relative secretsDir that comes back inside", (c: any) => (c.secretsDir = "config/../.secrets/dev")],
+    ["an absolute secretsDir of its own", (c: any) => (c.secretsDir = "/srv/n8n-dev/secrets")],
+    ["a secretsDir on a per-user tmpfs", (c: any) => (c.secretsDir = "/run/user/1000/n8n-secrets")],
+    ["a CIDR of the whole IPv4 space for SSRF", (c: any) => (c.n8n.ssrfProtection = { allowedIpRanges: ["0.0.0.0/0", "10.255.255.255/32", "fd00::/8"] })],
+    ["an edge subnet at the narrowest size", (c: any) => (c.network.edgeSubnet = "172.30.0.240/28")],
+    ["Etc/UTC", (c: any) => (c.n8n.timezone = "Etc/UTC")],
+    ["a zone from the runtime's list", (c: any) => (c.n8n.timezone = "America/Argentina/Buenos_Aires")],
+    ["an IANA name the runtime lists under an older name", (c: any) => (c.n8n.timezone = "Asia/Kolkata")],
+  ])("%s is accepted", (_label, mutate) => {
+    expect(problems(mutate)).toEqual([]);
+  });
+
+  test("the time-zone check follows the runtime's own list", () => {
+    const listed = Intl.supportedValuesOf("timeZone");
+    expect(listed.length).toBeGreaterThan(300);
+    const sample = listed.filter((_, i) => i % 37 === 0);
+    for (const zone of sample) expect([zone, problems((c) => (c.n8n.timezone = zone))]).toEqual([zone, []]);
   });
 
   test("several bad fields produce one error naming each of them", () => {
@@ -86,6 +142,26 @@ describe("main.ts on a bad config", () => {
     expect(r.stderr).toMatch(/- images\.traefik: tag "latest" is not pinned/);
     expect(r.stderr).toMatch(/- unknownKey: unknown field/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("strict inputs (host bits, time zone, secretsDir, negative uid) stop main.ts before any stack is written, each named with what is allowed", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+    const raw = rawDevConfig();
+    raw.network.edgeSubnet = "10.0.1.5/24";
+    raw.n8n.timezone = "Europe/Berln";
+    raw.secretsDir = "../../secrets";
+    raw.runAs.uid = -1;
+    writeFileSync(path.join(dir, "dev.json"), JSON.stringify(raw));
+    const out = path.join(dir, "out");
+    const r = spawnSync(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...process.env, N8N_ZT_CONFIG_DIR: dir, CDKTF_OUTDIR: out }, encoding: "utf8" });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("  - network.edgeSubnet: 10.0.1.5/24 has host bits set; the network address is 10.0.1.0/24\n");
+    expect(r.stderr).toMatch(/  - n8n\.timezone: "Europe\/Berln" is not in this runtime's time-zone list .*allowed: IANA names such as UTC, Etc\/UTC, Europe\/Berlin/);
+    expect(r.stderr).toMatch(/  - secretsDir: "\.\.\/\.\.\/secrets" leaves the repository/);
+    expect(r.stderr).toMatch(/  - runAs\.uid: must be a whole number from 1 to 2147483647/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(out, "manifest.json"))).toBe(false);
+    expect(existsSync(path.join(out, "stacks")) ? readdirSync(path.join(out, "stacks")) : []).toEqual([]);
   });
 
   test("a prod.json with a missing field fails naming it and writes no stack; a relation between fields is named once the shapes are valid", () => {
@@ -181,8 +257,20 @@ describe("prod config validation", () => {
     ["backups that expire before their lock ends", (c: any) => Object.assign(c.aws, { backupRetentionLockDays: 30, backupRetentionDays: 7 }), /^aws\.backupRetentionDays: must be at least aws\.backupRetentionLockDays \(30\)/],
     ["a backup schedule that is not an OnCalendar expression", (c: any) => (c.aws.backupSchedule = "daily; rm -rf /"), /^aws\.backupSchedule: must be a systemd OnCalendar expression/],
     ["a system account as the deploy user", (c: any) => (c.runtimeHost.dockerHost = "ssh://ec2-user@10.20.1.10"), /^runtimeHost\.dockerHost: names a system account as the deploy user/],
-    ["a VPC too small for the layout", (c: any) => (c.runtimeHost.vpc.cidr = "10.20.0.0/26"), /^runtimeHost\.vpc\.cidr: must be an IPv4 CIDR from \/16 to \/24/],
-    ["a subnet smaller than AWS allows", (c: any) => (c.runtimeHost.vpc.privateSubnets[0].cidr = "10.20.2.0/29"), /^runtimeHost\.vpc\.privateSubnets\.0\.cidr: must be an IPv4 CIDR from \/16 to \/28/],
+    ["a VPC too small for the layout", (c: any) => (c.runtimeHost.vpc.cidr = "10.20.0.0/26"), /^runtimeHost\.vpc\.cidr: "10\.20\.0\.0\/26" has the prefix length \/26: must be an IPv4 CIDR from \/16 to \/24/],
+    ["a subnet smaller than AWS allows", (c: any) => (c.runtimeHost.vpc.privateSubnets[0].cidr = "10.20.2.0/29"), /^runtimeHost\.vpc\.privateSubnets\.0\.cidr: "10\.20\.2\.0\/29" has the prefix length \/29: must be an IPv4 CIDR from \/16 to \/28/],
+    ["a VPC range with host bits", (c: any) => (c.runtimeHost.vpc.cidr = "10.20.1.0/16"), /^runtimeHost\.vpc\.cidr: 10\.20\.1\.0\/16 has host bits set; the network address is 10\.20\.0\.0\/16$/],
+    ["a subnet with a leading zero", (c: any) => (c.runtimeHost.vpc.publicSubnet.cidr = "10.20.01.0/24"), /^runtimeHost\.vpc\.publicSubnet\.cidr: "10\.20\.01\.0\/24" has the octet "01" with a leading zero .*; write 10\.20\.1\.0\/24$/],
+    ["an existing VPC's subnet with host bits", (c: any) => (c.runtimeHost.vpc = { mode: "existing", vpcId: "vpc-0a1b2c3d4e5f60718", publicSubnet: { id: "subnet-0a1b2c3d4e5f60711", cidr: "10.20.1.0/24" }, privateSubnets: [{ id: "subnet-0a1b2c3d4e5f60712", cidr: "10.20.2.7/24" }], createSecretsManagerEndpoint: true }), /^runtimeHost\.vpc\.privateSubnets\.0\.cidr: 10\.20\.2\.7\/24 has host bits set; the network address is 10\.20\.2\.0\/24$/],
+    ["a host address with an octet above 255", (c: any) => (c.runtimeHost.privateIp = "10.20.1.300"), /^runtimeHost\.privateIp: "10\.20\.1\.300" has the octet 300, above 255: each of the four octets is 0 to 255$/],
+    ["a host address with a leading zero", (c: any) => (c.runtimeHost.privateIp = "10.20.1.010"), /^runtimeHost\.privateIp: "10\.20\.1\.010" has the octet "010" with a leading zero .*; write 10\.20\.1\.10$/],
+    ["a public host address", (c: any) => (c.runtimeHost.privateIp = "8.8.8.8"), /^runtimeHost\.privateIp: "8\.8\.8\.8" must be a private IPv4 address \(10\/8, 172\.16\/12, 192\.168\/16\)$/],
+    ["a backup schedule in an unknown time zone", (c: any) => (c.aws.backupSchedule = "*-*-* 02:30:00 Europe/Berln"), /^aws\.backupSchedule: ends in the time zone "Europe\/Berln" is not in this runtime's time-zone list .*allowed: IANA names such as UTC, Etc\/UTC, Europe\/Berlin/],
+    ["secrets under /run/ in a path that leaves it", (c: any) => (c.secretsDir = "/run/../etc/n8n"), /^secretsDir: "\/run\/\.\.\/etc\/n8n" is not an absolute path in normal form/],
+    ["a negative uid in prod", (c: any) => (c.runAs.uid = -1), /^runAs\.uid: must be a whole number from 1 to 2147483647/],
+    ["a negative egress port", (c: any) => (c.runtimeHost.egressTcpPorts = [443, -1]), /^runtimeHost\.egressTcpPorts\.1: must be a whole number from 1 to 65535 \(a TCP port\)$/],
+    ["a port above 65535", (c: any) => (c.runtimeHost.egressTcpPorts = [70000]), /^runtimeHost\.egressTcpPorts\.0: must be a whole number from 1 to 65535/],
+    ["a negative rotation period", (c: any) => (c.aws.rotationDays = -30), /^aws\.rotationDays: must be a whole number from 1 to 365 \(days\)$/],
     ["an unknown host field", (c: any) => (c.runtimeHost.publicSsh = true), /^runtimeHost\.publicSsh: unknown field; allowed fields here: dockerHost, privateIp, amiId/],
   ])("%s is rejected, naming the field", (_l, mutate, message) => {
     expect(prodProblems(mutate)).toContainEqual(expect.stringMatching(message));
