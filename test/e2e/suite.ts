@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     const cookies = await ownerCookies(attack, demo);
     const edgeIp = inspect("container", [SERVICES.traefik.name])[0].NetworkSettings.Networks[`${P}-edge`].IPAddress as string;
     const r = benchEdge(attack, { webhookPath: readFileSync(path.join(W, "public-webhook-path"), "utf8").trim(), n8nAuth: cookies.n8nAuth, ssoCookie: cookies.sso, traefikEdgeIp: edgeIp, n8nContainer: SERVICES.n8n.name });
-    console.log(`\n${benchTable(r.scenarios)}\n(${r.options.rounds} alternating rounds of ${r.options.seconds} s, ${r.options.concurrency} connections; median round; ${r.file})\n`);
+    console.log(`\n${benchTable(r.scenarios, r.options)}\n(${r.options.rounds} rounds, ABBA order: ${r.options.seconds} s with ${r.options.concurrency} connections and ${r.options.latencySeconds} s with one, per path; median round; ${r.file})\n`);
     return r;
   }, { needs: ["edge.public-webhook"] });
 
