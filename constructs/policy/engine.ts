@@ -1,6 +1,6 @@
 import { StackJson } from "./docker-model";
 import { ALL_RULES } from "./packs";
-import { Finding, makeContext, pathOf, PolicyOptions, RESOURCE_PREFIX, Rule, RuleLevel } from "./rule";
+import { Finding, makeContext, pathOf, PolicyOptions, Rule, RuleLevel } from "./rule";
 
 /** Where suppressions live in a resource's JSON: its `//` comment block, which Terraform ignores. */
 export const SUPPRESSIONS_KEY = "n8n_zero_trust_suppressions";
@@ -106,12 +106,9 @@ export function evaluateStack(stackName: string, stack: StackJson, rulesOrOption
   const covers = (r: (typeof records)[number], f: { resource: string; path?: string }) =>
     r.resource === f.resource || (f.path !== undefined && (r.resource === f.path || `${r.resource}/Resource` === f.path));
 
-  // A pack's rules cannot find anything in a stack without its provider's resources: skip them.
+  // A rule cannot find anything in a stack without the resources it is about: skip it.
   const types = Object.keys(stack.resource ?? {});
-  const applies = (rule: Rule) => {
-    const prefix = RESOURCE_PREFIX.get(rule);
-    return prefix === undefined || types.some((t) => t.startsWith(prefix));
-  };
+  const applies = (rule: Rule) => rule.appliesTo === undefined || types.some((t) => t.startsWith(rule.appliesTo!));
   for (const rule of rules) {
     if (!applies(rule)) continue;
     for (const f of rule.evaluate(stack, ctx)) {

@@ -1,4 +1,4 @@
-import { RESOURCE_PREFIX, Rule } from "./rule";
+import { Rule } from "./rule";
 import { CapabilitiesNotDropped } from "./rules/docker/capabilities";
 import { DefaultBridge } from "./rules/docker/default-bridge";
 import { EdgeExtraPorts } from "./rules/docker/edge-ports";
@@ -141,9 +141,6 @@ export const AWS_PACK: readonly Rule[] = [
   VpcFlowLog,
   SubnetPublicIpByDefault,
 ];
-
-for (const r of DOCKER_PACK) RESOURCE_PREFIX.set(r, "docker_");
-for (const r of AWS_PACK) RESOURCE_PREFIX.set(r, "aws_");
 
 export const ALL_RULES: readonly Rule[] = [...DOCKER_PACK, ...AWS_PACK];
 

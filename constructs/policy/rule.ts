@@ -81,11 +81,15 @@ export interface Rule {
    * as docs/policy.md's per-component table shows them (generated from the rules).
    */
   readonly settings?: readonly SettingDoc[];
+  /**
+   * A Terraform resource-type prefix, e.g. `docker_` or `aws_`: the engine skips the rule on a stack
+   * with no resource of a type starting with it, where it could find nothing (an AWS-only stack never
+   * builds the Docker model). Every rule of the docker pack sets `docker_`, every rule of the aws pack `aws_`.
+   * @default - the rule runs on every stack
+   */
+  readonly appliesTo?: string;
   evaluate(stack: StackJson, ctx: RuleContext): RuleFinding[];
 }
-
-/** A rule is skipped on stacks with no resource of a type starting with this prefix (set by the packs). */
-export const RESOURCE_PREFIX = new WeakMap<Rule, string>();
 
 type Blocks = Record<string, Record<string, Record<string, any>>>;
 

@@ -7,6 +7,7 @@ import { ValidationError } from "../../constructs/common/validation";
 import { addSuppression, applyZeroTrustPolicy, PolicyViolationError } from "../../constructs/policy/aspect";
 import { evaluateStack, StackResult, SUPPRESSIONS_KEY } from "../../constructs/policy/engine";
 import { ALL_RULES, AWS_PACK, DOCKER_PACK, rulesOf } from "../../constructs/policy/packs";
+import { Rule } from "../../constructs/policy/rule";
 import { DevStack } from "../../stacks/dev-stack";
 import { devConfig, REPO_ROOT } from "../helpers/synth";
 import { awsBaseline, dockerBaseline, variant } from "./fixtures";
@@ -34,6 +35,29 @@ describe("packs", () => {
   test("each pack looks only at its own resources", () => {
     expect(evaluateStack("d", dockerBaseline(), AWS_PACK).findings).toEqual([]);
     expect(evaluateStack("a", awsBaseline(), DOCKER_PACK).findings).toEqual([]);
+  });
+
+  test("every rule says which resources it is about: docker_ for the docker pack, aws_ for the aws pack", () => {
+    expect(DOCKER_PACK.filter((r) => r.appliesTo !== "docker_").map((r) => r.id)).toEqual([]);
+    expect(AWS_PACK.filter((r) => r.appliesTo !== "aws_").map((r) => r.id)).toEqual([]);
+  });
+
+  test("a rule is skipped on a stack without the resources it applies to; a team's rule without appliesTo runs on any stack", () => {
+    const calls: string[] = [];
+    const teamRule = (id: string, appliesTo?: string): Rule => ({
+      id,
+      level: "warning",
+      cause: "a team's own check",
+      explanation: "a team's own check",
+      appliesTo,
+      evaluate: (_stack, ctx) => (calls.push(`${id} ${ctx.stackName}`), [{ resource: "stack", detail: "seen" }]),
+    });
+    const everywhere = teamRule("SHOP-001");
+    const onDocker = teamRule("SHOP-002", "docker_");
+    for (const [name, stack] of [["docker", dockerBaseline()], ["aws", awsBaseline()], ["empty", {}]] as const) {
+      expect(evaluateStack(name, stack, [everywhere, onDocker]).findings.map((f) => f.ruleId)).toEqual(name === "docker" ? ["SHOP-001", "SHOP-002"] : ["SHOP-001"]);
+    }
+    expect(calls).toEqual(["SHOP-001 docker", "SHOP-002 docker", "SHOP-001 aws", "SHOP-001 empty"]);
   });
 });
 

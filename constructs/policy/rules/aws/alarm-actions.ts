@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const AlarmActions: Rule = {
   id: "ZT-AWS-CW-001",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A CloudWatch alarm has no alarm action, or its actions are disabled",
   checkov: ["CKV_AWS_319"],
   explanation: "An alarm without actions (alarm_actions, actions_enabled) changes state where nobody looks. Send alarm and OK actions to a topic people subscribe to.",

@@ -4,6 +4,7 @@ import { displayName, eachResource, isAwsManagedKey, keyAddressOf, keyAllowsServ
 export const AlarmTopicKey: Rule = {
   id: "ZT-AWS-CW-002",
   level: "error",
+  appliesTo: "aws_",
   cause: "A CloudWatch alarm publishes to an encrypted SNS topic whose key CloudWatch may not use",
   explanation:
     "CloudWatch publishes alarm notifications to an encrypted topic only if the topic's KMS key policy allows " +

@@ -21,6 +21,7 @@ const joined = (what: string, problems: (string | undefined)[]) => {
 export const Ec2VolumeKey: Rule = {
   id: "ZT-AWS-EC2-002",
   level: "error",
+  appliesTo: "aws_",
   cause: "An EBS volume is not encrypted with a customer-managed KMS key",
   checkov: ["CKV_AWS_8", "CKV_AWS_3", "CKV_AWS_189"],
   explanation:

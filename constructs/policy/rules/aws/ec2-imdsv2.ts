@@ -9,6 +9,7 @@ const KINDS: [string, string][] = [
 export const Ec2Imdsv2: Rule = {
   id: "ZT-AWS-EC2-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "An EC2 instance or launch template does not require IMDSv2",
   checkov: ["CKV_AWS_79"],
   explanation:

@@ -4,6 +4,7 @@ import { eachResource, nameTagOr } from "./helpers";
 export const Ec2KeyPair: Rule = {
   id: "ZT-AWS-EC2-004",
   level: "warning",
+  appliesTo: "aws_",
   cause: "An EC2 instance or launch template has an SSH key pair (key_name)",
   explanation:
     "A key pair is a long-lived credential that works from anywhere port 22 is reachable, outside IAM and without an audit " +

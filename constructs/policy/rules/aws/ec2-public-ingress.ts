@@ -37,6 +37,7 @@ const finding = (what: string, problems: string[]) => (problems.length > 0 ? `${
 export const Ec2PublicIngress: Rule = {
   id: "ZT-AWS-EC2-003",
   level: "error",
+  appliesTo: "aws_",
   cause: "A security group admits the internet (0.0.0.0/0 or ::/0) on a port other than 80 and 443",
   checkov: ["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_277"],
   explanation:

@@ -25,6 +25,7 @@ export function userDataText(body: Record<string, any>, type: string): string | 
 export const Ec2UserDataSecrets: Rule = {
   id: "ZT-AWS-EC2-005",
   level: "error",
+  appliesTo: "aws_",
   cause: "An instance's or launch template's user data contains a secret-looking value",
   checkov: ["CKV_AWS_46"],
   explanation:

@@ -6,6 +6,7 @@ const ADMIN_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|IAMF
 export const IamActionWildcard: Rule = {
   id: "ZT-AWS-IAM-001",
   level: "error",
+  appliesTo: "aws_",
   cause: 'An IAM policy allows every action ("*"), every action of a service ("svc:*"), uses NotAction, or attaches an admin managed policy',
   checkov: ["CKV_AWS_62", "CKV_AWS_63", "CKV_AWS_1", "CKV_AWS_49", "CKV_AWS_274"],
   explanation:

@@ -4,6 +4,7 @@ import { hasCondition, policyFinding, resourcePolicies } from "./helpers";
 export const IamPublicResourcePolicy: Rule = {
   id: "ZT-AWS-IAM-003",
   level: "error",
+  appliesTo: "aws_",
   cause: 'A resource policy (bucket, topic, queue, secret, repository, log group, Lambda permission) allows Principal "*" without a condition',
   checkov: ["CKV_AWS_70", "CKV_AWS_301"],
   explanation:

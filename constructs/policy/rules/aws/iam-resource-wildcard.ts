@@ -45,6 +45,7 @@ function needsResource(action: string): boolean {
 export const IamResourceWildcard: Rule = {
   id: "ZT-AWS-IAM-002",
   level: "error",
+  appliesTo: "aws_",
   cause: 'An IAM policy allows actions that support resource-level permissions on Resource "*" (or uses NotResource)',
   checkov: ["CKV_AWS_355", "CKV_AWS_356", "CKV_AWS_290", "CKV_AWS_111"],
   explanation:

@@ -4,6 +4,7 @@ import { hasCondition, policyFinding, trustPolicies } from "./helpers";
 export const IamRoleTrust: Rule = {
   id: "ZT-AWS-IAM-004",
   level: "error",
+  appliesTo: "aws_",
   cause: "A role can be assumed by any principal, or by a web identity without a condition",
   checkov: ["CKV_AWS_60", "CKV_AWS_61"],
   explanation:

@@ -4,6 +4,7 @@ import { identityPolicies, keyPolicies, policyFinding, resourcePolicies, trustPo
 export const IamUnreadablePolicy: Rule = {
   id: "ZT-AWS-IAM-005",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A policy is an expression the plan does not resolve, so no rule could check it",
   explanation:
     "Policies written as literal JSON (JSON.stringify in a construct) or as an aws_iam_policy_document data source are " +

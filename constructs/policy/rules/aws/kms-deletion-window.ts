@@ -4,6 +4,7 @@ import { eachResource } from "./helpers";
 export const KmsDeletionWindow: Rule = {
   id: "ZT-AWS-KMS-003",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A KMS key can be deleted after less than 30 days",
   explanation:
     "Deleting a key makes everything it encrypted unreadable for good. The deletion window is the time to notice a mistaken " +

@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const KmsExplicitPolicy: Rule = {
   id: "ZT-AWS-KMS-004",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A customer-managed KMS key has no explicit key policy",
   checkov: ["CKV2_AWS_64"],
   explanation:

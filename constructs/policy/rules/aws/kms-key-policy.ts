@@ -4,6 +4,7 @@ import { eachResource, hasCondition, policyDocument } from "./helpers";
 export const KmsKeyPolicyOpen: Rule = {
   id: "ZT-AWS-KMS-002",
   level: "error",
+  appliesTo: "aws_",
   cause: 'A KMS key policy allows Principal "*" without a condition',
   checkov: ["CKV_AWS_33"],
   explanation:

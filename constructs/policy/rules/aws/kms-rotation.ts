@@ -4,6 +4,7 @@ import { eachResource } from "./helpers";
 export const KmsRotation: Rule = {
   id: "ZT-AWS-KMS-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "A symmetric customer-managed KMS key has automatic rotation off",
   checkov: ["CKV_AWS_7"],
   explanation:

@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const LambdaConcurrency: Rule = {
   id: "ZT-AWS-LMB-001",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A Lambda function has no reserved concurrency",
   checkov: ["CKV_AWS_115"],
   explanation: "reserved_concurrent_executions bounds what a runaway trigger can cost and keeps one function from starving the account's other functions.",

@@ -4,6 +4,7 @@ import { attachedBy, block, displayName, eachResource } from "./helpers";
 export const LambdaDeadLetter: Rule = {
   id: "ZT-AWS-LMB-002",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A Lambda function has no dead-letter queue or on-failure destination",
   checkov: ["CKV_AWS_116"],
   explanation:

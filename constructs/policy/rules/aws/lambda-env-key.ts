@@ -4,6 +4,7 @@ import { block, displayName, eachResource, isAwsManagedKey } from "./helpers";
 export const LambdaEnvironmentKey: Rule = {
   id: "ZT-AWS-LMB-005",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A Lambda function's environment variables are not encrypted with a customer-managed key",
   checkov: ["CKV_AWS_173"],
   explanation: "Without kms_key_arn Lambda encrypts environment variables with the AWS-managed key, so reading them needs no key permission.",

@@ -5,6 +5,7 @@ import { block, displayName, eachResource } from "./helpers";
 export const LambdaEnvironmentSecrets: Rule = {
   id: "ZT-AWS-LMB-004",
   level: "error",
+  appliesTo: "aws_",
   cause: "A Lambda function has a secret-looking value in its environment",
   checkov: ["CKV_AWS_45"],
   explanation:

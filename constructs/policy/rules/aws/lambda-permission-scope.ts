@@ -4,6 +4,7 @@ import { eachResource } from "./helpers";
 export const LambdaPermissionScope: Rule = {
   id: "ZT-AWS-LMB-006",
   level: "error",
+  appliesTo: "aws_",
   cause: "A Lambda permission lets a service invoke the function on behalf of any account (no source_arn or source_account)",
   checkov: ["CKV_AWS_364"],
   explanation:

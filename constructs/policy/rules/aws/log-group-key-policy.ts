@@ -6,6 +6,7 @@ const LOGS_SERVICE = /^logs(\.[a-z0-9-]+)?\.amazonaws\.com$/;
 export const LogGroupKeyPolicy: Rule = {
   id: "ZT-AWS-LOG-004",
   level: "error",
+  appliesTo: "aws_",
   cause: "A log group's KMS key policy does not let CloudWatch Logs use the key",
   explanation:
     "CloudWatch Logs encrypts with the caller's key only if the key policy allows the logs.<region>.amazonaws.com principal " +

@@ -4,6 +4,7 @@ import { displayName, eachResource, isAwsManagedKey } from "./helpers";
 export const LogGroupKey: Rule = {
   id: "ZT-AWS-LOG-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "A CloudWatch log group is not encrypted with a customer-managed KMS key",
   checkov: ["CKV_AWS_158"],
   explanation:

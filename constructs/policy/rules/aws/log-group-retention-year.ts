@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const LogGroupRetentionYear: Rule = {
   id: "ZT-AWS-LOG-003",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A CloudWatch log group keeps logs for less than a year",
   checkov: ["CKV_AWS_338"],
   explanation: "Security investigations often start months after the event; keep access and audit logs for at least 365 days unless a policy says otherwise.",

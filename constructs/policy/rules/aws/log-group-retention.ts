@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const LogGroupRetention: Rule = {
   id: "ZT-AWS-LOG-002",
   level: "error",
+  appliesTo: "aws_",
   cause: "A CloudWatch log group keeps logs forever (no retention)",
   checkov: ["CKV_AWS_66"],
   explanation: "Without retention_in_days logs are kept, and paid for, forever, and personal data in them is never deleted. Set a retention that matches your audit needs.",

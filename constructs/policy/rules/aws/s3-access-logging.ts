@@ -4,6 +4,7 @@ import { accessLogTargets, block, bucketConfig, displayName, eachResource } from
 export const S3AccessLogging: Rule = {
   id: "ZT-AWS-S3-006",
   level: "warning",
+  appliesTo: "aws_",
   cause: "An S3 bucket has no server access logging",
   checkov: ["CKV_AWS_18"],
   explanation:

@@ -4,6 +4,7 @@ import { accessLogTargets, block, bucketConfig, displayName, eachResource, isAws
 export const S3Encryption: Rule = {
   id: "ZT-AWS-S3-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "An S3 bucket is not encrypted with a customer-managed KMS key",
   checkov: ["CKV_AWS_145", "CKV_AWS_19"],
   explanation:

@@ -4,6 +4,7 @@ import { block, bucketConfig, displayName, eachResource } from "./helpers";
 export const S3AclsDisabled: Rule = {
   id: "ZT-AWS-S3-005",
   level: "warning",
+  appliesTo: "aws_",
   cause: "An S3 bucket still allows ACLs (object ownership is not BucketOwnerEnforced)",
   checkov: ["CKV2_AWS_65"],
   explanation: "With BucketOwnerEnforced (aws_s3_bucket_ownership_controls) ACLs are off and access is decided by policies alone, which is what a reviewer reads.",

@@ -6,6 +6,7 @@ const FLAGS = ["block_public_acls", "block_public_policy", "ignore_public_acls",
 export const S3PublicAccess: Rule = {
   id: "ZT-AWS-S3-002",
   level: "error",
+  appliesTo: "aws_",
   cause: "An S3 bucket lacks a public-access block with all four flags on",
   checkov: ["CKV2_AWS_6", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
   explanation:

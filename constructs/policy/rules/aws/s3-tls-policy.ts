@@ -4,6 +4,7 @@ import { bucketConfig, displayName, eachResource, policyDocument } from "./helpe
 export const S3TlsOnly: Rule = {
   id: "ZT-AWS-S3-003",
   level: "error",
+  appliesTo: "aws_",
   cause: "An S3 bucket's policy does not deny requests without TLS",
   explanation:
     "S3 still answers plain HTTP. A bucket policy statement that denies every principal when " +

@@ -4,6 +4,7 @@ import { block, bucketConfig, displayName, eachResource } from "./helpers";
 export const S3Versioning: Rule = {
   id: "ZT-AWS-S3-004",
   level: "warning",
+  appliesTo: "aws_",
   cause: "An S3 bucket is not versioned",
   checkov: ["CKV_AWS_21"],
   explanation: "Versioning makes overwritten and deleted objects recoverable, which is what a backup bucket is for; pair it with a lifecycle rule that expires old versions.",

@@ -4,6 +4,7 @@ import { displayName, eachResource, isAwsManagedKey } from "./helpers";
 export const SecretOnCustomerKey: Rule = {
   id: "ZT-AWS-SM-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "A Secrets Manager secret is not encrypted with a customer-managed KMS key",
   checkov: ["CKV_AWS_149"],
   explanation:

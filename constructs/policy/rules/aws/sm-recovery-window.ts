@@ -4,6 +4,7 @@ import { displayName, eachResource } from "./helpers";
 export const SecretRecoveryWindow: Rule = {
   id: "ZT-AWS-SM-004",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A secret is deleted immediately, without a recovery window",
   explanation:
     "With recovery_window_in_days = 0 a `terraform destroy` or a renamed construct deletes the secret for good. For n8n's " +

@@ -7,6 +7,7 @@ export const ROTATION_DECISION_TAG = "n8n-zero-trust:rotation";
 export const SecretRotation: Rule = {
   id: "ZT-AWS-SM-003",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A secret has no rotation schedule and no recorded decision not to rotate it",
   checkov: ["CKV2_AWS_57"],
   explanation:

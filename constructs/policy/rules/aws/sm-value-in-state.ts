@@ -4,6 +4,7 @@ import { eachResource } from "./helpers";
 export const SecretValueInState: Rule = {
   id: "ZT-AWS-SM-002",
   level: "error",
+  appliesTo: "aws_",
   cause: "A secret value is written by Terraform, so it lands in the plan and the state",
   explanation:
     "`secret_string`/`secret_binary` on aws_secretsmanager_secret_version and `value`/`insecure_value` on a SecureString " +

@@ -4,6 +4,7 @@ import { displayName, eachResource, isAwsManagedKey } from "./helpers";
 export const SnsTopicKey: Rule = {
   id: "ZT-AWS-SNS-001",
   level: "error",
+  appliesTo: "aws_",
   cause: "An SNS topic is unencrypted or encrypted with the AWS-managed alias/aws/sns key",
   checkov: ["CKV_AWS_26"],
   explanation:

@@ -4,6 +4,7 @@ import { displayName, eachResource, isAwsManagedKey } from "./helpers";
 export const SqsQueueKey: Rule = {
   id: "ZT-AWS-SQS-001",
   level: "warning",
+  appliesTo: "aws_",
   cause: "An SQS queue is not encrypted with a customer-managed KMS key",
   checkov: ["CKV_AWS_27"],
   explanation:

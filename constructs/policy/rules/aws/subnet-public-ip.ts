@@ -4,6 +4,7 @@ import { eachResource, isTrue, nameTagOr } from "./helpers";
 export const SubnetPublicIpByDefault: Rule = {
   id: "ZT-AWS-VPC-003",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A subnet gives every instance launched in it a public IP address",
   checkov: ["CKV_AWS_130"],
   explanation:

@@ -25,6 +25,7 @@ function defaultGroups(ctx: RuleContext): Map<string, { address: string; ingress
 export const VpcDefaultSecurityGroup: Rule = {
   id: "ZT-AWS-VPC-001",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A VPC's default security group is not managed with no ingress and no egress rules",
   checkov: ["CKV2_AWS_12"],
   explanation:

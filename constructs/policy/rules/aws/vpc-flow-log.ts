@@ -4,6 +4,7 @@ import { eachResource, nameTagOr } from "./helpers";
 export const VpcFlowLog: Rule = {
   id: "ZT-AWS-VPC-002",
   level: "warning",
+  appliesTo: "aws_",
   cause: "A VPC has no flow log",
   checkov: ["CKV2_AWS_11"],
   explanation:

@@ -325,6 +325,7 @@ function routerRule(spec: { id: string; level: "error" | "warning"; cause: strin
     cause: spec.cause,
     explanation: spec.explanation,
     settings: spec.settings.map(([setting, safe]) => ({ component: "traefik", setting, safe })),
+    appliesTo: "docker_",
     evaluate: (_stack, ctx) => {
       const out: RuleFinding[] = [];
       for (const r of ctx.docker.routers) {

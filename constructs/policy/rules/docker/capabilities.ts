@@ -4,6 +4,7 @@ import { containerFinding } from "./roles";
 export const CapabilitiesNotDropped: Rule = {
   id: "ZT-CTR-004",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container does not drop ALL capabilities",
   explanation:
     "Docker grants 14 capabilities by default (CHOWN, SETUID, NET_RAW...). Drop ALL (capabilities { drop = [\"ALL\"] }) and add " +

@@ -4,6 +4,7 @@ import { containerFinding } from "./roles";
 export const DefaultBridge: Rule = {
   id: "ZT-NET-005",
   level: "warning",
+  appliesTo: "docker_",
   cause: "A container sits on Docker's default bridge network",
   explanation:
     "Without networks_advanced (or network_mode) a container joins the default bridge, which every other such container on the " +

@@ -4,6 +4,7 @@ import { containerFinding, isEdgeProxy } from "./roles";
 export const EdgeExtraPorts: Rule = {
   id: "ZT-NET-002",
   level: "warning",
+  appliesTo: "docker_",
   cause: "The edge proxy publishes a port other than 80 and 443",
   explanation:
     "The edge needs HTTPS (443) and, for the redirect only, HTTP (80). Any other published port (Traefik's 8080 dashboard, a " +

@@ -4,6 +4,7 @@ import { containerFinding, networkRole } from "./roles";
 export const EdgeToData: Rule = {
   id: "ZT-NET-003",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container on an edge network also reaches a data network",
   explanation:
     "Whatever faces the internet must not share a network with the database: a compromised proxy or IdP would reach Postgres " +

@@ -5,6 +5,7 @@ import { containerFinding } from "./roles";
 export const ExposedByDefault: Rule = {
   id: "ZT-EDGE-004",
   level: "error",
+  appliesTo: "docker_",
   cause: "The edge proxy's Docker provider exposes every container by default",
   explanation:
     "Traefik's docker provider defaults to exposedByDefault = true: every container it can see gets a router (Host(`<name>`), " +

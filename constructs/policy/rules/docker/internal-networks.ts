@@ -6,6 +6,7 @@ const MUST_BE_INTERNAL = new Set(["socket", "app", "data"]);
 export const InternalNetworks: Rule = {
   id: "ZT-NET-004",
   level: "error",
+  appliesTo: "docker_",
   cause: "A network that needs no outbound access (socket, app, data) is not internal",
   explanation:
     "Docker routes every bridge network to the outside unless `internal` is true. The socket, app and data networks never need " +

@@ -4,6 +4,7 @@ import { containerFinding } from "./roles";
 export const NoNewPrivileges: Rule = {
   id: "ZT-CTR-003",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container does not set no-new-privileges",
   explanation: "security_opts `no-new-privileges:true` stops setuid binaries and file capabilities from raising a process's privileges inside the container.",
   evaluate: (_stack, ctx) =>

@@ -6,6 +6,7 @@ const DANGEROUS_CAPS = new Set(["ALL", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", 
 export const Privileged: Rule = {
   id: "ZT-CTR-002",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container is privileged, adds a host-level capability, or shares a host namespace",
   explanation:
     "A privileged container, or one with SYS_ADMIN/SYS_PTRACE/NET_ADMIN-class capabilities, host devices, or the host's " +

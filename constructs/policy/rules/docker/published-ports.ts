@@ -4,6 +4,7 @@ import { containerFinding, isEdgeProxy } from "./roles";
 export const PublishedPorts: Rule = {
   id: "ZT-NET-001",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container other than the edge proxy publishes host ports",
   explanation:
     "Only the edge proxy may be reachable from outside the host; everything else is reached through it, behind TLS and SSO. " +

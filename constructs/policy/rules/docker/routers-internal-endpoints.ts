@@ -9,6 +9,7 @@ const INTERNAL_SERVICES = /^(api|dashboard|prometheus|ping|rest)@internal$/;
 export const RoutersToInternalEndpoints: Rule = {
   id: "ZT-EDGE-002",
   level: "error",
+  appliesTo: "docker_",
   cause: "A router exposes /metrics, health endpoints or Traefik's API/dashboard",
   explanation:
     "n8n's /metrics and /healthz and Traefik's API, dashboard and metrics reveal internals and must never be routed publicly. " +

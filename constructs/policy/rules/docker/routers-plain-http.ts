@@ -16,6 +16,7 @@ function entrypointsOf(cfg: TraefikStaticConfig): string[] {
 export const RoutersWithoutTls: Rule = {
   id: "ZT-EDGE-003",
   level: "error",
+  appliesTo: "docker_",
   cause: "A router serves plain HTTP",
   explanation:
     "Every router must terminate TLS (router tls, or an entry point with http.tls); port 80 exists only to redirect to HTTPS " +

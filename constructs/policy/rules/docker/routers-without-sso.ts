@@ -48,6 +48,7 @@ export function onlyPublicPaths(expr: RuleExpr, allowed: readonly string[]): boo
 export const RoutersWithoutSso: Rule = {
   id: "ZT-EDGE-001",
   level: "error",
+  appliesTo: "docker_",
   cause: "A router without the SSO middleware serves paths outside the public allow-list",
   explanation:
     "Every router must carry the SSO middleware (a forwardAuth to oauth2-proxy) unless its rule provably matches only public " +

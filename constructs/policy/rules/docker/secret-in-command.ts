@@ -5,6 +5,7 @@ import { containerFinding } from "./roles";
 export const SecretInCommandOrFiles: Rule = {
   id: "ZT-SEC-002",
   level: "error",
+  appliesTo: "docker_",
   cause: "A secret-looking value is in a container's command line or in a file uploaded by Terraform",
   explanation:
     "Command-line arguments show in `docker inspect` and `ps`; files written with the docker provider's `upload` block sit in " +

@@ -5,6 +5,7 @@ import { containerFinding } from "./roles";
 export const SecretValues: Rule = {
   id: "ZT-SEC-001",
   level: "error",
+  appliesTo: "docker_",
   cause: "A secret-looking value is set in a container's environment or labels",
   explanation:
     "Environment variables and labels are visible to anyone who can inspect the container (and to the socket proxy's readers), " +

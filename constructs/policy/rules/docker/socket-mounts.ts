@@ -11,6 +11,7 @@ function legacyVolumes(v: unknown): Record<string, unknown>[] {
 export const SocketMounts: Rule = {
   id: "ZT-CTR-001",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container other than the socket proxy mounts the Docker socket, or the proxy mounts it writable",
   explanation:
     "The Docker socket is root on the host: whoever can talk to it can start a privileged container. Only the socket proxy may " +

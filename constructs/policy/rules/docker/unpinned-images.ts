@@ -5,6 +5,7 @@ import { containerFinding } from "./roles";
 export const UnpinnedImages: Rule = {
   id: "ZT-CTR-005",
   level: "error",
+  appliesTo: "docker_",
   cause: "A container image is not pinned to an exact version or digest",
   explanation:
     "Floating tags (latest, stable, a bare major such as postgres:17) change what runs on the next pull without any change in " +
