@@ -62,12 +62,18 @@ export interface RuleContext {
   memo<T>(key: string, compute: () => T): T;
 }
 
+/** The form of a rule id: upper-case letters and digits in dash-separated parts, e.g. ZT-NET-001, ZT-AWS-S3-001, SHOP-DB-001. */
+export const RULE_ID_FORM = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
+
 /**
  * One check: a pure function over a stack's synthesized JSON. It returns one finding per
  * non-compliant resource, and nothing when the stack is compliant or the rule does not apply.
  */
 export interface Rule {
-  /** Stable id, e.g. ZT-NET-001. */
+  /**
+   * Stable id in {@link RULE_ID_FORM}: ZT-NET-001 for the packs' rules, e.g. SHOP-DB-001 for a team's
+   * own. Suppressions name it.
+   */
   readonly id: string;
   readonly level: RuleLevel;
   /** One line: what the rule finds. */
