@@ -2,7 +2,7 @@ import { traefikDynamicKeys } from "../../component-config";
 import { findMiddleware, isFalseValue, isTrueValue, ModelContainer, ModelMiddleware, ModelRouter, traefikStaticConfig } from "../../docker-model";
 import { Rule, RuleContext, RuleFinding } from "../../rule";
 import { containerOf, hasSso, publicReason, routerFinding } from "../docker/roles";
-import { onlyPublicPaths } from "../docker/routers-without-sso";
+import { onlyPublicPaths } from "../docker/zt-edge-001-routers-without-sso";
 import { componentRule, isEverywhere } from "./helpers";
 
 /*
