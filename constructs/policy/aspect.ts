@@ -118,6 +118,3 @@ export function addSuppression(scope: IConstruct, ruleId: string, reason: string
 }
 
 const SUPPRESSIONS = Symbol.for("n8n-zero-trust/suppressions");
-
-/** Same as {@link addSuppression}; kept for callers of the first version. */
-export const suppressRule = addSuppression;

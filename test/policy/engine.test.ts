@@ -219,6 +219,11 @@ describe("the policy at synth (applyZeroTrustPolicy)", () => {
     expect(() => addSuppression(stack.runtime, "ZT-NET-001", "a perfectly good reason")).toThrow(/not a Terraform resource/);
   });
 
+  test("addSuppression is the one suppression API: the first version's alias suppressRule is gone", () => {
+    const api = require("../../constructs") as Record<string, unknown>;
+    expect([typeof api.addSuppression, "suppressRule" in api]).toEqual(["function", false]);
+  });
+
   test("every rule id of the packs has the form addSuppression accepts", () => {
     expect(ALL_RULES.filter((r) => !RULE_ID_FORM.test(r.id)).map((r) => r.id)).toEqual([]);
   });
