@@ -3,7 +3,7 @@ import { Aspects, IAspect, TerraformResource, TerraformStack } from "cdktf";
 import { ValidationError } from "../common/validation";
 import { evaluateStack, formatFinding, MIN_REASON_LENGTH, StackResult, StackSuppression, Suppression, SUPPRESSIONS_KEY } from "./engine";
 import { ALL_RULES, PackName, rulesOf } from "./packs";
-import { PolicyOptions, Rule } from "./rule";
+import { PolicyOptions, Rule, RULE_ID_FORM } from "./rule";
 
 /** Thrown at synth when a stack has error findings; the message lists each one. */
 export class PolicyViolationError extends Error {
@@ -20,8 +20,14 @@ export class PolicyViolationError extends Error {
 export interface ZeroTrustPolicyOptions extends PolicyOptions {
   /** Packs to run. @default "all" */
   readonly packs?: PackName | readonly PackName[];
-  /** Exact rules to run instead of packs. */
+  /** Exact rules to run instead of packs. @default - the rules of `packs` */
   readonly rules?: readonly Rule[];
+  /**
+   * The team's own rules, run after those of `packs` (or `rules`). Their findings fail or warn like
+   * the packs', and `addSuppression` or `suppressions` can switch them off on one resource.
+   * @default - none
+   */
+  readonly extraRules?: readonly Rule[];
   /** Suppressions by resource address or construct path, besides those added with addSuppression. */
   readonly suppressions?: readonly StackSuppression[];
   /** Receives every result (errors included) before synthesis continues or fails. @default - print warnings and suppressions to stderr */
@@ -45,7 +51,8 @@ export class ZeroTrustPolicyAspect implements IAspect {
     if (stack[WRAPPED]) return;
     stack[WRAPPED] = true;
     const opts = this.opts;
-    const rules = opts.rules ?? (opts.packs ? rulesOf(opts.packs) : ALL_RULES);
+    const chosen = opts.rules ?? (opts.packs ? rulesOf(opts.packs) : ALL_RULES);
+    const rules = opts.extraRules?.length ? [...chosen, ...opts.extraRules] : chosen;
     const report = opts.report ?? printResult;
     const check = (json: Record<string, any>) => {
       const result = evaluateStack(stack.node.id, json, { rules, suppressions: opts.suppressions, options: opts });
@@ -85,19 +92,21 @@ export function applyZeroTrustPolicy(stack: TerraformStack, opts: ZeroTrustPolic
   Aspects.of(stack).add(new ZeroTrustPolicyAspect(opts));
 }
 
-const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
-
 /**
  * Switches one rule off for one resource, with a reason (at least 10 characters) that the review
  * report shows next to the finding. `scope` is the Terraform resource, or a construct whose
  * default child (`Resource`) is one, e.g. a `HardenedContainer`. There is no blanket suppression.
+ * `ruleId` may name a team's own rule: whether the rule runs on the stack is checked when the policy
+ * runs (a suppression of a rule that does not run is a ZT-META-001 error), not here.
  */
 export function addSuppression(scope: IConstruct, ruleId: string, reason: string): void {
   const child = scope.node.defaultChild;
   const resource = TerraformResource.isTerraformResource(scope) ? scope : child && TerraformResource.isTerraformResource(child) ? child : undefined;
   const problems: { field: string; message: string }[] = [];
   if (!resource) problems.push({ field: "scope", message: `${scope.node.path} is not a Terraform resource and has no default child that is one; suppress on the resource itself` });
-  if (!KNOWN_RULES.has(ruleId)) problems.push({ field: "ruleId", message: `"${ruleId}" is not a rule id of the zero-trust packs` });
+  if (typeof ruleId !== "string" || !RULE_ID_FORM.test(ruleId)) {
+    problems.push({ field: "ruleId", message: `${JSON.stringify(ruleId)} is not a rule id: upper-case letters and digits in dash-separated parts, e.g. ZT-NET-001 or SHOP-DB-001` });
+  }
   if (typeof reason !== "string" || reason.trim().length < MIN_REASON_LENGTH) {
     problems.push({ field: "reason", message: `must explain the exception in at least ${MIN_REASON_LENGTH} characters (rule ${ruleId} on ${scope.node.path})` });
   }
@@ -109,6 +118,3 @@ export function addSuppression(scope: IConstruct, ruleId: string, reason: string
 }
 
 const SUPPRESSIONS = Symbol.for("n8n-zero-trust/suppressions");
-
-/** Same as {@link addSuppression}; kept for callers of the first version. */
-export const suppressRule = addSuppression;

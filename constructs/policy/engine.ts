@@ -1,6 +1,6 @@
 import { StackJson } from "./docker-model";
-import { ALL_RULES } from "./packs";
-import { Finding, makeContext, pathOf, PolicyOptions, RESOURCE_PREFIX, Rule, RuleLevel } from "./rule";
+import { ALL_RULES, AWS_PACK, DOCKER_PACK } from "./packs";
+import { Finding, makeContext, pathOf, PolicyOptions, Rule, RuleLevel } from "./rule";
 
 /** Where suppressions live in a resource's JSON: its `//` comment block, which Terraform ignores. */
 export const SUPPRESSIONS_KEY = "n8n_zero_trust_suppressions";
@@ -22,10 +22,12 @@ export interface StackSuppression extends Suppression {
 export const SUPPRESSION_RULE: Pick<Rule, "id" | "level" | "cause" | "explanation"> = {
   id: "ZT-META-001",
   level: "error",
-  cause: "A suppression is invalid: its reason is shorter than 10 characters or it names no known rule",
+  cause: "A suppression is invalid: its reason is shorter than 10 characters or it names a rule that does not run on the stack",
   explanation:
     "A suppression switches one rule off for one resource and must say why, in words a reviewer can judge " +
-    "(\"loopback-only port for a local DBA tunnel\", not \"ok\"). An invalid suppression suppresses nothing.",
+    "(\"loopback-only port for a local DBA tunnel\", not \"ok\"). It may name any rule that runs on the stack, a team's own " +
+    "included; a rule id that does not run (a typo, a pack that was not chosen) is an error, so it cannot look like a decision. " +
+    "An invalid suppression suppresses nothing.",
 };
 
 export interface EvaluatedFinding extends Finding {
@@ -59,14 +61,35 @@ export interface StackResult {
 }
 
 export interface EvaluateOptions {
-  /** Rules to run. @default ALL_RULES */
+  /** Rules to run, a team's own included; suppressions may name any of them. @default ALL_RULES */
   readonly rules?: readonly Rule[];
   /** Suppressions besides those written on resources. */
   readonly suppressions?: readonly StackSuppression[];
   readonly options?: PolicyOptions;
 }
 
-const KNOWN_RULES = new Set(ALL_RULES.map((r) => r.id));
+/** Where a suppression's rule id was looked up: the packs that ran whole, then every other rule that ran. */
+function lookedUpIn(rules: readonly Rule[]): string {
+  const ran = new Set(rules);
+  const parts: string[] = [];
+  for (const [name, pack] of [["docker", DOCKER_PACK], ["aws", AWS_PACK]] as const) {
+    const n = pack.filter((r) => ran.has(r)).length;
+    if (n === pack.length) parts.push(`the ${name} pack (${n} rules)`);
+    else if (n > 0) parts.push(`${n} of the ${name} pack's ${pack.length} rules`);
+  }
+  const others = rules.filter((r) => !DOCKER_PACK.includes(r) && !AWS_PACK.includes(r)).map((r) => r.id);
+  if (others.length > 0) parts.push(`the stack's own rule${others.length > 1 ? "s" : ""} ${others.join(", ")}`);
+  return parts.length > 0 ? parts.join(", ") : "no rule (none ran)";
+}
+
+/** A suppression's rule id that does not run: where it was looked up, and where it is when a pack has it. */
+function notRunDetail(id: string, rules: readonly Rule[]): string {
+  const pack = DOCKER_PACK.some((r) => r.id === id) ? "docker" : AWS_PACK.some((r) => r.id === id) ? "aws" : undefined;
+  return (
+    `suppression names rule "${id}", which does not run on this stack; looked up in the rules that ran: ${lookedUpIn(rules)}` +
+    (pack ? `. ${id} is a rule of the ${pack} pack that was not run here` : "")
+  );
+}
 
 /** Suppressions written on resources (`addSuppression`), keyed by address. */
 function declaredSuppressions(stack: StackJson): { resource: string; path?: string; s: Suppression }[] {
@@ -84,13 +107,15 @@ function declaredSuppressions(stack: StackJson): { resource: string; path?: stri
 export function evaluateStack(stackName: string, stack: StackJson, rulesOrOptions: readonly Rule[] | EvaluateOptions = {}): StackResult {
   const opts: EvaluateOptions = Array.isArray(rulesOrOptions) ? { rules: rulesOrOptions as readonly Rule[] } : (rulesOrOptions as EvaluateOptions);
   const rules = opts.rules ?? ALL_RULES;
+  // A suppression may name only a rule of this evaluation (the packs' or a team's own).
+  const ruleIds = new Set(rules.map((r) => r.id));
   const ctx = makeContext(stackName, stack, opts.options);
   const findings: EvaluatedFinding[] = [];
 
   const declared = [...declaredSuppressions(stack), ...(opts.suppressions ?? []).map((s) => ({ resource: s.resource, path: undefined as string | undefined, s }))];
   const records = declared.map(({ resource, path, s }) => {
     const reasonOk = typeof s.reason === "string" && s.reason.trim().length >= MIN_REASON_LENGTH;
-    const ruleOk = KNOWN_RULES.has(s.rule);
+    const ruleOk = ruleIds.has(s.rule);
     if (!reasonOk || !ruleOk) {
       findings.push({
         ruleId: SUPPRESSION_RULE.id,
@@ -98,7 +123,7 @@ export function evaluateStack(stackName: string, stack: StackJson, rulesOrOption
         cause: SUPPRESSION_RULE.cause,
         resource,
         path,
-        detail: !ruleOk ? `suppression names unknown rule "${s.rule}"` : `suppression of ${s.rule} needs a reason of at least ${MIN_REASON_LENGTH} characters (got ${JSON.stringify(s.reason ?? "")})`,
+        detail: !ruleOk ? notRunDetail(String(s.rule), rules) : `suppression of ${s.rule} needs a reason of at least ${MIN_REASON_LENGTH} characters (got ${JSON.stringify(s.reason ?? "")})`,
       });
     }
     return { resource, path, rule: String(s.rule), reason: String(s.reason ?? ""), valid: reasonOk && ruleOk, used: false };
@@ -106,12 +131,9 @@ export function evaluateStack(stackName: string, stack: StackJson, rulesOrOption
   const covers = (r: (typeof records)[number], f: { resource: string; path?: string }) =>
     r.resource === f.resource || (f.path !== undefined && (r.resource === f.path || `${r.resource}/Resource` === f.path));
 
-  // A pack's rules cannot find anything in a stack without its provider's resources: skip them.
+  // A rule cannot find anything in a stack without the resources it is about: skip it.
   const types = Object.keys(stack.resource ?? {});
-  const applies = (rule: Rule) => {
-    const prefix = RESOURCE_PREFIX.get(rule);
-    return prefix === undefined || types.some((t) => t.startsWith(prefix));
-  };
+  const applies = (rule: Rule) => rule.appliesTo === undefined || types.some((t) => t.startsWith(rule.appliesTo!));
   for (const rule of rules) {
     if (!applies(rule)) continue;
     for (const f of rule.evaluate(stack, ctx)) {

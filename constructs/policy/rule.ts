@@ -62,12 +62,18 @@ export interface RuleContext {
   memo<T>(key: string, compute: () => T): T;
 }
 
+/** The form of a rule id: upper-case letters and digits in dash-separated parts, e.g. ZT-NET-001, ZT-AWS-S3-001, SHOP-DB-001. */
+export const RULE_ID_FORM = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
+
 /**
  * One check: a pure function over a stack's synthesized JSON. It returns one finding per
  * non-compliant resource, and nothing when the stack is compliant or the rule does not apply.
  */
 export interface Rule {
-  /** Stable id, e.g. ZT-NET-001. */
+  /**
+   * Stable id in {@link RULE_ID_FORM}: ZT-NET-001 for the packs' rules, e.g. SHOP-DB-001 for a team's
+   * own. Suppressions name it.
+   */
   readonly id: string;
   readonly level: RuleLevel;
   /** One line: what the rule finds. */
@@ -81,11 +87,15 @@ export interface Rule {
    * as docs/policy.md's per-component table shows them (generated from the rules).
    */
   readonly settings?: readonly SettingDoc[];
+  /**
+   * A Terraform resource-type prefix, e.g. `docker_` or `aws_`: the engine skips the rule on a stack
+   * with no resource of a type starting with it, where it could find nothing (an AWS-only stack never
+   * builds the Docker model). Every rule of the docker pack sets `docker_`, every rule of the aws pack `aws_`.
+   * @default - the rule runs on every stack
+   */
+  readonly appliesTo?: string;
   evaluate(stack: StackJson, ctx: RuleContext): RuleFinding[];
 }
-
-/** A rule is skipped on stacks with no resource of a type starting with this prefix (set by the packs). */
-export const RESOURCE_PREFIX = new WeakMap<Rule, string>();
 
 type Blocks = Record<string, Record<string, Record<string, any>>>;
 

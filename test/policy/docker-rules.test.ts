@@ -1,7 +1,7 @@
 import { COMPONENT_RULES, DOCKER_PACK } from "../../constructs/policy/packs";
 import { hardened, dockerBaseline, labels, setLabel, variant } from "./fixtures";
 import { describeRules, run } from "./harness";
-import { RoutersWithoutSso, onlyPublicPaths } from "../../constructs/policy/rules/docker/routers-without-sso";
+import { RoutersWithoutSso, onlyPublicPaths } from "../../constructs/policy/rules/docker/zt-edge-001-routers-without-sso";
 import { parseRule } from "../../constructs/policy/traefik-rules";
 
 const base = dockerBaseline();

@@ -1,6 +1,6 @@
 import { refsIn, refTarget, RuleContext, strings } from "../rule";
 import { actionMatches, attachedBy, displayName, identityPolicies, isAwsManagedKey, keyAddressOf, PolicyUse, policyDocument } from "../rules/aws/helpers";
-import { ROTATION_DECISION_TAG } from "../rules/aws/sm-rotation";
+import { ROTATION_DECISION_TAG } from "../rules/aws/zt-aws-sm-003-secret-rotation";
 import { cell, table } from "./markdown";
 
 /** The role/user/group a policy is attached to, by name. */

@@ -28,6 +28,7 @@ export function componentRule(spec: ComponentRuleSpec): Rule {
     explanation: spec.explanation,
     checkov: spec.checkov,
     settings,
+    appliesTo: "docker_",
     evaluate: (_stack, ctx) => {
       const out: RuleFinding[] = [];
       const on = new Set<Component | undefined>([spec.component, ...(spec.alsoOn ?? [])]);

@@ -2,7 +2,7 @@ import { traefikDynamicKeys } from "../../component-config";
 import { findMiddleware, isFalseValue, isTrueValue, ModelContainer, ModelMiddleware, ModelRouter, traefikStaticConfig } from "../../docker-model";
 import { Rule, RuleContext, RuleFinding } from "../../rule";
 import { containerOf, hasSso, publicReason, routerFinding } from "../docker/roles";
-import { onlyPublicPaths } from "../docker/routers-without-sso";
+import { onlyPublicPaths } from "../docker/zt-edge-001-routers-without-sso";
 import { componentRule, isEverywhere } from "./helpers";
 
 /*
@@ -325,6 +325,7 @@ function routerRule(spec: { id: string; level: "error" | "warning"; cause: strin
     cause: spec.cause,
     explanation: spec.explanation,
     settings: spec.settings.map(([setting, safe]) => ({ component: "traefik", setting, safe })),
+    appliesTo: "docker_",
     evaluate: (_stack, ctx) => {
       const out: RuleFinding[] = [];
       for (const r of ctx.docker.routers) {
