@@ -176,12 +176,14 @@ export const runtimeConfigSchema = z
         allowedGroups: z.array(z.string().regex(/^[A-Za-z0-9._:@/-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : @ / -")).default([]),
         cookieExpire: duration.default("8h"),
         cookieRefresh: duration.default("1h"),
+        offlineAccess: z.boolean().default(true),
       })
       .strict(),
     devIdp: z
       .object({
         demoUserEmail: email,
         demoUserName: z.string().regex(/^[A-Za-z0-9 ._-]{1,64}$/, "must be 1-64 letters, digits, spaces, . _ -").default("Demo User"),
+        idTokenLifetime: duration.default("1h"),
       })
       .strict()
       .optional(),

@@ -51,6 +51,7 @@ try {
     redirectUrl: `https://${rt.n8nHost}/oauth2/callback`,
     demoUserEmail: config.devIdp.demoUserEmail,
     demoUserName: config.devIdp.demoUserName,
+    idTokenLifetime: config.devIdp.idTokenLifetime,
     // n8n verifies Postgres' certificate against this name.
     extraSans: [`${config.name}-postgres`],
     renewCertificate: options["renew-certificate"] === true,

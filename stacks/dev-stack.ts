@@ -47,6 +47,7 @@ export class DevStack extends SelfContainedStack {
         allowedGroups: c.sso.allowedGroups,
         cookieExpire: c.sso.cookieExpire,
         cookieRefresh: c.sso.cookieRefresh,
+        offlineAccess: c.sso.offlineAccess,
       },
       devIdp: c.sso.provider === "local-dex" && c.images.dex ? { host: rt.authHost, image: c.images.dex, limits: c.resources.dex } : undefined,
       images: c.images,

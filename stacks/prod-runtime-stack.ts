@@ -88,6 +88,7 @@ export class ProdRuntimeStack extends TerraformStack {
         allowedGroups: c.sso.allowedGroups,
         cookieExpire: c.sso.cookieExpire,
         cookieRefresh: c.sso.cookieRefresh,
+        offlineAccess: c.sso.offlineAccess,
       },
       images: c.images,
       limits: c.resources,

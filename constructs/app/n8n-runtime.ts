@@ -44,6 +44,8 @@ export interface N8nRuntimeProps {
     readonly allowedGroups: string[];
     readonly cookieExpire?: string;
     readonly cookieRefresh?: string;
+    /** Ask the IdP for a refresh token (`offline_access`). @default true */
+    readonly offlineAccess?: boolean;
   };
   /** Run a local Dex at this host as the IdP (dev). @default - none; use an external issuer */
   readonly devIdp?: { readonly host: string; readonly image: string; readonly limits?: ContainerLimits };
@@ -148,6 +150,7 @@ export class N8nRuntime extends Construct {
       allowedGroups: props.sso.allowedGroups,
       cookieExpire: props.sso.cookieExpire,
       cookieRefresh: props.sso.cookieRefresh,
+      offlineAccess: props.sso.offlineAccess,
       secretsDir,
       runAs,
       trustDevCa: props.devIdp !== undefined,

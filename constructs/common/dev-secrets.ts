@@ -29,6 +29,8 @@ export interface DevSecretsOptions {
   readonly redirectUrl: string;
   readonly demoUserEmail: string;
   readonly demoUserName: string;
+  /** How long Dex's ID tokens are valid (a Go duration); refresh tokens renew them. @default "1h" */
+  readonly idTokenLifetime?: string;
   /** Extra DNS names for the certificate (e.g. the Postgres container, which n8n verifies). */
   readonly extraSans?: string[];
   /** Make a new leaf certificate even when one exists (the CA is kept). @default false */
@@ -160,7 +162,7 @@ export function renderDexConfig(opts: DevSecretsOptions, clientSecret: string, d
       telemetry: { http: `0.0.0.0:${ports.telemetry}` },
       logger: { level: "info", format: "json" },
       oauth2: { skipApprovalScreen: true, responseTypes: ["code"] },
-      expiry: { idTokens: "1h", refreshTokens: { validIfNotUsedFor: "24h" } },
+      expiry: { idTokens: opts.idTokenLifetime ?? "1h", refreshTokens: { validIfNotUsedFor: "24h" } },
       enablePasswordDB: true,
       staticClients: [{ id: opts.clientId, name: "n8n (oauth2-proxy)", secret: clientSecret, redirectURIs: [opts.redirectUrl] }],
       staticPasswords: [{ email: opts.demoUserEmail, hash: demoPasswordHash, username: opts.demoUserName, userID: uuid }],

@@ -36,6 +36,13 @@ export interface OAuth2ProxyProps {
   readonly cookieExpire?: string;
   /** Refresh the session against the IdP this often, so revoked users lose access. @default "1h" */
   readonly cookieRefresh?: string;
+  /**
+   * Ask the IdP for a refresh token (the `offline_access` scope). Without one oauth2-proxy cannot
+   * refresh: once `cookieRefresh` has passed it only re-validates the ID token, so the session
+   * ends when the IdP's ID token expires (often 1 h), not at `cookieExpire`. Turn it off only for
+   * an IdP that rejects the scope. @default true
+   */
+  readonly offlineAccess?: boolean;
   /** Container name. @default `<networks.prefix>-oauth2-proxy` */
   readonly name?: string;
   /** Memory limit in MiB. @default 128 */
@@ -108,7 +115,10 @@ export class OAuth2Proxy extends Construct {
       // suite); "auto" lets the IdP decide, as an SSO login should.
       "--approval-prompt=auto",
       // Ask for the groups claim only when it is used: several IdPs reject unknown scopes.
-      `--scope=openid email profile${props.allowedGroups.length > 0 ? " groups" : ""}`,
+      // offline_access: a refresh token, so the session is rechecked with the IdP every
+      // cookie-refresh and lasts cookie-expire (found by sso.session-refresh: without it the
+      // session ended with Dex's 1 h ID token).
+      `--scope=openid email profile${props.offlineAccess === false ? "" : " offline_access"}${props.allowedGroups.length > 0 ? " groups" : ""}`,
       // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
       `--cookie-name=__Host-${prefix}-sso`,
       "--cookie-secure=true",

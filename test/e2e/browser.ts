@@ -5,14 +5,14 @@
  * Chromium's background services off. The flows go through Traefik, oauth2-proxy and Dex exactly as
  * a person's would.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { chromium } from "playwright-core";
 import { AttackContext, N8N_CONTENT } from "./attacks";
-import { CheckError, Expect, runOk } from "./harness";
+import { CheckError, Expect, runOk, sleep } from "./harness";
 
 export const SSO_COOKIE = "__Host-n8n-sso";
 const CHROMIUM = process.env.E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -91,6 +91,9 @@ export async function browserSignIn(ctx: AttackContext, demoEmail: string): Prom
     const r = await signInAs(page, ctx, demoEmail, demoPassword(ctx));
     await page.waitForLoadState("networkidle").catch(() => undefined);
     const title = await page.title();
+    // The editor as the signed-in browser saw it, saved with the results.
+    const screenshot = path.join(ctx.work, "sso-sign-in.png");
+    await page.screenshot({ path: screenshot });
     const cookies = await b.context.cookies(`https://${ctx.n8nHost}/`);
     const sso = cookies.find((c) => c.name === SSO_COOKIE);
     // n8n keeps its own login behind SSO: its REST API still wants n8n's session.
@@ -106,7 +109,8 @@ export async function browserSignIn(ctx: AttackContext, demoEmail: string): Prom
       e.ok("the session lasts the configured 8 h, not oauth2-proxy's 168 h default", hoursLeft > 7.5 && hoursLeft <= 8.01, `${hoursLeft.toFixed(2)} h`);
     }
     e.equal("n8n's REST API without n8n's own session (SSO alone is not an n8n login)", rest, 401);
-    return e.done({ loginUrl: r.loginUrl, landed: r.landed, title, cookie: sso && { ...sso, value: "(redacted)" }, restWithoutN8nLogin: rest });
+    e.ok("a screenshot of the editor is saved with the results", statSync(screenshot).size > 1000, `${statSync(screenshot).size} bytes`);
+    return e.done({ loginUrl: r.loginUrl, landed: r.landed, title, screenshot, cookie: sso && { ...sso, value: "(redacted)" }, restWithoutN8nLogin: rest });
   } finally {
     await b.close();
   }
@@ -427,5 +431,50 @@ export async function ownerCookies(ctx: AttackContext, demoEmail: string): Promi
     return { sso: `${sso.name}=${sso.value}`, n8nAuth: { cookie: `${auth.name}=${auth.value}`, browserId: BROWSER_ID } };
   } finally {
     await s.close();
+  }
+}
+
+/**
+ * A session that outlives the refresh interval and the IdP's ID token (the suite deploys with
+ * sso.cookieRefresh and Dex's ID-token lifetime at one minute): a browser signs in now, other cases
+ * run meanwhile, and `finish` opens the editor again in the same browser. It must still be
+ * signed in without going back to the IdP: oauth2-proxy refreshed the session with Dex.
+ */
+export async function startLongSession(ctx: AttackContext, demoEmail: string): Promise<{ finish: (waitAtLeastSeconds: number) => Promise<unknown> }> {
+  const b = await openBrowser(ctx, "long-session");
+  try {
+    const page = await b.context.newPage();
+    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    const cookieValue = async () => (await b.context.cookies(`https://${ctx.n8nHost}/`)).find((c) => c.name === SSO_COOKIE)?.value;
+    const first = await cookieValue();
+    if (!first) throw new CheckError("the sign-in set no session cookie");
+    const started = Date.now();
+    return {
+      finish: async (waitAtLeastSeconds: number) => {
+        try {
+          const left = waitAtLeastSeconds * 1000 - (Date.now() - started);
+          if (left > 0) await sleep(left);
+          const idp: string[] = [];
+          page.on("request", (r) => {
+            if (new URL(r.url()).host === ctx.authHost) idp.push(new URL(r.url()).pathname);
+          });
+          await page.goto(`https://${ctx.n8nHost}/`, { waitUntil: "domcontentloaded" });
+          await page.waitForLoadState("networkidle").catch(() => undefined);
+          const title = await page.title();
+          const landed = page.url();
+          const after = await cookieValue();
+          return new Expect()
+            .ok(`${Math.round((Date.now() - started) / 1000)} s after sign-in (past the refresh interval and the ID token's lifetime) the editor still opens`, /n8n/i.test(title) && new URL(landed).host === ctx.n8nHost, `title "${title}" at ${landed}`)
+            .equal("without the browser going back to the IdP", idp, [])
+            .ok("oauth2-proxy refreshed the session with the IdP: the browser holds a new session cookie", !!after && after !== first, after ? "the same cookie" : "no cookie")
+            .done({ secondsAfterSignIn: Math.round((Date.now() - started) / 1000), title, landed, idpRequests: idp, cookieRenewed: !!after && after !== first });
+        } finally {
+          await b.close();
+        }
+      },
+    };
+  } catch (e) {
+    await b.close();
+    throw e;
   }
 }

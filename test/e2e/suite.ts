@@ -10,7 +10,7 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, waitingWebhook } from "./browser";
+import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
 import { benchEdge, benchTable } from "./bench-edge";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
@@ -108,6 +108,13 @@ devRaw.network = { ...(devRaw.network ?? {}), bindAddress: "127.0.0.1" };
 // The benchmark measures the edge, not the limit: the public router's rate limit is raised to the
 // schema's maximum (still in the path, still evaluated per request).
 if (args.bench) devRaw.n8n = { ...(devRaw.n8n ?? {}), webhookRateLimit: { average: 10000, burst: 100000 } };
+// Short session durations, so sso.session-refresh sees a refresh within the run (the benchmark's
+// load generator keeps one cookie and must not be refreshed under it).
+const REFRESH_SECONDS = 60;
+if (!args.bench) {
+  devRaw.sso = { ...devRaw.sso, cookieRefresh: `${REFRESH_SECONDS}s` };
+  devRaw.devIdp = { ...devRaw.devIdp, idTokenLifetime: `${REFRESH_SECONDS}s` };
+}
 const config = parseConfig(devConfigSchema, devRaw, "e2e test config");
 const P = config.name;
 const images = config.images as Record<string, string>;
@@ -215,6 +222,8 @@ async function main(): Promise<void> {
   await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
   await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
   const anonymous = (url: string, extra: string[] = []) => request(attack, url, extra);
+  // Signed in now, checked after the attack cases (minutes later): see sso.session-refresh.
+  const longSession = args.bench ? undefined : await startLongSession(attack, demo).catch((e: Error) => e);
   await suite.case("sso.session-lifetime", `oauth2-proxy enforces sso.cookieExpire (${config.sso.cookieExpire}) itself: the real session re-signed with the real secret opens the editor when fresh and is refused when older, or dated in the future`, () => sessionLifetime(attack, demo, goSeconds(config.sso.cookieExpire), anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.waiting-webhook", "a waiting execution's resume URL is a capability: without its token or with a tampered one n8n refuses; as handed out it resumes the execution", () => waitingWebhook(attack, demo, anonymous), { needs: ["edge.public-webhook"] });
@@ -224,6 +233,11 @@ async function main(): Promise<void> {
   for (const [id, title, fn] of ATTACK_CASES) await suite.case(id, title, () => fn(attack), { needs: ["healthy"] });
   const rate = config.n8n.webhookRateLimit;
   await suite.case("attack.public-limits", `the public paths' limits hold: a body above ${16} MiB gets 413; one client above ${rate.average}/s (burst ${rate.burst}) gets 429 while a second client is served`, () => publicLimits(attack, { average: rate.average, burst: rate.burst, maxBodyMb: 16 }), { needs: ["healthy"] });
+
+  await suite.case("sso.session-refresh", `a browser signed in before the attack cases is still signed in after them — past sso.cookieRefresh and the IdP's ID-token lifetime (${REFRESH_SECONDS} s each in this run) — without going back to the IdP: oauth2-proxy refreshed the session with its refresh token`, async () => {
+    if (longSession instanceof Error || !longSession) throw longSession ?? new CheckError("no long session");
+    return longSession.finish(REFRESH_SECONDS * 2 + 15);
+  }, { needs: ["sso.sign-in"] });
 
   // Resilience drills: crashes and restarts under a bounded load; the stack fails closed and recovers by itself.
   await suite.case("drill.sso-crash", "oauth2-proxy's process is killed: while it is down the editor answers only refusals (never n8n content), Docker restarts it, and sign-in redirects work again", () => drillSsoDown(attack, { sso: SERVICES.oauth2Proxy.name }), { needs: ["healthy"] });

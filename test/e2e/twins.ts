@@ -37,6 +37,7 @@ export const TWINS: Record<string, Twin> = {
   "sso.sign-in": { rules: ["ZT-SSO-001", "ZT-SSO-002", "ZT-SSO-006"] },
   "sso.refused-user": { rules: ["ZT-SSO-003"] },
   "sso.session-lifetime": { rules: ["ZT-SSO-002", "ZT-SEC-002"] },
+  "sso.session-refresh": { rules: ["ZT-SSO-002"] },
   "edge.public-webhook": { rules: ["ZT-EDGE-001", "ZT-EDGE-005"] },
   "edge.public-form": { rules: ["ZT-N8N-006", "ZT-EDGE-001"] },
   "edge.waiting-webhook": { rules: ["ZT-EDGE-001", "ZT-TRF-004"] },

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { canonicalCpus, canonicalDuration } from "../../constructs/common/hardened-container";
+import { renderDexConfig } from "../../constructs/common/dev-secrets";
 import { devConfig, rawDevConfig, synthDev } from "../helpers/synth";
 
 const containerNamed = (json: any, name: string) => Object.values(json.resource.docker_container as Record<string, any>).find((c) => c.name === name);
@@ -203,5 +204,23 @@ describe("signing in through a real browser", () => {
     const sso = (Object.values(json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-oauth2-proxy");
     expect(sso.command).toContain("--approval-prompt=auto");
     expect(sso.command.filter((a: string) => /^--(approval-)?prompt=/.test(a))).toEqual(["--approval-prompt=auto"]);
+  });
+
+  // Found by sso.session-refresh: without offline_access Dex issues no refresh token, so once
+  // cookie-refresh had passed oauth2-proxy could only re-validate the ID token, and the session
+  // ended with Dex's 1 h ID token instead of lasting cookie-expire (8 h).
+  test("oauth2-proxy asks for a refresh token (offline_access), so sessions are refreshed, not ended, at cookie-refresh", () => {
+    const scopeOf = (json: any) => (Object.values(json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-oauth2-proxy").command.find((a: string) => a.startsWith("--scope="));
+    expect(scopeOf(synthDev().json).split("=")[1].split(" ")).toEqual(expect.arrayContaining(["openid", "offline_access"]));
+    const raw = rawDevConfig();
+    raw.sso.offlineAccess = false;
+    expect(scopeOf(synthDev(devConfig(raw)).json)).not.toContain("offline_access");
+  });
+
+  test("Dex's ID-token lifetime comes from devIdp.idTokenLifetime (1h by default)", () => {
+    const base = { dir: "/nonexistent", domain: "localhost", n8nHost: "n8n.localhost", authHost: "auth.localhost", issuerUrl: "https://auth.localhost/dex", clientId: "n8n", redirectUrl: "https://n8n.localhost/oauth2/callback", demoUserEmail: "demo@example.com", demoUserName: "Demo" };
+    expect(JSON.parse(renderDexConfig(base, "s", "h")).expiry.idTokens).toBe("1h");
+    expect(JSON.parse(renderDexConfig({ ...base, idTokenLifetime: "60s" }, "s", "h")).expiry.idTokens).toBe("60s");
+    expect(devConfig().devIdp?.idTokenLifetime).toBe("1h");
   });
 });

@@ -261,11 +261,11 @@ describe("dev stack: multi-tenant names", () => {
 
 describe("dev stack: upstream quirks", () => {
   test("oauth2-proxy asks for the groups scope only when a group allow-list is set (some IdPs reject unknown scopes)", () => {
-    expect(byName("oauth2-proxy").command).toContain("--scope=openid email profile");
+    expect(byName("oauth2-proxy").command).toContain("--scope=openid email profile offline_access");
     const raw = rawDevConfig();
     raw.sso.allowedGroups = ["n8n-users"];
     const withGroups = synthDev(devConfig(raw)).model.containers.find((c) => c.name === "n8n-oauth2-proxy")!;
-    expect(withGroups.command).toEqual(expect.arrayContaining(["--scope=openid email profile groups", "--allowed-group=n8n-users"]));
+    expect(withGroups.command).toEqual(expect.arrayContaining(["--scope=openid email profile offline_access groups", "--allowed-group=n8n-users"]));
   });
 
   test("every container runs under Docker's init (haproxy in the socket proxy is not PID 1)", () => {

@@ -30,15 +30,18 @@ export const SsoSessionLifetime = componentRule({
   id: "ZT-SSO-002",
   level: "warning",
   component: "oauth2-proxy",
-  cause: "An SSO session outlives a working day, is never rechecked with the IdP, or is shared with other hosts",
+  cause: "An SSO session outlives a working day, is never rechecked with the IdP (or cannot be refreshed), or is shared with other hosts",
   explanation:
     "--cookie-expire is both the cookie's lifetime and the age limit oauth2-proxy accepts (0 removes the limit; the default " +
     "is 168h). With --cookie-refresh=0 (the default) the session is never revalidated with the IdP, so a user removed there " +
-    "keeps access until the cookie expires. --cookie-domain shares the cookie with every host under that domain, and " +
+    "keeps access until the cookie expires; and to refresh it needs a refresh token, which most OIDC IdPs (Dex, Keycloak, " +
+    "Okta, Entra ID) issue only for the offline_access scope — without one the session ends when the ID token expires. " +
+    "--cookie-domain shares the cookie with every host under that domain, and " +
     "--cookie-samesite=none sends it with cross-site requests. Use expire ≤ 24h, a refresh of an hour or so, no domain.",
   settings: [
     ["--cookie-expire", "at most 24h (the default is 168h; 0 disables the age check)"],
     ["--cookie-refresh", "more than 0 and less than --cookie-expire (the default 0 never rechecks)"],
+    ["--scope", "includes offline_access when --cookie-refresh is on (provider oidc)"],
     ["--cookie-domain", "unset (host-only cookie)"],
     ["--cookie-samesite", "lax or strict"],
   ],
@@ -49,6 +52,8 @@ export const SsoSessionLifetime = componentRule({
     return [
       expire !== undefined && (expire === 0 || expire > 24 * 3600) && `--cookie-expire=${flagValue(st, "cookie-expire") ?? "unset (168h)"}`,
       refresh === 0 && `--cookie-refresh=${flagValue(st, "cookie-refresh") ?? "unset (0)"} (the session is never rechecked with the IdP)`,
+      refresh !== undefined && refresh > 0 && (flagValue(st, "provider") ?? "google") === "oidc" && !(flagValue(st, "scope") ?? "openid email profile").split(/\s+/).includes("offline_access") &&
+        `--scope=${flagValue(st, "scope") ?? "unset (openid email profile)"} has no offline_access: with no refresh token the session ends when the IdP's ID token expires, not at --cookie-expire`,
       flagList(st, "cookie-domain").length > 0 && `--cookie-domain=${flagList(st, "cookie-domain").join(",")} (shared with other hosts)`,
       flagValue(st, "cookie-samesite")?.toLowerCase() === "none" && "--cookie-samesite=none",
     ];
