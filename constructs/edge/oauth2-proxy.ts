@@ -55,6 +55,11 @@ export interface OAuth2ProxyProps {
 
 const PORT = 4180;
 
+/** The session cookie's name and the names oauth2-proxy uses when it splits a large one (`_0` … `_3`). */
+export function ssoCookieNames(cookieName: string): string[] {
+  return [cookieName, ...[0, 1, 2, 3].map((i) => `${cookieName}_${i}`)];
+}
+
 /**
  * oauth2-proxy as Traefik's forwardAuth: every request to a router that carries
  * {@link OAuth2Proxy.middleware} is checked against a session cookie, and anonymous browsers are
@@ -82,6 +87,7 @@ export class OAuth2Proxy extends Construct {
 
   constructor(scope: Construct, id: string, props: OAuth2ProxyProps) {
     super(scope, id);
+    const cookieName = `__Host-${props.networks.prefix}-sso`;
     const prefix = props.networks.prefix;
     const name = props.name ?? `${prefix}-oauth2-proxy`;
     const v = new Validator(`Invalid props for ${this.node.path}`);
@@ -120,7 +126,7 @@ export class OAuth2Proxy extends Construct {
       // session ended with Dex's 1 h ID token).
       `--scope=openid email profile${props.offlineAccess === false ? "" : " offline_access"}${props.allowedGroups.length > 0 ? " groups" : ""}`,
       // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
-      `--cookie-name=__Host-${prefix}-sso`,
+      `--cookie-name=${cookieName}`,
       "--cookie-secure=true",
       "--cookie-httponly=true",
       "--cookie-samesite=lax",
@@ -146,6 +152,11 @@ export class OAuth2Proxy extends Construct {
       [`traefik.http.middlewares.${prefix}-sso.forwardauth.address`]: `http://${name}:${PORT}/`,
       [`traefik.http.middlewares.${prefix}-sso.forwardauth.trustForwardHeader`]: "true",
       [`traefik.http.middlewares.${prefix}-sso.forwardauth.authResponseHeaders`]: "X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Groups",
+      // A session oauth2-proxy refreshed comes back as a new cookie on its answer to the auth
+      // request; Traefik drops it unless named here (found by sso.session-refresh: the browser kept
+      // the old session, whose refresh token the IdP had already rotated). oauth2-proxy splits a
+      // cookie above 4 KB into <name>_0, _1, ...
+      [`traefik.http.middlewares.${prefix}-sso.forwardauth.addAuthCookiesToResponse`]: ssoCookieNames(cookieName).join(","),
       ...routerLabels({
         name: this.callbackRouter,
         rule: `${hostRule(props.protectedHost)} && ${pathPrefixRule("/oauth2/")}`,

@@ -18,18 +18,26 @@ export const SSO_COOKIE = "__Host-n8n-sso";
 const CHROMIUM = process.env.E2E_CHROMIUM ?? "/usr/bin/chromium";
 
 /** An IdP account outside sso.allowedEmailDomains: Dex signs it in, oauth2-proxy must refuse it. */
-export const OUTSIDER = { email: "outsider@other.example", username: "Outsider" };
+export const OUTSIDER = { email: "outsider@other.example", username: "Outsider", userID: "0f1e2d3c-4b5a-4697-a887-766554433221", passwordFile: "outsider-password" };
+/**
+ * A second allowed user, for the session that must survive a refresh: Dex keeps one refresh token
+ * per user and client, so each later sign-in of the demo user (other cases do many) revokes the
+ * previous one's.
+ */
+export const SECOND_USER = { email: "second@example.com", username: "Second User", userID: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", passwordFile: "second-user-password" };
 
-/** Adds the outsider to the dev Dex config in the test's secrets folder (before deploy; Dex reads it at start). */
-export function addOutsiderAccount(secretsDir: string, work: string): { email: string } {
+/** Adds the test's accounts to the dev Dex config in the test's secrets folder (before deploy; Dex reads it at start). */
+export function addTestAccounts(secretsDir: string, work: string): { emails: string[] } {
   const file = path.join(secretsDir, "dex-config.yaml");
   const doc = JSON.parse(readFileSync(file, "utf8"));
-  const password = randomBytes(18).toString("base64url");
-  doc.staticPasswords = (doc.staticPasswords ?? []).filter((p: { email: string }) => p.email !== OUTSIDER.email);
-  doc.staticPasswords.push({ email: OUTSIDER.email, username: OUTSIDER.username, userID: "0f1e2d3c-4b5a-4697-a887-766554433221", hash: bcrypt.hashSync(password, 10) });
+  for (const account of [OUTSIDER, SECOND_USER]) {
+    const password = randomBytes(18).toString("base64url");
+    doc.staticPasswords = (doc.staticPasswords ?? []).filter((p: { email: string }) => p.email !== account.email);
+    doc.staticPasswords.push({ email: account.email, username: account.username, userID: account.userID, hash: bcrypt.hashSync(password, 10) });
+    writeFileSync(path.join(work, account.passwordFile), password, { mode: 0o600 });
+  }
   writeFileSync(file, JSON.stringify(doc, null, 2)); // keeps the file's owner and mode
-  writeFileSync(path.join(work, "outsider-password"), password, { mode: 0o600 });
-  return { email: OUTSIDER.email };
+  return { emails: [OUTSIDER.email, SECOND_USER.email] };
 }
 
 export interface BrowserSession {
@@ -118,7 +126,7 @@ export async function browserSignIn(ctx: AttackContext, demoEmail: string): Prom
 
 /** An account the IdP knows but the allow-list does not: oauth2-proxy refuses it and sets no session. */
 export async function browserRefusedUser(ctx: AttackContext): Promise<unknown> {
-  const password = readFileSync(path.join(ctx.work, "outsider-password"), "utf8");
+  const password = readFileSync(path.join(ctx.work, OUTSIDER.passwordFile), "utf8");
   const b = await openBrowser(ctx, "outsider");
   try {
     const page = await b.context.newPage();
@@ -440,11 +448,12 @@ export async function ownerCookies(ctx: AttackContext, demoEmail: string): Promi
  * run meanwhile, and `finish` opens the editor again in the same browser. It must still be
  * signed in without going back to the IdP: oauth2-proxy refreshed the session with Dex.
  */
-export async function startLongSession(ctx: AttackContext, demoEmail: string): Promise<{ finish: (waitAtLeastSeconds: number) => Promise<unknown> }> {
+export async function startLongSession(ctx: AttackContext): Promise<{ finish: (waitAtLeastSeconds: number) => Promise<unknown> }> {
   const b = await openBrowser(ctx, "long-session");
   try {
     const page = await b.context.newPage();
-    await signInAs(page, ctx, demoEmail, demoPassword(ctx));
+    // Its own user: Dex would revoke the refresh token at the demo user's next sign-in.
+    await signInAs(page, ctx, SECOND_USER.email, readFileSync(path.join(ctx.work, SECOND_USER.passwordFile), "utf8"));
     const cookieValue = async () => (await b.context.cookies(`https://${ctx.n8nHost}/`)).find((c) => c.name === SSO_COOKIE)?.value;
     const first = await cookieValue();
     if (!first) throw new CheckError("the sign-in set no session cookie");

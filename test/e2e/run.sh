@@ -44,7 +44,8 @@ SUITE_START=$SECONDS
 finish() {
   local status=$?
   trap - EXIT INT TERM
-  if [ "$KEEP" = 1 ] && [ "$status" = 0 ]; then
+  if [ "$KEEP" = 1 ] && [ -S "${DOCKER_HOST#unix://}" ]; then
+    # Also after a failure: the stack is what there is to look at.
     e2e_log "--keep: dockerd stays up on $DOCKER_HOST (stop it with: kill \$(cat $E2E_DOCKER_RUN/docker.pid))"
   else
     e2e_phase stop e2e_dockerd_stop || true

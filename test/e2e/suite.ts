@@ -10,7 +10,7 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
-import { addOutsiderAccount, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
+import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
 import { benchEdge, benchTable } from "./bench-edge";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     return e.done(out);
   });
 
-  await suite.case("idp.outsider-account", `the dev IdP gets a second account outside sso.allowedEmailDomains (${OUTSIDER.email}), for sso.refused-user`, () => addOutsiderAccount(path.join(W, "secrets"), W), { needs: ["secrets.generate"] });
+  await suite.case("idp.test-accounts", `the dev IdP gets two test accounts: ${OUTSIDER.email}, outside sso.allowedEmailDomains (for sso.refused-user), and a second allowed user, ${SECOND_USER.email} (for sso.session-refresh)`, () => addTestAccounts(path.join(W, "secrets"), W), { needs: ["secrets.generate"] });
 
   await suite.case("synth", "the app synthesizes every stack from the test config", () => {
     runOk("node", ["scripts/run-ts.cjs", "main.ts"], { cwd: REPO_ROOT, env: { ...env, CDKTF_OUTDIR: OUT } });
@@ -219,11 +219,11 @@ async function main(): Promise<void> {
   await suite.case("edge.sso", "the editor answers a browser with a redirect to sign in at the dev IdP, whose discovery document is served through Traefik", () => ssoSmokeCheck(attack), { needs: ["healthy"] });
   const demo = config.devIdp!.demoUserEmail;
   await suite.case("sso.sign-in", `a real browser (Chromium) signs in as ${demo} at Dex and reaches n8n; the session cookie is host-only, Secure, HttpOnly, SameSite=Lax and lasts sso.cookieExpire; n8n's REST API still wants n8n's own login`, () => browserSignIn(attack, demo), { needs: ["healthy"] });
-  await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.outsider-account"] });
+  await suite.case("sso.refused-user", "an account the IdP signs in but the allow-list does not name gets oauth2-proxy's 403 and no session", () => browserRefusedUser(attack), { needs: ["healthy", "idp.test-accounts"] });
   await suite.case("sso.sign-out", "after /oauth2/sign_out the session cookie is gone and the editor sends the browser back to the IdP", () => browserSignOut(attack, demo), { needs: ["healthy"] });
   const anonymous = (url: string, extra: string[] = []) => request(attack, url, extra);
   // Signed in now, checked after the attack cases (minutes later): see sso.session-refresh.
-  const longSession = args.bench ? undefined : await startLongSession(attack, demo).catch((e: Error) => e);
+  const longSession = args.bench ? undefined : await startLongSession(attack).catch((e: Error) => e);
   await suite.case("sso.session-lifetime", `oauth2-proxy enforces sso.cookieExpire (${config.sso.cookieExpire}) itself: the real session re-signed with the real secret opens the editor when fresh and is refused when older, or dated in the future`, () => sessionLifetime(attack, demo, goSeconds(config.sso.cookieExpire), anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.public-webhook", "a workflow published through n8n's REST API (behind SSO) answers an anonymous client on /webhook/<path>; /webhook-test/<path> still needs SSO", () => publicWebhook(attack, demo, anonymous), { needs: ["sso.sign-in"] });
   await suite.case("edge.waiting-webhook", "a waiting execution's resume URL is a capability: without its token or with a tampered one n8n refuses; as handed out it resumes the execution", () => waitingWebhook(attack, demo, anonymous), { needs: ["edge.public-webhook"] });

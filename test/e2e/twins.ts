@@ -19,7 +19,7 @@ const FUNCTIONAL = "a functional check (the stack deploys, starts and works); it
 export const TWINS: Record<string, Twin> = {
   "isolation.no-route-out": { reason: "checks the test harness's own firewall and daemon settings (no route off the machine), which are not in any stack's plan" },
   "secrets.generate": { reason: "checks the files npm run secrets:dev writes on disk (owner, mode), outside the plan; their values never enter it (ZT-SEC-001/002 check that side)" },
-  "idp.outsider-account": { reason: "test setup: adds an IdP account outside the allow-list to the test's own dev Dex config, for sso.refused-user" },
+  "idp.test-accounts": { reason: "test setup: adds an IdP account outside the allow-list and a second allowed user to the test's own dev Dex config, for sso.refused-user and sso.session-refresh" },
   synth: { reason: FUNCTIONAL },
   "validate.*": { reason: FUNCTIONAL },
   deploy: { reason: FUNCTIONAL },

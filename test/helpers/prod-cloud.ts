@@ -4,20 +4,13 @@ import { App, Testing } from "cdktf";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { buildProdStacks } from "../../stacks/prod";
 import { ProdCloudStack, ProdCloudStackProps, ProdHostProps } from "../../stacks/prod-cloud-stack";
+import { OFFLINE_AWS_PROVIDER } from "../../scripts/lib/terraform";
 
 export const TEST_ENV = { accountId: "123456789012", region: "eu-central-1" };
 
 /** Settings only tests use: fake credentials, and no call to AWS during plan. */
-export const OFFLINE_PROVIDER = {
-  accessKey: "AKIATESTTESTTESTTEST",
-  secretKey: "test-secret-not-real",
-  skipCredentialsValidation: true,
-  skipRequestingAccountId: true,
-  skipMetadataApiCheck: "true",
-  skipRegionValidation: true,
-  // The account pin needs the caller's identity from STS, which an offline plan cannot ask for.
-  allowedAccountIds: undefined,
-};
+/** Fake credentials and the skip_* switches: the same settings npm run plan uses. */
+export const OFFLINE_PROVIDER = OFFLINE_AWS_PROVIDER;
 
 /** A Docker host in a new VPC, as config/prod.example.json describes it. */
 export const TEST_HOST: ProdHostProps = {

@@ -147,6 +147,7 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
       ["--cookie-expire=720h", weaken(dev, flag(SSO, "cookie-expire", "720h")), SSO],
       ["--cookie-refresh left at 0", weaken(dev, flag(SSO, "cookie-refresh", undefined)), SSO],
       ["a refresh interval but no offline_access scope (no refresh token)", weaken(dev, flag(SSO, "scope", "openid email profile")), SSO],
+      ["forwardAuth drops the refreshed session cookie", weaken(dev, label(SSO, "traefik.http.middlewares.n8n-sso.forwardauth.addAuthCookiesToResponse", undefined)), SSO],
       ["--cookie-domain for the parent domain", weaken(dev, flag(SSO, "cookie-domain", ".localhost")), SSO],
       ["SameSite none through the environment", weaken(dev, flag(SSO, "cookie-samesite", undefined), env(SSO, "OAUTH2_PROXY_COOKIE_SAMESITE", "none")), SSO],
     ],

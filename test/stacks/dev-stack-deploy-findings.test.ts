@@ -223,4 +223,15 @@ describe("signing in through a real browser", () => {
     expect(JSON.parse(renderDexConfig({ ...base, idTokenLifetime: "60s" }, "s", "h")).expiry.idTokens).toBe("60s");
     expect(devConfig().devIdp?.idTokenLifetime).toBe("1h");
   });
+
+  // Found by sso.session-refresh too: oauth2-proxy answers Traefik's auth request with the
+  // refreshed session cookie, and forwardAuth drops it unless addAuthCookiesToResponse names it;
+  // the browser kept the old session, whose refresh token Dex had rotated, and was signed out.
+  test("Traefik copies the refreshed session cookie (and its split parts) from oauth2-proxy's answer to the browser", () => {
+    const { json } = synthDev();
+    const sso = (Object.values(json.resource!.docker_container) as any[]).find((c) => c.name === "n8n-oauth2-proxy");
+    const label = sso.labels.find((l: any) => l.label === "traefik.http.middlewares.n8n-sso.forwardauth.addAuthCookiesToResponse");
+    expect(label?.value.split(",")).toEqual(["__Host-n8n-sso", "__Host-n8n-sso_0", "__Host-n8n-sso_1", "__Host-n8n-sso_2", "__Host-n8n-sso_3"]);
+    expect(sso.command).toContain("--cookie-name=__Host-n8n-sso");
+  });
 });

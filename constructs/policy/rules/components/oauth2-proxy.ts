@@ -1,5 +1,6 @@
 import { oauth2ProxySettings } from "../../component-config";
-import { Rule } from "../../rule";
+import { ModelContainer } from "../../docker-model";
+import { Rule, RuleContext } from "../../rule";
 import { componentRule, flagBool, flagList, flagValue, goDurationSeconds, isEverywhere } from "./helpers";
 
 /*
@@ -26,6 +27,27 @@ export const SsoCookie = componentRule({
   check: (c) => [flagBool(s(c), "cookie-secure") === false && "--cookie-secure=false", flagBool(s(c), "cookie-httponly") === false && "--cookie-httponly=false"],
 });
 
+/**
+ * Traefik forwardAuth middlewares that ask this oauth2-proxy but drop the cookie it sets when it
+ * refreshes a session: forwardAuth copies a cookie of the auth answer to the client's response only
+ * when addAuthCookiesToResponse names it.
+ */
+function refreshedCookieDropped(c: ModelContainer, cookieName: string, ctx: RuleContext): string[] {
+  const hosts = new Set([c.name.toLowerCase()]);
+  return ctx.docker.middlewares
+    .filter((m) => m.type === "forwardauth" && hosts.has(hostOf(m.settings.address ?? "")))
+    .filter((m) => !(m.settings.addauthcookiestoresponse ?? "").split(",").map((x) => x.trim()).includes(cookieName))
+    .map((m) => `forwardAuth middleware ${m.name} does not copy ${cookieName} to the response (addAuthCookiesToResponse): a session refreshed at --cookie-refresh never reaches the browser, which keeps the old one`);
+}
+
+function hostOf(address: string): string {
+  try {
+    return new URL(address).hostname.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+
 export const SsoSessionLifetime = componentRule({
   id: "ZT-SSO-002",
   level: "warning",
@@ -42,10 +64,11 @@ export const SsoSessionLifetime = componentRule({
     ["--cookie-expire", "at most 24h (the default is 168h; 0 disables the age check)"],
     ["--cookie-refresh", "more than 0 and less than --cookie-expire (the default 0 never rechecks)"],
     ["--scope", "includes offline_access when --cookie-refresh is on (provider oidc)"],
+    ["Traefik forwardAuth addAuthCookiesToResponse", "names the session cookie (--cookie-name) when --cookie-refresh is on"],
     ["--cookie-domain", "unset (host-only cookie)"],
     ["--cookie-samesite", "lax or strict"],
   ],
-  check: (c) => {
+  check: (c, ctx) => {
     const st = s(c);
     const expire = goDurationSeconds(flagValue(st, "cookie-expire") ?? "168h");
     const refresh = goDurationSeconds(flagValue(st, "cookie-refresh") ?? "0");
@@ -54,6 +77,7 @@ export const SsoSessionLifetime = componentRule({
       refresh === 0 && `--cookie-refresh=${flagValue(st, "cookie-refresh") ?? "unset (0)"} (the session is never rechecked with the IdP)`,
       refresh !== undefined && refresh > 0 && (flagValue(st, "provider") ?? "google") === "oidc" && !(flagValue(st, "scope") ?? "openid email profile").split(/\s+/).includes("offline_access") &&
         `--scope=${flagValue(st, "scope") ?? "unset (openid email profile)"} has no offline_access: with no refresh token the session ends when the IdP's ID token expires, not at --cookie-expire`,
+      ...(refresh !== undefined && refresh > 0 ? refreshedCookieDropped(c, flagValue(st, "cookie-name") ?? "_oauth2_proxy", ctx) : []),
       flagList(st, "cookie-domain").length > 0 && `--cookie-domain=${flagList(st, "cookie-domain").join(",")} (shared with other hosts)`,
       flagValue(st, "cookie-samesite")?.toLowerCase() === "none" && "--cookie-samesite=none",
     ];
