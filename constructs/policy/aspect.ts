@@ -76,7 +76,8 @@ export class ZeroTrustPolicyAspect implements IAspect {
 
 function printResult(r: StackResult): void {
   for (const f of r.warnings) console.warn(`[zero-trust] ${r.stackName}: ${formatFinding(f)}`);
-  for (const f of r.suppressed) console.warn(`[zero-trust] ${r.stackName}: SUPPRESSED ${f.ruleId} ${f.path ?? f.resource}: ${f.suppressedBecause}`);
+  // A stated suppression is information, not a problem: stdout, so stderr carries only warnings.
+  for (const f of r.suppressed) console.log(`[zero-trust] ${r.stackName}: info: suppressed ${f.ruleId} ${f.path ?? f.resource}: ${f.suppressedBecause}`);
 }
 
 /**
