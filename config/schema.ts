@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   HOSTNAME_PATTERN,
   imageRefProblem,
+  versionAtLeast,
   RESOURCE_NAME_PATTERN,
   RESOURCE_NAME_RULE,
   SQL_IDENTIFIER_PATTERN,
@@ -125,14 +126,6 @@ function imageRef(check?: (version: number[]) => string | undefined) {
   });
 }
 
-function atLeast(version: number[], min: number[]): boolean {
-  for (let i = 0; i < min.length; i++) {
-    const a = version[i] ?? 0;
-    if (a !== min[i]) return a > min[i];
-  }
-  return true;
-}
-
 const limits = (maxMemoryMb: number) =>
   z
     .object({
@@ -189,9 +182,9 @@ export const runtimeConfigSchema = z
       .optional(),
     images: z
       .object({
-        traefik: imageRef((v) => (atLeast(v, [3, 7]) && v[0] === 3 ? undefined : "must be Traefik v3.7 or later 3.x (TLS options and forwardAuth settings this stack uses)")),
-        socketProxy: imageRef((v) => (atLeast(v, [...SOCKET_PROXY_CONTAINER_READS_SINCE]) ? undefined : `must be linuxserver/socket-proxy ${SOCKET_PROXY_CONTAINER_READS_SINCE.join(".")} or later (earlier releases also serve every container's logs, file archives and exports with CONTAINERS=1)`)),
-        oauth2Proxy: imageRef((v) => (atLeast(v, [7, 15, 3]) ? undefined : "must be oauth2-proxy v7.15.3 or later (earlier 7.x releases have auth-bypass advisories)")),
+        traefik: imageRef((v) => (versionAtLeast(v, [3, 7]) && v[0] === 3 ? undefined : "must be Traefik v3.7 or later 3.x (TLS options and forwardAuth settings this stack uses)")),
+        socketProxy: imageRef((v) => (versionAtLeast(v, SOCKET_PROXY_CONTAINER_READS_SINCE) ? undefined : `must be linuxserver/socket-proxy ${SOCKET_PROXY_CONTAINER_READS_SINCE.join(".")} or later (earlier releases also serve every container's logs, file archives and exports with CONTAINERS=1)`)),
+        oauth2Proxy: imageRef((v) => (versionAtLeast(v, [7, 15, 3]) ? undefined : "must be oauth2-proxy v7.15.3 or later (earlier 7.x releases have auth-bypass advisories)")),
         n8n: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n 2.x release")),
         n8nRunners: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n runners 2.x release matching images.n8n")),
         postgres: imageRef((v) => (v[0] >= 15 ? undefined : "must be Postgres 15 or later")),

@@ -130,3 +130,12 @@ export function timeZoneProblem(name: string): string | undefined {
   const hint = resolved !== undefined ? `; did you mean ${resolved}? (names are case-sensitive)` : "";
   return `"${name}" is not in this runtime's time-zone list (Intl.supportedValuesOf("timeZone"), plus UTC and Etc/UTC)${hint}; allowed: IANA names such as ${ZONE_EXAMPLES}`;
 }
+
+/** Whether a dotted version (as numbers) is at least `min`; missing parts count as 0. */
+export function versionAtLeast(version: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = version[i] ?? 0;
+    if (a !== min[i]) return a > min[i];
+  }
+  return true;
+}

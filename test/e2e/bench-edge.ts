@@ -155,9 +155,9 @@ function hey(ctx: AttackContext, t: Target, opts: { seconds: number; concurrency
   const args = ["run", "--rm", "--network", t.network, ...(t.hosts ?? []).flatMap((h) => ["--add-host", h]), ...headerEnv.flatMap(([n]) => ["-e", n]), ctx.probeImage, "sh", "-c", script];
   const r = run("docker", args, { env: { ...ctx.env, ...Object.fromEntries(headerEnv) }, timeout: (opts.seconds + 60) * 1000, maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new CheckError(`hey on ${t.network} for ${t.url} exited ${r.status}: ${r.stderr.slice(-600)}`);
-  const round = parseHeyCsv(r.stdout);
-  if (round.requests === 0) throw new CheckError(`hey on ${t.network} for ${t.url} made no request: ${r.stderr.slice(-600)}`);
-  return round;
+  const result = parseHeyCsv(r.stdout);
+  if (result.requests === 0) throw new CheckError(`hey on ${t.network} for ${t.url} made no request: ${r.stderr.slice(-600)}`);
+  return result;
 }
 
 /** Rounds of both paths, alternating which goes first (ABBA), after a short warm-up of each. */

@@ -10,7 +10,8 @@
 #   images    local images from Debian packages, those binaries, npm (n8n, Node, Postgres)
 #   suite     synth, terraform validate, the real `cdktf deploy dev`, checks on the running
 #             containers, a plan with no changes, `cdktf destroy dev`
-# and always stops its daemon and removes its firewall chain at the end (also on failure or Ctrl-C).
+# and stops its daemon and removes its firewall chain at the end (also on failure or Ctrl-C), unless
+# --keep leaves the daemon and the stack up to look at.
 # `--images upstream` skips the builds and deploys the pinned upstream images with the provider
 # from the Terraform registry (for a machine with registry access). `--bench` (npm run bench:edge)
 # runs the edge benchmark instead of the suite: deploy, sign in, publish a webhook, measure, destroy.

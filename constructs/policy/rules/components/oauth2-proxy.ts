@@ -33,9 +33,8 @@ export const SsoCookie = componentRule({
  * when addAuthCookiesToResponse names it.
  */
 function refreshedCookieDropped(c: ModelContainer, cookieName: string, ctx: RuleContext): string[] {
-  const hosts = new Set([c.name.toLowerCase()]);
   return ctx.docker.middlewares
-    .filter((m) => m.type === "forwardauth" && hosts.has(hostOf(m.settings.address ?? "")))
+    .filter((m) => m.type === "forwardauth" && hostOf(m.settings.address ?? "") === c.name.toLowerCase())
     .filter((m) => !(m.settings.addauthcookiestoresponse ?? "").split(",").map((x) => x.trim()).includes(cookieName))
     .map((m) => `forwardAuth middleware ${m.name} does not copy ${cookieName} to the response (addAuthCookiesToResponse): a session refreshed at --cookie-refresh never reaches the browser, which keeps the old one`);
 }

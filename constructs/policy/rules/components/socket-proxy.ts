@@ -1,7 +1,8 @@
 import { Rule } from "../../rule";
 import { isEdgeProxy, isSocketProxy } from "../docker/roles";
 import { componentRule } from "./helpers";
-import { SOCKET_PROXY_CONTAINER_READS, SOCKET_PROXY_CONTAINER_READS_SINCE as CONTAINER_READ_SWITCHES_SINCE, SOCKET_PROXY_LIFECYCLE as LIFECYCLE } from "../../../common/socket-proxy-switches";
+import { SOCKET_PROXY_CONTAINER_READS, SOCKET_PROXY_CONTAINER_READS_SINCE, SOCKET_PROXY_LIFECYCLE } from "../../../common/socket-proxy-switches";
+import { versionAtLeast } from "../../../common/validation";
 
 /*
  * The Docker socket proxy's endpoint switches (linuxserver/socket-proxy, the same model as
@@ -31,9 +32,9 @@ export const SocketProxyWrites = componentRule({
     "ALLOW_PAUSE, ALLOW_UNPAUSE) at 0.",
   settings: [
     ["POST", "0 (the default): GET and HEAD only"],
-    [LIFECYCLE.join(", "), "0 (the default)"],
+    [SOCKET_PROXY_LIFECYCLE.join(", "), "0 (the default)"],
   ],
-  check: (c) => ["POST", ...LIFECYCLE].map((k) => on(c.env, k) && `${k}=1`),
+  check: (c) => ["POST", ...SOCKET_PROXY_LIFECYCLE].map((k) => on(c.env, k) && `${k}=1`),
 });
 
 export const SocketProxySensitiveSections = componentRule({
@@ -91,11 +92,6 @@ function linuxserverVersion(image: string): number[] | undefined {
   return m ? [Number(m[3]), Number(m[4]), Number(m[5])] : undefined;
 }
 
-function before(v: readonly number[], min: readonly number[]): boolean {
-  for (let i = 0; i < min.length; i++) if (v[i] !== min[i]) return v[i] < min[i];
-  return false;
-}
-
 export const SocketProxyContainerReads = componentRule({
   id: "ZT-SOCK-005",
   level: "error",
@@ -109,13 +105,13 @@ export const SocketProxyContainerReads = componentRule({
     "3.4.3 or later and keep the five switches at 0 (the attack suite reads them back as 403: attack.socket-proxy).",
   settings: [
     [SOCKET_PROXY_CONTAINER_READS.join(", "), "0 (the default)"],
-    ["image", `linuxserver/socket-proxy ${CONTAINER_READ_SWITCHES_SINCE.join(".")} or later when CONTAINERS=1`],
+    ["image", `linuxserver/socket-proxy ${SOCKET_PROXY_CONTAINER_READS_SINCE.join(".")} or later when CONTAINERS=1`],
   ],
   check: (c) => {
     const problems: (string | false)[] = SOCKET_PROXY_CONTAINER_READS.map((k) => on(c.env, k) && `${k}=1`);
     const v = linuxserverVersion(c.image);
-    if (on(c.env, "CONTAINERS") && v && before(v, CONTAINER_READ_SWITCHES_SINCE)) {
-      problems.push(`${c.image} predates the sub-path switches (${CONTAINER_READ_SWITCHES_SINCE.join(".")}): with CONTAINERS=1 it serves every container's logs, archives and exports`);
+    if (on(c.env, "CONTAINERS") && v && !versionAtLeast(v, SOCKET_PROXY_CONTAINER_READS_SINCE)) {
+      problems.push(`${c.image} predates the sub-path switches (${SOCKET_PROXY_CONTAINER_READS_SINCE.join(".")}): with CONTAINERS=1 it serves every container's logs, archives and exports`);
     }
     return problems;
   },
