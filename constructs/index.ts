@@ -6,6 +6,7 @@
 export * from "./common/validation";
 export * from "./common/hardened-container";
 export * from "./common/secret-files";
+export * from "./common/secret-patterns";
 export * from "./network/segmented-networks";
 export * from "./edge/traefik-labels";
 export * from "./edge/socket-proxy";

@@ -5,7 +5,7 @@ import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup, SecurityGroupEgress, SecurityGroupIngress } from "@cdktf/provider-aws/lib/security-group";
 import { Validator } from "../common/validation";
-import { secretValueProblem } from "../policy/secret-patterns";
+import { secretValueProblem } from "../common/secret-patterns";
 import { usableInSubnet } from "./cidr";
 import { AWS_NAME_PATTERN } from "./iam";
 import { CustomerManagedKey } from "./kms-key";

@@ -3,6 +3,7 @@ import { Container, ContainerHealthcheck } from "@cdktf/provider-docker/lib/cont
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { FILE_ENV_PREFIX, FILES_LABEL } from "./labels";
+import { secretLeakProblem, secretValueKind } from "./secret-patterns";
 import { imageRefProblem, isUnresolved, Validator } from "./validation";
 
 /** A network the container joins, with optional DNS aliases on that network. */
@@ -106,11 +107,6 @@ export interface HardenedContainerProps {
   readonly dependsOn?: Container[];
 }
 
-/** Env/label names that carry secrets when set directly; their `_FILE` variants are fine. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|ENCRYPTION_KEY|API_KEY|CREDENTIALS?)$/i;
-/** Values that look like key material or credentials in URLs. */
-const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, /\bAKIA[0-9A-Z]{16}\b/];
-
 /** Paths of start-time files: quoted verbatim into the writer script, so a strict alphabet. */
 const UPLOAD_PATH = /^\/[A-Za-z0-9._/-]+$/;
 
@@ -176,15 +172,6 @@ function canonicalHealthcheck(h: ContainerHealthcheck): ContainerHealthcheck {
   return { ...h, interval: d(h.interval), timeout: d(h.timeout), startPeriod: d(h.startPeriod) };
 }
 
-/** Returns why an env var or label would leak a secret, or undefined when it is safe. */
-export function secretLeakProblem(name: string, value: string): string | undefined {
-  if (SECRET_NAME.test(name) && value !== "") {
-    return `"${name}" looks like a secret; pass it as a file (${name}_FILE=/run/secrets/...) instead of a value`;
-  }
-  if (SECRET_VALUE.some((re) => re.test(value))) return `"${name}" has a value that looks like key material or an inline credential`;
-  return undefined;
-}
-
 /**
  * A Docker container with the project's baseline hardening: pinned image, `no-new-privileges`,
  * ALL capabilities dropped (add back only what is justified), read-only root filesystem,
@@ -241,7 +228,8 @@ export class HardenedContainer extends Construct {
       for (const u of uploads) {
         // Each file's folder becomes a tmpfs of its own, so a file straight under / is refused.
         v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes("..") && u.file.lastIndexOf("/") > 0, "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / inside a folder (not directly under /, no ..)`);
-        const problem = SECRET_VALUE.some((re) => re.test(u.content)) ? "looks like key material or an inline credential; mount secrets from files instead" : undefined;
+        const kind = secretValueKind(u.content);
+        const problem = kind ? `looks like key material or an inline credential (${kind}); mount secrets from files instead` : undefined;
         if (problem) v.add(`uploads.${u.file}`, problem);
       }
       v.check(new Set(uploads.map((u) => u.file)).size === uploads.length, "uploads", "lists a file twice");

@@ -1,4 +1,4 @@
-import { secretValueProblem } from "../policy/secret-patterns";
+import { secretValueProblem } from "../common/secret-patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
 import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";

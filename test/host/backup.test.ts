@@ -16,7 +16,7 @@ import {
 } from "../../constructs/host/backup";
 import { BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "../../constructs/host/backup-script";
 import { AGENT_PATHS, hostUserData, HostUserDataProps, secretsAgentInstallScript } from "../../constructs/host/secrets-agent";
-import { secretValueProblem } from "../../constructs/policy/secret-patterns";
+import { secretValueProblem } from "../../constructs/common/secret-patterns";
 import { agentSecrets } from "../../stacks/prod-cloud-stack";
 import { problemFields, problemLines } from "../helpers/validation";
 import { BackupHarness } from "./backup-harness";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { gzipBase64, USER_DATA_LIMIT_BYTES } from "../../constructs/aws/docker-host";
 import { SECRET_FILES } from "../../constructs/common/secret-files";
-import { secretValueProblem } from "../../constructs/policy/secret-patterns";
+import { secretValueProblem } from "../../constructs/common/secret-patterns";
 import { AGENT_PATHS, AgentSecret, DOCKER_DAEMON_CONFIG, hostUserData, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
 import { toYaml, YamlValue } from "../../constructs/host/yaml";
 import { agentSecrets, RUNTIME_SECRETS } from "../../stacks/prod-cloud-stack";

@@ -7,7 +7,7 @@ import { useS3StateBackend } from "../../constructs/common/s3-backend";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { dockerModel } from "../../constructs/policy/docker-model";
 import { evaluateStack } from "../../constructs/policy/engine";
-import { secretValueProblem } from "../../constructs/policy/secret-patterns";
+import { secretValueProblem } from "../../constructs/common/secret-patterns";
 import { buildProdStacks } from "../../stacks/prod";
 import { REPO_ROOT } from "../helpers/synth";
 

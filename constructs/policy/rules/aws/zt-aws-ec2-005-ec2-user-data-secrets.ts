@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { isExpression, Rule } from "../../rule";
-import { secretValueProblem } from "../../secret-patterns";
+import { secretValueProblem } from "../../../common/secret-patterns";
 import { eachResource, nameTagOr } from "./helpers";
 
 /**

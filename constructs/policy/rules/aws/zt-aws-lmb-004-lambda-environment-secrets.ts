@@ -1,5 +1,5 @@
 import { Rule } from "../../rule";
-import { secretProblem } from "../../secret-patterns";
+import { secretLeakProblem } from "../../../common/secret-patterns";
 import { block, displayName, eachResource } from "./helpers";
 
 export const LambdaEnvironmentSecrets: Rule = {
@@ -14,7 +14,7 @@ export const LambdaEnvironmentSecrets: Rule = {
   evaluate: (_stack, ctx) =>
     eachResource(ctx, "aws_lambda_function", (f, key) => {
       const vars = (block(f.environment)?.variables ?? {}) as Record<string, unknown>;
-      const bad = Object.entries(vars).filter(([k, v]) => secretProblem(k, String(v)));
+      const bad = Object.entries(vars).filter(([k, v]) => secretLeakProblem(k, String(v)));
       return bad.length > 0 ? `function ${displayName(f, key)} sets ${bad.map(([k]) => k).join(", ")}` : undefined;
     }),
 };

@@ -1,5 +1,5 @@
 import { Rule } from "../../rule";
-import { secretProblem } from "../../secret-patterns";
+import { secretLeakProblem } from "../../../common/secret-patterns";
 import { containerFinding } from "./roles";
 
 export const SecretValues: Rule = {
@@ -14,8 +14,8 @@ export const SecretValues: Rule = {
   evaluate: (_stack, ctx) =>
     ctx.docker.containers.flatMap((c) => {
       const hits = [
-        ...Object.entries(c.env).map(([k, v]) => (secretProblem(k, v) ? `env ${k}` : undefined)),
-        ...Object.entries(c.labels).map(([k, v]) => (secretProblem(k, v) ? `label ${k}` : undefined)),
+        ...Object.entries(c.env).map(([k, v]) => (secretLeakProblem(k, v) ? `env ${k}` : undefined)),
+        ...Object.entries(c.labels).map(([k, v]) => (secretLeakProblem(k, v) ? `label ${k}` : undefined)),
       ].filter((x): x is string => !!x);
       return hits.length > 0 ? [containerFinding(c, `${c.name} sets ${hits.join(", ")}`)] : [];
     }),

@@ -1,5 +1,5 @@
 import { Rule } from "../../rule";
-import { secretProblem, secretValueProblem } from "../../secret-patterns";
+import { secretLeakProblem, secretValueProblem } from "../../../common/secret-patterns";
 import { containerFinding } from "./roles";
 
 export const SecretInCommandOrFiles: Rule = {
@@ -20,7 +20,7 @@ export const SecretInCommandOrFiles: Rule = {
         const flagWithValue = !m && /^--[A-Za-z0-9-]+$/.test(a) && next !== undefined && !next.startsWith("-") ? [a, a.slice(2), next] : undefined;
         const [, name, value] = m ?? flagWithValue ?? [a, "argument", a];
         if (/(^|[-_.])file$/i.test(name)) return;
-        if (m || flagWithValue ? secretProblem(name, value) : secretValueProblem(value)) hits.push(`command argument ${name}`);
+        if (m || flagWithValue ? secretLeakProblem(name, value) : secretValueProblem(value)) hits.push(`command argument ${name}`);
       });
       for (const u of c.uploads) if (u.content && secretValueProblem(u.content)) hits.push(`uploaded file ${u.file}`);
       return hits.length > 0 ? [containerFinding(c, `${c.name}: ${[...new Set(hits)].join(", ")}`)] : [];
