@@ -4,6 +4,8 @@ import { z } from "zod";
 import {
   HOSTNAME_PATTERN,
   imageRefProblem,
+  imageTagOf,
+  imageVersionOf,
   versionAtLeast,
   RESOURCE_NAME_PATTERN,
   RESOURCE_NAME_RULE,
@@ -16,6 +18,45 @@ import {
 import { cidrsOverlap, cidrWithin, ipCidrProblem, ipv4AddressProblem, ipv4CidrProblem, isPrivateIpv4, usableInSubnet } from "../constructs/aws/cidr";
 import { RESERVED_USERS } from "../constructs/host/secrets-agent";
 import { SOCKET_PROXY_CONTAINER_READS_SINCE } from "../constructs/common/socket-proxy-switches";
+import {
+  AMI_ID,
+  AVAILABILITY_ZONE,
+  AWS_ACCOUNT_ID,
+  AWS_NAME,
+  AWS_REGION,
+  CPUS,
+  EMAIL,
+  FormatRule,
+  INSTANCE_TYPE,
+  OIDC_CLIENT_ID,
+  ON_CALENDAR,
+  ROUTE_TABLE_ID,
+  S3_BUCKET_NAME,
+  SSH_PUBLIC_KEY,
+  SSO_GROUP,
+  SUBNET_ID,
+  UNIX_USER_NAME,
+  VPC_ID,
+} from "../constructs/common/patterns";
+import {
+  Bound,
+  boundMessage,
+  CONNECTION_LIMIT,
+  EDGE_SUBNET_BITS,
+  EXECUTIONS_MAX_AGE_HOURS,
+  ROOT_VOLUME_GB,
+  RETENTION_DAYS,
+  ROTATION_DAYS,
+  RUN_AS_ID,
+  SECRETS_REFRESH_MINUTES,
+  SERVICE_MEMORY_MB,
+  SUBNET_CIDR_BITS,
+  TCP_PORT,
+  VPC_CIDR_BITS,
+  WEBHOOK_RATE_LIMIT,
+} from "../constructs/common/bounds";
+import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SSO_DEFAULTS } from "../constructs/common/defaults";
+import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -27,10 +68,12 @@ const subdomainLabel = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 
 const emailDomain = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case email domain such as example.com (no @, no wildcard)");
-const email = z.string().regex(/^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be an email address such as ops@example.com");
+/** A string of one format (constructs/common/patterns). */
+const matching = (rule: FormatRule) => z.string().regex(rule.pattern, rule.message);
+const email = matching(EMAIL);
 const sqlIdentifier = z.string().regex(SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE);
 const duration = z.string().regex(/^([1-9]\d*(h|m|s))+$/, "must be a Go duration such as 8h, 30m or 1h30m");
-const cpus = z.string().regex(/^(0\.(0[1-9]|[1-9]\d?)|[1-9]\d?(\.\d{1,2})?)$/, "must be a CPU count from 0.01 to 99, such as 0.5 or 2");
+const cpus = matching(CPUS);
 
 /** A string that `problem` accepts (it returns what is wrong, or undefined). */
 function checkedString(problem: (value: string) => string | undefined) {
@@ -40,14 +83,14 @@ function checkedString(problem: (value: string) => string | undefined) {
   });
 }
 
-/** A whole number in [min, max]; every failure (negative, fractional, out of range) names the range. */
-function intIn(min: number, max: number, note = "") {
-  const message = `must be a whole number from ${min} to ${max}${note}`;
-  return z.number({ invalid_type_error: message }).int(message).min(min, message).max(max, message);
+/** A whole number in a bound (constructs/common/bounds); every failure (negative, fractional, out of range) names the range. */
+function intIn(bound: Bound, note = "") {
+  const message = boundMessage(bound, note);
+  return z.number({ invalid_type_error: message }).int(message).min(bound.min, message).max(bound.max, message);
 }
 
 /** A strict IPv4 CIDR (network address, no leading zeros) with a prefix from /minBits to /maxBits. */
-const ipv4Cidr = (minBits: number, maxBits: number) => checkedString((v) => ipv4CidrProblem(v, { minBits, maxBits }));
+const ipv4Cidr = (bits: { minBits: number; maxBits: number }) => checkedString((v) => ipv4CidrProblem(v, bits));
 
 /** An IANA time zone of the runtime's list (see timeZoneProblem). */
 const timeZone = checkedString(timeZoneProblem);
@@ -59,7 +102,7 @@ const timeZone = checkedString(timeZoneProblem);
 const onCalendar = z
   .string()
   .max(100)
-  .regex(/^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/, 'must be a systemd OnCalendar expression such as "*-*-* 02:30:00 UTC"')
+  .regex(ON_CALENDAR.pattern, ON_CALENDAR.message)
   .superRefine((expr, ctx) => {
     const tokens = expr.split(" ");
     const zone = tokens.length > 1 ? tokens[tokens.length - 1] : undefined;
@@ -118,23 +161,24 @@ function imageRef(check?: (version: number[]) => string | undefined) {
       return;
     }
     if (check) {
-      const tag = /:([^/:@]+)(@|$)/.exec(ref)?.[1];
-      const version = tag ? (/^v?(\d+(?:\.\d+)*)/.exec(tag)?.[1] ?? "").split(".").map(Number) : [];
+      const version = imageVersionOf(ref);
       const versionProblem = version.length > 0 ? check(version) : undefined;
       if (versionProblem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: versionProblem });
     }
   });
 }
 
-const limits = (maxMemoryMb: number) =>
+/** One service's limits: its memory bound, and its construct's defaults when the entry is left out. */
+const limits = (service: keyof typeof SERVICE_MEMORY_MB) =>
   z
     .object({
-      memoryMb: intIn(32, maxMemoryMb, " (MiB)"),
+      memoryMb: intIn(SERVICE_MEMORY_MB[service], " (MiB)"),
       cpus: cpus.optional(),
     })
-    .strict();
+    .strict()
+    .default(() => ({ ...CONTAINER_LIMITS[service] }));
 
-const publicPath = z.enum(["webhook", "webhook-waiting", "webhook-test", "form", "form-waiting", "form-test", "mcp"]);
+const publicPath = z.enum(N8N_PUBLIC_PATHS);
 
 export const runtimeConfigSchema = z
   .object({
@@ -164,12 +208,12 @@ export const runtimeConfigSchema = z
       .object({
         provider: z.enum(["local-dex", "oidc"]),
         issuerUrl: z.string().url().startsWith("https://", "must be an https URL").optional(),
-        clientId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : -"),
+        clientId: matching(OIDC_CLIENT_ID),
         allowedEmailDomains: z.array(emailDomain).default([]),
-        allowedGroups: z.array(z.string().regex(/^[A-Za-z0-9._:@/-]{1,128}$/, "must be 1-128 characters of letters, digits, . _ : @ / -")).default([]),
-        cookieExpire: duration.default("8h"),
-        cookieRefresh: duration.default("1h"),
-        offlineAccess: z.boolean().default(true),
+        allowedGroups: z.array(matching(SSO_GROUP)).default([]),
+        cookieExpire: duration.default(SSO_DEFAULTS.cookieExpire),
+        cookieRefresh: duration.default(SSO_DEFAULTS.cookieRefresh),
+        offlineAccess: z.boolean().default(SSO_DEFAULTS.offlineAccess),
       })
       .strict(),
     devIdp: z
@@ -193,30 +237,30 @@ export const runtimeConfigSchema = z
       .strict(),
     resources: z
       .object({
-        traefik: limits(4096).default({ memoryMb: 256, cpus: "0.5" }),
-        socketProxy: limits(512).default({ memoryMb: 64, cpus: "0.2" }),
-        oauth2Proxy: limits(1024).default({ memoryMb: 128, cpus: "0.25" }),
-        n8n: limits(32768).default({ memoryMb: 2048, cpus: "1" }),
-        n8nRunners: limits(16384).default({ memoryMb: 1024, cpus: "1" }),
-        postgres: limits(32768).default({ memoryMb: 1024, cpus: "1" }),
-        dex: limits(1024).default({ memoryMb: 128, cpus: "0.25" }),
+        traefik: limits("traefik"),
+        socketProxy: limits("socketProxy"),
+        oauth2Proxy: limits("oauth2Proxy"),
+        n8n: limits("n8n"),
+        n8nRunners: limits("n8nRunners"),
+        postgres: limits("postgres"),
+        dex: limits("dex"),
       })
       .strict()
       .default({}),
     n8n: z
       .object({
-        timezone: timeZone.default("UTC"),
-        executionsMaxAgeHours: intIn(1, 8760, " (hours; 8760 is one year)").default(336),
-        publicPaths: z.array(publicPath).min(1).default(["webhook", "webhook-waiting", "form", "form-waiting"]),
+        timezone: timeZone.default(N8N_DEFAULTS.timezone),
+        executionsMaxAgeHours: intIn(EXECUTIONS_MAX_AGE_HOURS, " (hours; 8760 is one year)").default(N8N_DEFAULTS.executionsMaxAgeHours),
+        publicPaths: z.array(publicPath).min(1).default(() => [...N8N_DEFAULTS.publicPaths]),
         webhookRateLimit: z
           .object({
-            average: intIn(1, 10000).default(20),
-            burst: intIn(1, 100000).default(50),
-            periodSeconds: intIn(1, 3600).default(1),
+            average: intIn(WEBHOOK_RATE_LIMIT.average).default(N8N_DEFAULTS.webhookRateLimit.average),
+            burst: intIn(WEBHOOK_RATE_LIMIT.burst).default(N8N_DEFAULTS.webhookRateLimit.burst),
+            periodSeconds: intIn(WEBHOOK_RATE_LIMIT.periodSeconds).default(N8N_DEFAULTS.webhookRateLimit.periodSeconds),
           })
           .strict()
           .default({}),
-        logLevel: z.enum(["error", "warn", "info", "debug"]).default("info"),
+        logLevel: z.enum(["error", "warn", "info", "debug"]).default(N8N_DEFAULTS.logLevel),
         /** n8n's SSRF protection: workflows may not call private or link-local addresses except these. */
         ssrfProtection: z
           .object({
@@ -237,13 +281,13 @@ export const runtimeConfigSchema = z
         reportingRole: sqlIdentifier.default("n8n_reporting"),
         agentSchema: sqlIdentifier.default("agent_data"),
         agentRole: sqlIdentifier.default("n8n_agent"),
-        connectionLimit: intIn(5, 500).default(40),
+        connectionLimit: intIn(CONNECTION_LIMIT).default(40),
       })
       .strict()
       .default({}),
     network: z
       .object({
-        edgeSubnet: ipv4Cidr(16, 28).default("172.30.0.0/24"),
+        edgeSubnet: ipv4Cidr(EDGE_SUBNET_BITS).default(EDGE_SUBNET),
         /**
          * Host address Traefik publishes 443/80 on. Unset: loopback in dev (a laptop's LAN must not
          * reach the IdP or the public webhooks), every address in prod-runtime.
@@ -273,8 +317,8 @@ export const runtimeConfigSchema = z
     /** uid:gid the containers that read secret files run as; must own the secret files (0600). */
     runAs: z
       .object({
-        uid: intIn(1, 2147483647, " (0 is root: no container reads secrets as root)"),
-        gid: intIn(1, 2147483647, " (0 is root's group)"),
+        uid: intIn(RUN_AS_ID, " (0 is root: no container reads secrets as root)"),
+        gid: intIn(RUN_AS_ID, " (0 is root's group)"),
       })
       .strict(),
   })
@@ -285,31 +329,30 @@ export const devConfigSchema = runtimeConfigSchema
   .strict()
   .superRefine((c, ctx) => crossFieldChecks(c, ctx));
 
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/, "must be an IAM role ARN such as arn:aws:iam::123456789012:role/admin");
 
 export const awsConfigSchema = z
   .object({
-    accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1"),
+    accountId: matching(AWS_ACCOUNT_ID),
+    region: matching(AWS_REGION),
     /** Prefix of AWS names (secrets, log groups, alarms). */
-    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "must match ^[a-z][a-z0-9-]{1,40}$"),
+    namePrefix: matching(AWS_NAME),
     alarmEmails: z.array(email).min(1, "must list at least one address: alarms nobody receives protect nobody"),
     logRetentionDays: z
       .number()
       .int()
-      .refine((d) => LOG_RETENTION_DAYS.includes(d), `must be one of CloudWatch Logs' values: ${LOG_RETENTION_DAYS.join(", ")}`)
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of CloudWatch Logs' values: ${LOG_RETENTION_DAYS.join(", ")}`)
       .default(365),
     /** Roles allowed to set secret values by hand (the n8n encryption key, the OIDC client secret). */
     operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
-    backupBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
-    backupRetentionLockDays: intIn(1, 36500, " (days)").optional(),
+    backupBucketName: matching(S3_BUCKET_NAME),
+    backupRetentionLockDays: intIn(RETENTION_DAYS, " (days)").optional(),
     /** Days a backup stays current before it expires (then kept as a noncurrent version for 90 more days). */
-    backupRetentionDays: intIn(1, 36500, " (days)").default(35),
+    backupRetentionDays: intIn(RETENTION_DAYS, " (days)").default(35),
     /** When the host dumps Postgres to the backup bucket (systemd OnCalendar). */
     backupSchedule: onCalendar.default("*-*-* 02:30:00 UTC"),
     /** Days between rotations of n8n's database login. */
-    rotationDays: intIn(1, 365, " (days)").default(30),
+    rotationDays: intIn(ROTATION_DAYS, " (days)").default(30),
     /** PEM of the CA that signed Postgres' certificate (public; the `ca` of the postgres-tls secret). Unset: the rotation function refuses to connect. */
     postgresCaPem: z
       .string()
@@ -320,13 +363,13 @@ export const awsConfigSchema = z
 
 const privateIp = checkedString((ip) => ipv4AddressProblem(ip) ?? (isPrivateIpv4(ip) ? undefined : `"${ip}" must be a private IPv4 address (10/8, 172.16/12, 192.168/16)`));
 /** A VPC's range (AWS allows /16 to /28; the host's layout needs room for three subnets). */
-const vpcCidr = ipv4Cidr(16, 24);
+const vpcCidr = ipv4Cidr(VPC_CIDR_BITS);
 /** A subnet's range: AWS allows /16 to /28. */
-const subnetCidr = ipv4Cidr(16, 28);
+const subnetCidr = ipv4Cidr(SUBNET_CIDR_BITS);
 
-const availabilityZone = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as eu-central-1a");
-const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0");
-const tcpPort = intIn(1, 65535, " (a TCP port)");
+const availabilityZone = matching(AVAILABILITY_ZONE);
+const subnetId = matching(SUBNET_ID);
+const tcpPort = intIn(TCP_PORT, " (a TCP port)");
 
 /** The host's network: a new VPC, or ids of an existing one. */
 export const hostVpcSchema = z.discriminatedUnion("mode", [
@@ -344,11 +387,11 @@ export const hostVpcSchema = z.discriminatedUnion("mode", [
   z
     .object({
       mode: z.literal("existing"),
-      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0"),
+      vpcId: matching(VPC_ID),
       publicSubnet: z.object({ id: subnetId, cidr: subnetCidr }).strict(),
       privateSubnets: z.array(z.object({ id: subnetId, cidr: subnetCidr }).strict()).min(1).max(3),
       /** Route tables for the S3 gateway endpoint (none: no S3 endpoint). */
-      routeTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, "must be a route table id such as rtb-0123456789abcdef0")).default([]),
+      routeTableIds: z.array(matching(ROUTE_TABLE_ID)).default([]),
       /** true: create a Secrets Manager endpoint with private DNS (it then serves the whole VPC, with a policy for this project's secrets only). */
       createSecretsManagerEndpoint: z.boolean().default(false),
       /** Where the VPC's existing Secrets Manager endpoint lives (required unless createSecretsManagerEndpoint). */
@@ -357,9 +400,9 @@ export const hostVpcSchema = z.discriminatedUnion("mode", [
     .strict(),
 ]);
 
-const sshPublicKey = z
-  .string()
-  .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,100})?$/, "must be one OpenSSH public key line (ed25519 or ecdsa; RSA is not accepted)");
+const sshPublicKey = matching(SSH_PUBLIC_KEY);
+/** ssh://user@host[:port], the user a login name (UNIX_USER_NAME). */
+const DOCKER_HOST_URL = new RegExp(`^ssh://${UNIX_USER_NAME.pattern.source.slice(1, -1)}@[A-Za-z0-9.-]+(:\\d+)?$`);
 
 /** The Docker host: created by prod-cloud, deployed to by prod-runtime. */
 export const runtimeHostSchema = z
@@ -367,22 +410,22 @@ export const runtimeHostSchema = z
     /** How Terraform's docker provider reaches the host: ssh://user@host, through SSM Session Manager (see the README). */
     dockerHost: z
       .string()
-      .regex(/^ssh:\/\/[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9.-]+(:\d+)?$/, "must be ssh://user@host[:port] (reached through SSM Session Manager; the Docker API is never exposed over TCP)")
+      .regex(DOCKER_HOST_URL, "must be ssh://user@host[:port] (reached through SSM Session Manager; the Docker API is never exposed over TCP)")
       .refine((h) => !RESERVED_USERS.has(/^ssh:\/\/([^@]+)@/.exec(h)?.[1] ?? ""), {
         message: `names a system account as the deploy user; use your own (not ${[...RESERVED_USERS].join(", ")})`,
       }),
     /** The host's fixed private address in the public subnet: Postgres is published there for the rotation function only. */
     privateIp,
     /** Amazon Linux 2023 AMI for the instance type's architecture (pinned; see the README for the SSM parameter to read it from). */
-    amiId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id such as ami-0123456789abcdef0"),
-    instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type such as t3.large").default("t3.large"),
-    rootVolumeGb: intIn(20, 2000, " (GiB)").default(40),
+    amiId: matching(AMI_ID),
+    instanceType: matching(INSTANCE_TYPE).default(DOCKER_HOST_DEFAULTS.instanceType),
+    rootVolumeGb: intIn(ROOT_VOLUME_GB, " (GiB)").default(DOCKER_HOST_DEFAULTS.rootVolumeGb),
     /** TCP ports the host and n8n's workflows may connect to on the internet. */
-    egressTcpPorts: z.array(tcpPort).min(1).default([80, 443]),
+    egressTcpPorts: z.array(tcpPort).min(1).default(() => [...DOCKER_HOST_DEFAULTS.egressTcpPorts]),
     /** Public keys of the deploy user (the user in dockerHost), used over SSM Session Manager only. */
     sshAuthorizedKeys: z.array(sshPublicKey).min(1, "must list at least one key: Terraform's docker provider logs in as the deploy user, and the host takes them at creation (later changes go through the install script)"),
     /** Minutes between the secrets agent's refreshes. */
-    secretsRefreshMinutes: intIn(1, 60, " (minutes)").default(5),
+    secretsRefreshMinutes: intIn(SECRETS_REFRESH_MINUTES, " (minutes)").default(DOCKER_HOST_DEFAULTS.secretsRefreshMinutes),
     vpc: hostVpcSchema,
     /** Host folder (owned by runAs) where Traefik keeps ACME certificates. */
     acmeStorageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/n8n-zero-trust/acme"),
@@ -392,8 +435,8 @@ export const runtimeHostSchema = z
 /** Where the prod stacks keep their state: S3 with encryption and a lock file. */
 export const backendSchema = z
   .object({
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1"),
+    bucket: matching(S3_BUCKET_NAME),
+    region: matching(AWS_REGION),
     keyPrefix: z.string().regex(/^[A-Za-z0-9._/-]{1,200}$/, "must be a key prefix of letters, digits and . _ / -").default("n8n-zero-trust"),
     kmsKeyId: z.string().regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+)$/, "must be a KMS key ARN or alias").optional(),
   })
@@ -452,9 +495,8 @@ function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
     if (!c.images.dex) issue(["images", "dex"], 'is required when sso.provider is "local-dex"');
     if (c.tls.mode !== "local") issue(["sso", "provider"], '"local-dex" is for dev only and needs tls.mode "local"; use "oidc" with your organisation\'s issuer');
   }
-  const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
-  if (tagOf(c.images.n8n) !== tagOf(c.images.n8nRunners)) {
-    issue(["images", "n8nRunners"], `must use the same version tag as images.n8n (${tagOf(c.images.n8n)}); runners and broker must match`);
+  if (imageTagOf(c.images.n8n) !== imageTagOf(c.images.n8nRunners)) {
+    issue(["images", "n8nRunners"], `must use the same version tag as images.n8n (${imageTagOf(c.images.n8n)}); runners and broker must match`);
   }
   const roles = [c.postgres.n8nRole, c.postgres.reportingRole, c.postgres.agentRole];
   if (new Set(roles).size !== roles.length) issue(["postgres", "agentRole"], "n8nRole, reportingRole and agentRole must be three different roles");

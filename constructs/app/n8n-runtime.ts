@@ -191,7 +191,7 @@ export class N8nRuntime extends Construct {
       timezone: props.n8n?.timezone,
       logLevel: props.n8n?.logLevel,
       ssrfProtection: props.n8n?.ssrfProtection?.enabled === false ? false : props.n8n?.ssrfProtection,
-      memoryMb: limits.n8n || limits.n8nRunners ? { n8n: limits.n8n?.memoryMb ?? 2048, runners: limits.n8nRunners?.memoryMb ?? 1024 } : undefined,
+      memoryMb: { n8n: limits.n8n?.memoryMb, runners: limits.n8nRunners?.memoryMb },
       cpus: { n8n: limits.n8n?.cpus, runners: limits.n8nRunners?.cpus },
       logging: { n8n: logging.n8n, runners: logging.n8nRunners },
       dependsOn: [this.postgres.container],

@@ -2,13 +2,15 @@ import { Construct } from "constructs";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { ipCidrProblem } from "../aws/cidr";
-import { isHostname, isUnresolved, timeZoneProblem, Validator } from "../common/validation";
+import { boundMessage, EXECUTIONS_MAX_AGE_HOURS, inBound, PUBLIC_BODY_MB, WEBHOOK_RATE_LIMIT } from "../common/bounds";
+import { CONTAINER_LIMITS, N8N_DEFAULTS, N8N_PUBLIC_PATHS } from "../common/defaults";
+import { imageTagOf, isHostname, isUnresolved, timeZoneProblem, Validator } from "../common/validation";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
 import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
 import { SegmentedNetworks } from "../network/segmented-networks";
 
 /** Paths n8n serves to the public without a session: webhooks, forms, MCP. */
-export type N8nPublicPath = "webhook" | "webhook-waiting" | "webhook-test" | "form" | "form-waiting" | "form-test" | "mcp";
+export type N8nPublicPath = (typeof N8N_PUBLIC_PATHS)[number];
 
 export interface N8nDatabase {
   /** Host name of Postgres on the data network. */
@@ -69,7 +71,7 @@ export interface N8nProps {
    */
   readonly ssrfProtection?: false | { readonly allowedIpRanges?: readonly string[]; readonly allowedHostnames?: readonly string[] };
   /** Memory limits in MiB. @default { n8n: 2048, runners: 1024 } */
-  readonly memoryMb?: { readonly n8n: number; readonly runners: number };
+  readonly memoryMb?: { readonly n8n?: number; readonly runners?: number };
   /** CPU limits. @default { n8n: "1", runners: "1" } */
   readonly cpus?: { readonly n8n?: string; readonly runners?: string };
   /** Container name prefix. @default `<networks.prefix>` → `<prefix>-main`, `<prefix>-runners` */
@@ -137,20 +139,24 @@ export class N8n extends Construct {
   constructor(scope: Construct, id: string, props: N8nProps) {
     super(scope, id);
     const prefix = props.name ?? props.networks.prefix;
-    const publicPaths = props.publicPaths ?? ["webhook", "webhook-waiting", "form", "form-waiting"];
-    const rate = props.webhookRateLimit ?? { average: 20, burst: 50, periodSeconds: 1 };
-    const maxBodyMb = props.maxPublicBodyMb ?? 16;
+    const publicPaths = props.publicPaths ?? N8N_DEFAULTS.publicPaths;
+    const rate = props.webhookRateLimit ?? N8N_DEFAULTS.webhookRateLimit;
+    const maxBodyMb = props.maxPublicBodyMb ?? N8N_DEFAULTS.maxPublicBodyMb;
+    const maxAgeHours = props.executionsMaxAgeHours ?? N8N_DEFAULTS.executionsMaxAgeHours;
+    const timezone = props.timezone ?? N8N_DEFAULTS.timezone;
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(isHostname(props.host), "host", "must be a DNS name");
     v.check(publicPaths.length > 0 && new Set(publicPaths).size === publicPaths.length, "publicPaths", "must list at least one path, without repeats");
     v.check(props.ssoMiddleware.length > 0, "ssoMiddleware", "is required: the editor is never served without SSO");
-    v.check(rate.average >= 1 && rate.burst >= 1 && rate.periodSeconds >= 1, "webhookRateLimit", "average, burst and periodSeconds must be at least 1");
-    v.check(maxBodyMb >= 1 && maxBodyMb <= 512, "maxPublicBodyMb", "must be from 1 to 512");
+    for (const k of ["average", "burst", "periodSeconds"] as const) {
+      v.check(inBound(rate[k], WEBHOOK_RATE_LIMIT[k]), `webhookRateLimit.${k}`, `${boundMessage(WEBHOOK_RATE_LIMIT[k])}, got ${rate[k]}`);
+    }
+    v.check(inBound(maxBodyMb, PUBLIC_BODY_MB), "maxPublicBodyMb", `${boundMessage(PUBLIC_BODY_MB, " (MiB)")}, got ${maxBodyMb}`);
+    v.check(isUnresolved(maxAgeHours) || inBound(maxAgeHours, EXECUTIONS_MAX_AGE_HOURS), "executionsMaxAgeHours", `${boundMessage(EXECUTIONS_MAX_AGE_HOURS, " (hours; 8760 is one year)")}, got ${maxAgeHours}`);
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
     const zoneProblem = props.timezone === undefined || isUnresolved(props.timezone) ? undefined : timeZoneProblem(props.timezone);
     if (zoneProblem) v.add("timezone", zoneProblem);
-    const tagOf = (ref: string) => /:([^/:@]+)(@|$)/.exec(ref)?.[1];
-    v.check(tagOf(props.image) === tagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
+    v.check(imageTagOf(props.image) === imageTagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
     if (props.ssrfProtection) {
       (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) => {
         const problem = isUnresolved(r) ? undefined : ipCidrProblem(r);
@@ -209,8 +215,8 @@ export class N8n extends Construct {
         { network: props.networks.data },
         { network: props.networks.egress },
       ],
-      memoryMb: props.memoryMb?.n8n ?? 2048,
-      cpus: props.cpus?.n8n ?? "1",
+      memoryMb: props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
+      cpus: props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       env: {
         // Stated, not left to the image: without it n8n runs as development (reflective CORS with
@@ -255,15 +261,15 @@ export class N8n extends Construct {
         N8N_GIT_NODE_DISABLE_BARE_REPOS: "true",
         N8N_PAYLOAD_SIZE_MAX: String(maxBodyMb),
         EXECUTIONS_DATA_PRUNE: "true",
-        EXECUTIONS_DATA_MAX_AGE: String(props.executionsMaxAgeHours ?? 336),
+        EXECUTIONS_DATA_MAX_AGE: String(maxAgeHours),
         N8N_RUNNERS_MODE: "external",
         N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0",
         N8N_RUNNERS_BROKER_PORT: String(BROKER_PORT),
         N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
-        N8N_LOG_LEVEL: props.logLevel ?? "info",
+        N8N_LOG_LEVEL: props.logLevel ?? N8N_DEFAULTS.logLevel,
         N8N_LOG_OUTPUT: "console",
-        GENERIC_TIMEZONE: props.timezone ?? "UTC",
-        TZ: props.timezone ?? "UTC",
+        GENERIC_TIMEZONE: timezone,
+        TZ: timezone,
       },
       labels,
       readOnlyMounts: [
@@ -288,15 +294,15 @@ export class N8n extends Construct {
       image: props.runnersImage,
       // Only the internal app network: code nodes get no direct route to the database or the internet.
       networks: [{ network: props.networks.app }],
-      memoryMb: props.memoryMb?.runners ?? 1024,
-      cpus: props.cpus?.runners ?? "1",
+      memoryMb: props.memoryMb?.runners ?? CONTAINER_LIMITS.n8nRunners.memoryMb,
+      cpus: props.cpus?.runners ?? CONTAINER_LIMITS.n8nRunners.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       env: {
         N8N_RUNNERS_TASK_BROKER_URI: `http://${prefix}-broker:${BROKER_PORT}`,
         N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
         N8N_RUNNERS_LAUNCHER_HEALTH_CHECK_PORT: String(RUNNERS_HEALTH_PORT),
         N8N_RUNNERS_AUTO_SHUTDOWN_TIMEOUT: "15",
-        GENERIC_TIMEZONE: props.timezone ?? "UTC",
+        GENERIC_TIMEZONE: timezone,
       },
       readOnlyMounts: [mount(SECRET_FILES.n8nRunnersAuthToken)],
       tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },

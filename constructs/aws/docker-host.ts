@@ -7,7 +7,9 @@ import { SecurityGroup, SecurityGroupEgress, SecurityGroupIngress } from "@cdktf
 import { Validator } from "../common/validation";
 import { secretValueProblem } from "../common/secret-patterns";
 import { usableInSubnet } from "./cidr";
-import { AWS_NAME_PATTERN } from "./iam";
+import { boundMessage, inBound, ROOT_VOLUME_GB, TCP_PORT } from "../common/bounds";
+import { DOCKER_HOST_DEFAULTS } from "../common/defaults";
+import { AMI_ID, AWS_NAME, formatProblem, INSTANCE_TYPE } from "../common/patterns";
 import { CustomerManagedKey } from "./kms-key";
 
 export interface DockerHostProps {
@@ -43,8 +45,6 @@ export interface DockerHostProps {
   readonly terminationProtection?: boolean;
 }
 
-const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 /**
  * The production Docker host: an EC2 instance with IMDSv2 required (hop limit 1, so containers
@@ -65,18 +65,19 @@ export class DockerHost extends Construct {
 
   constructor(scope: Construct, id: string, props: DockerHostProps) {
     super(scope, id);
-    const instanceType = props.instanceType ?? "t3.large";
-    const rootGb = props.rootVolumeGb ?? 40;
+    const instanceType = props.instanceType ?? DOCKER_HOST_DEFAULTS.instanceType;
+    const rootGb = props.rootVolumeGb ?? DOCKER_HOST_DEFAULTS.rootVolumeGb;
     const pgPort = props.postgresPort ?? 5432;
-    const egressPorts = props.egressTcpPorts ?? [80, 443];
+    const egressPorts = props.egressTcpPorts ?? DOCKER_HOST_DEFAULTS.egressTcpPorts;
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(AWS_NAME_PATTERN.test(props.name), "name", "must match ^[a-z][a-z0-9-]{1,40}$");
-    v.check(AMI_ID.test(props.amiId), "amiId", `must be an AMI id such as ami-0123456789abcdef0, got "${props.amiId}"`);
-    v.check(INSTANCE_TYPE.test(instanceType), "instanceType", `must be an EC2 instance type such as t3.large, got "${instanceType}"`);
-    v.check(Number.isInteger(rootGb) && rootGb >= 20 && rootGb <= 2000, "rootVolumeGb", `must be a whole number of GiB from 20 to 2000, got ${rootGb}`);
+    v.check(AWS_NAME.pattern.test(props.name), "name", AWS_NAME.message);
+    for (const [field, problem] of [["amiId", formatProblem(AMI_ID, props.amiId)], ["instanceType", formatProblem(INSTANCE_TYPE, instanceType)]] as const) {
+      if (problem) v.add(field, problem);
+    }
+    v.check(inBound(rootGb, ROOT_VOLUME_GB), "rootVolumeGb", `${boundMessage(ROOT_VOLUME_GB, " (GiB)")}, got ${rootGb}`);
     v.check(usableInSubnet(props.subnet.cidr, props.privateIp), "privateIp", `must be a usable address of the host's subnet ${props.subnet.cidr} (AWS reserves the first four and the last)`);
     v.check(props.postgresClientSecurityGroupIds.length > 0, "postgresClientSecurityGroupIds", "must name the rotation function's security group");
-    const port = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
+    const port = (p: number) => inBound(p, TCP_PORT);
     v.check(port(pgPort), "postgresPort", "must be a TCP port from 1 to 65535");
     egressPorts.forEach((p, i) => v.check(port(p), `egressTcpPorts.${i}`, `must be a TCP port from 1 to 65535, got ${p}`));
     // The plan holds the user data compressed, where no scanner can read it: check it here.

@@ -9,12 +9,11 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Validator } from "../common/validation";
-import { ACCOUNT_ID_PATTERN, policyDocument, PolicyStatement } from "./iam";
+import { boundMessage, inBound, RETENTION_DAYS } from "../common/bounds";
+import { AWS_ACCOUNT_ID, formatProblem, S3_BUCKET_NAME } from "../common/patterns";
+import { policyDocument, PolicyStatement } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
 
-/** S3 bucket names: 3-63 lower-case letters, digits, dots and dashes, no `..`, not an IP address. */
-const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const BUCKET_NAME_RULE = "must be a valid S3 bucket name (3-63 lower-case letters, digits, dots and dashes; starts and ends with a letter or digit)";
 /** Key prefixes handed out by grants: empty, or segments ending in `/`. */
 const PREFIX = /^([A-Za-z0-9!_.'()-]+\/)*$/;
 
@@ -100,8 +99,9 @@ export class AccessLogBucket extends Construct {
     super(scope, id);
     const expiration = props.expirationDays ?? 365;
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(BUCKET_NAME.test(props.bucketName), "bucketName", `${BUCKET_NAME_RULE}, got "${props.bucketName}"`);
-    v.check(ACCOUNT_ID_PATTERN.test(props.accountId), "accountId", `must be a 12-digit AWS account id, got "${props.accountId}"`);
+    for (const [field, problem] of [["bucketName", formatProblem(S3_BUCKET_NAME, props.bucketName)], ["accountId", formatProblem(AWS_ACCOUNT_ID, props.accountId)]] as const) {
+      if (problem) v.add(field, problem);
+    }
     v.check(Number.isInteger(expiration) && expiration >= 1, "expirationDays", `must be a whole number of days >= 1, got ${expiration}`);
     v.throwIfAny();
     this.bucketName = props.bucketName;
@@ -194,12 +194,13 @@ export class EncryptedBucket extends Construct {
     const noncurrent = props.noncurrentVersionExpirationDays ?? 90;
     const multipart = props.abortIncompleteMultipartUploadDays ?? 7;
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(BUCKET_NAME.test(props.bucketName), "bucketName", `${BUCKET_NAME_RULE}, got "${props.bucketName}"`);
+    const nameProblem = formatProblem(S3_BUCKET_NAME, props.bucketName);
+    if (nameProblem) v.add("bucketName", nameProblem);
     v.check(Number.isInteger(noncurrent) && noncurrent >= 1, "noncurrentVersionExpirationDays", `must be a whole number of days >= 1, got ${noncurrent}`);
     v.check(Number.isInteger(multipart) && multipart >= 1, "abortIncompleteMultipartUploadDays", `must be a whole number of days >= 1, got ${multipart}`);
     if (props.objectLock) {
       v.check(["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode), "objectLock.mode", `must be GOVERNANCE or COMPLIANCE, got "${props.objectLock.mode}"`);
-      v.check(Number.isInteger(props.objectLock.days) && props.objectLock.days >= 1 && props.objectLock.days <= 36500, "objectLock.days", `must be a whole number of days from 1 to 36500, got ${props.objectLock.days}`);
+      v.check(inBound(props.objectLock.days, RETENTION_DAYS), "objectLock.days", `${boundMessage(RETENTION_DAYS, " (days)")}, got ${props.objectLock.days}`);
     }
     if (props.expireObjects) {
       const e = props.expireObjects;

@@ -11,8 +11,10 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Validator } from "../common/validation";
+import { SUBNET_CIDR_BITS, VPC_CIDR_BITS } from "../common/bounds";
+import { AVAILABILITY_ZONE, AWS_NAME, ROUTE_TABLE_ID, SUBNET_ID, VPC_ID } from "../common/patterns";
 import { cidrsOverlap, cidrWithin, parseCidr } from "./cidr";
-import { AWS_NAME_PATTERN, AwsEnvironment, partitionOf, policyDocument } from "./iam";
+import { AwsEnvironment, partitionOf, policyDocument } from "./iam";
 import type { EncryptedLogGroup } from "./monitoring";
 
 /** A new VPC: one public subnet for the Docker host, private subnets for the rotation function and the endpoints. */
@@ -71,11 +73,6 @@ export interface EndpointProps {
   /** The only secrets the endpoint serves, as name prefixes (e.g. `n8n-prod/`). */
   readonly secretNamePrefixes: readonly string[];
 }
-
-const AZ = /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/;
-const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-const ROUTE_TABLE_ID = /^rtb-[0-9a-f]{8,17}$/;
 
 /**
  * The Docker host's network. With `create`: a VPC with DNS support, one public subnet routed to an
@@ -273,16 +270,16 @@ export class HostNetwork extends Construct {
 
 function validateNetworkProps(path: string, props: HostNetworkProps): void {
   const v = new Validator(`Invalid props for ${path}`);
-  v.check(AWS_NAME_PATTERN.test(props.prefix), "prefix", "must match ^[a-z][a-z0-9-]{1,40}$");
+  v.check(AWS_NAME.pattern.test(props.prefix), "prefix", AWS_NAME.message);
   v.check(!!props.create !== !!props.existing, "create", "set exactly one of create (a new VPC) and existing (ids of a VPC you have)");
-  const cidrOk = (c: string, f: string, min = 16, max = 28) => {
+  const cidrOk = (c: string, f: string, { minBits: min, maxBits: max }: { minBits: number; maxBits: number } = SUBNET_CIDR_BITS) => {
     const p = parseCidr(c);
     v.check(p !== undefined && p.bits >= min && p.bits <= max, f, `must be an IPv4 network address in CIDR form from /${min} to /${max}, got "${c}"`);
     return p !== undefined;
   };
   if (props.create) {
     const c = props.create;
-    const vpcOk = cidrOk(c.cidr, "create.cidr", 16, 24);
+    const vpcOk = cidrOk(c.cidr, "create.cidr", VPC_CIDR_BITS);
     const subnets: [string, string, string][] = [
       ["create.publicSubnet", c.publicSubnet.cidr, c.publicSubnet.availabilityZone],
       ...c.privateSubnets.map((s, i) => [`create.privateSubnets.${i}`, s.cidr, s.availabilityZone] as [string, string, string]),
@@ -290,18 +287,18 @@ function validateNetworkProps(path: string, props: HostNetworkProps): void {
     v.check(c.privateSubnets.length >= 1 && c.privateSubnets.length <= 3, "create.privateSubnets", "must list 1 to 3 subnets");
     subnets.forEach(([f, cidr, az], i) => {
       if (cidrOk(cidr, `${f}.cidr`) && vpcOk) v.check(cidrWithin(c.cidr, cidr), `${f}.cidr`, `must lie within create.cidr (${c.cidr})`);
-      v.check(AZ.test(az) && az.startsWith(props.environment.region), `${f}.availabilityZone`, `must be an availability zone of ${props.environment.region}, such as ${props.environment.region}a`);
+      v.check(AVAILABILITY_ZONE.pattern.test(az) && az.startsWith(props.environment.region), `${f}.availabilityZone`, `must be an availability zone of ${props.environment.region}, such as ${props.environment.region}a`);
       subnets.slice(0, i).forEach(([g, other]) => v.check(!cidrsOverlap(other, cidr), `${f}.cidr`, `overlaps ${g}.cidr (${other})`));
     });
   }
   if (props.existing) {
     const e = props.existing;
-    v.check(VPC_ID.test(e.vpcId), "existing.vpcId", "must be a VPC id such as vpc-0123456789abcdef0");
-    v.check(SUBNET_ID.test(e.publicSubnet.id), "existing.publicSubnet.id", "must be a subnet id such as subnet-0123456789abcdef0");
+    v.check(VPC_ID.pattern.test(e.vpcId), "existing.vpcId", VPC_ID.message);
+    v.check(SUBNET_ID.pattern.test(e.publicSubnet.id), "existing.publicSubnet.id", SUBNET_ID.message);
     cidrOk(e.publicSubnet.cidr, "existing.publicSubnet.cidr");
     v.check(e.privateSubnets.length >= 1, "existing.privateSubnets", "must list at least one subnet");
     e.privateSubnets.forEach((s, i) => {
-      v.check(SUBNET_ID.test(s.id), `existing.privateSubnets.${i}.id`, "must be a subnet id such as subnet-0123456789abcdef0");
+      v.check(SUBNET_ID.pattern.test(s.id), `existing.privateSubnets.${i}.id`, SUBNET_ID.message);
       cidrOk(s.cidr, `existing.privateSubnets.${i}.cidr`);
     });
     if (!e.createSecretsManagerEndpoint) {
@@ -309,7 +306,7 @@ function validateNetworkProps(path: string, props: HostNetworkProps): void {
       v.check(cidrs.length > 0, "existing.secretsManagerEndpointCidrs", "must list where the VPC's Secrets Manager endpoint lives (or set createSecretsManagerEndpoint: true)");
       cidrs.forEach((c, i) => cidrOk(c, `existing.secretsManagerEndpointCidrs.${i}`));
     }
-    (e.routeTableIds ?? []).forEach((r, i) => v.check(ROUTE_TABLE_ID.test(r), `existing.routeTableIds.${i}`, "must be a route table id such as rtb-0123456789abcdef0"));
+    (e.routeTableIds ?? []).forEach((r, i) => v.check(ROUTE_TABLE_ID.pattern.test(r), `existing.routeTableIds.${i}`, ROUTE_TABLE_ID.message));
   }
   v.throwIfAny();
 }

@@ -1,3 +1,5 @@
+import { AWS_ACCOUNT_ID, AWS_NAME, AWS_REGION, EMAIL } from "../common/patterns";
+
 /** An IAM policy statement as plain data, so policies read naturally in `cdk.tf.json`. */
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -33,8 +35,9 @@ export function accountRootArn(env: AwsEnvironment): string {
 /** CloudWatch Logs' allowed retention values, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-export const REGION_PATTERN = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+// The public API's names for formats that live in common/patterns (one definition for the config and the constructs).
+export const ACCOUNT_ID_PATTERN = AWS_ACCOUNT_ID.pattern;
+export const REGION_PATTERN = AWS_REGION.pattern;
 /** Names of AWS resources derived from a prefix: lower-case, digits and dashes. */
-export const AWS_NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
-export const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+export const AWS_NAME_PATTERN = AWS_NAME.pattern;
+export const EMAIL_PATTERN = EMAIL.pattern;

@@ -3,7 +3,8 @@ import { Lazy } from "cdktf";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Validator } from "../common/validation";
-import { ACCOUNT_ID_PATTERN, accountRootArn, AwsEnvironment, AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement, REGION_PATTERN } from "./iam";
+import { AWS_ACCOUNT_ID, AWS_NAME, AWS_REGION, formatProblem } from "../common/patterns";
+import { accountRootArn, AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "./iam";
 
 /**
  * What the account root may do with the key without a service in between: manage it, never use it.
@@ -31,7 +32,7 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:RetireGrant",
 ] as const;
 
-/** `kms:ViaService` prefixes: lower-case service names. */
+/** `kms:ViaService` prefixes: lower-case service names (the same alphabet as AWS_NAME, by coincidence). */
 const SERVICE_PREFIX = /^[a-z][a-z0-9-]{1,40}$/;
 
 /** Cryptographic use, granted only through the services named in `services`. */
@@ -100,9 +101,10 @@ export class CustomerManagedKey extends Construct {
     const window = props.deletionWindowInDays ?? 30;
     const services = props.services ?? [];
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(ACCOUNT_ID_PATTERN.test(env.accountId), "environment.accountId", `must be a 12-digit AWS account id, got "${env.accountId}"`);
-    v.check(REGION_PATTERN.test(env.region), "environment.region", `must be an AWS region such as eu-central-1, got "${env.region}"`);
-    v.check(AWS_NAME_PATTERN.test(props.alias) && !props.alias.startsWith("aws"), "alias", "must match ^[a-z][a-z0-9-]{1,40}$ and not start with aws (reserved for AWS-managed keys)");
+    for (const [field, problem] of [["environment.accountId", formatProblem(AWS_ACCOUNT_ID, env.accountId)], ["environment.region", formatProblem(AWS_REGION, env.region)]] as const) {
+      if (problem) v.add(field, problem);
+    }
+    v.check(AWS_NAME.pattern.test(props.alias) && !props.alias.startsWith("aws"), "alias", `${AWS_NAME.message} and not start with aws (reserved for AWS-managed keys)`);
     v.check(Number.isInteger(window) && window >= 7 && window <= 30, "deletionWindowInDays", `must be a whole number of days from 7 to 30, got ${window}`);
     services.forEach((s, i) => v.check(SERVICE_PREFIX.test(s), `services.${i}`, `"${s}" is not an AWS service prefix such as secretsmanager or s3`));
     v.throwIfAny();

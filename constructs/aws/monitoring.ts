@@ -7,7 +7,8 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { isUnresolved, Validator } from "../common/validation";
-import { AwsEnvironment, AWS_NAME_PATTERN, EMAIL_PATTERN, LOG_RETENTION_DAYS, partitionOf, policyDocument } from "./iam";
+import { AWS_NAME, EMAIL, formatProblem } from "../common/patterns";
+import { AwsEnvironment, LOG_RETENTION_DAYS, partitionOf, policyDocument } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
 
 /** Traefik's JSON access log: requests the edge refused with 401 or 403 (SSO refusals, forbidden paths). */
@@ -48,9 +49,10 @@ export class AlarmTopic extends Construct {
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(AWS_NAME_PATTERN.test(props.name), "name", `must match ^[a-z][a-z0-9-]{1,40}$, got "${props.name}"`);
+    const nameProblem = formatProblem(AWS_NAME, props.name);
+    if (nameProblem) v.add("name", nameProblem);
     v.check(props.emails.length > 0, "emails", "must list at least one address: alarms nobody receives protect nobody");
-    props.emails.forEach((e, i) => v.check(isUnresolved(e) || EMAIL_PATTERN.test(e), `emails.${i}`, `"${e}" is not an email address`));
+    props.emails.forEach((e, i) => v.check(isUnresolved(e) || EMAIL.pattern.test(e), `emails.${i}`, `"${e}" is not an email address`));
     v.check(new Set(props.emails).size === props.emails.length, "emails", "lists an address twice");
     v.check(props.key.allowsCloudWatchAlarms, "key", "the key's policy must allow CloudWatch alarms (allowCloudWatchAlarms), or alarms cannot publish to this topic");
     v.throwIfAny();
@@ -164,7 +166,7 @@ export class SecurityMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: SecurityMonitoringProps) {
     super(scope, id);
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(AWS_NAME_PATTERN.test(props.prefix), "prefix", "must match ^[a-z][a-z0-9-]{1,40}$");
+    v.check(AWS_NAME.pattern.test(props.prefix), "prefix", AWS_NAME.message);
     v.check(props.alarms.length > 0, "alarms", "must define at least one alarm");
     v.check(new Set(props.alarms.map((a) => a.name)).size === props.alarms.length, "alarms", "two alarms share a name");
     props.alarms.forEach((a, i) => {

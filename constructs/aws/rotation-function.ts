@@ -10,7 +10,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { bundleLambda } from "../../lambda/build";
 import { isUnresolved, Validator } from "../common/validation";
 import { ipv4CidrProblem } from "./cidr";
-import { AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement } from "./iam";
+import { AWS_NAME } from "../common/patterns";
+import { partitionOf, policyDocument, PolicyStatement } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
 import { AlarmTopic, EncryptedLogGroup } from "./monitoring";
 
@@ -65,7 +66,7 @@ export class PostgresRotationFunction extends Construct {
     const env = props.key.environment;
     const partition = partitionOf(env);
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(AWS_NAME_PATTERN.test(props.functionName), "functionName", "must match ^[a-z][a-z0-9-]{1,40}$");
+    v.check(AWS_NAME.pattern.test(props.functionName), "functionName", AWS_NAME.message);
     v.check(props.rotatedSecretNames.length > 0, "rotatedSecretNames", "must name at least one secret");
     v.check(props.logGroup.logGroupName === `/aws/lambda/${props.functionName}`, "logGroup", `must be /aws/lambda/${props.functionName} (Lambda writes there)`);
     if (props.vpc) {

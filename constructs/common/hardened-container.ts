@@ -3,6 +3,8 @@ import { Container, ContainerHealthcheck } from "@cdktf/provider-docker/lib/cont
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { FILE_ENV_PREFIX, FILES_LABEL } from "./labels";
+import { boundMessage, inBound, MEMORY_MB } from "./bounds";
+import { CPUS, formatProblem } from "./patterns";
 import { secretLeakProblem, secretValueKind } from "./secret-patterns";
 import { imageRefProblem, isUnresolved, Validator } from "./validation";
 
@@ -39,9 +41,9 @@ export interface HardenedContainerProps {
   readonly image: string;
   /** Networks to join. The container gets no other network (no default bridge). */
   readonly networks: ContainerNetworkAttachment[];
-  /** Hard memory limit in MiB. */
+  /** Hard memory limit in MiB, within MEMORY_MB (common/bounds: 32 to 65536). */
   readonly memoryMb: number;
-  /** CPU limit, e.g. `"0.5"`. @default - no CPU limit */
+  /** CPU limit, e.g. `"0.5"` (common/patterns CPUS: 0.01 to 99). @default - no CPU limit */
   readonly cpus?: string;
   /** Healthcheck command (`["CMD", ...]` or `["CMD-SHELL", "..."]`) and timings. Required. */
   readonly healthcheck: ContainerHealthcheck;
@@ -206,8 +208,10 @@ export class HardenedContainer extends Construct {
     }
     v.check(props.networks.length > 0, "networks", "must name at least one network; containers never join the default bridge");
     if (!isUnresolved(props.memoryMb)) {
-      v.check(Number.isInteger(props.memoryMb) && props.memoryMb >= 16 && props.memoryMb <= 65536, "memoryMb", `must be an integer from 16 to 65536, got ${props.memoryMb}`);
+      v.check(inBound(props.memoryMb, MEMORY_MB), "memoryMb", `${boundMessage(MEMORY_MB, " (MiB)")}, got ${props.memoryMb}`);
     }
+    const cpusProblem = props.cpus === undefined || isUnresolved(props.cpus) ? undefined : formatProblem(CPUS, props.cpus);
+    if (cpusProblem) v.add("cpus", cpusProblem);
     v.check(props.healthcheck.test.length > 0, "healthcheck.test", "must be a non-empty command");
     for (const [k, val] of Object.entries(props.env ?? {})) {
       const problem = secretLeakProblem(k, val);

@@ -89,6 +89,20 @@ export function imageRefProblem(ref: string): string | undefined {
   return undefined;
 }
 
+/** The tag of an image reference (`traefik:v3.7.13` → `v3.7.13`), with or without a digest; undefined without one. */
+export function imageTagOf(ref: string): string | undefined {
+  return /:([^/:@]+)(@|$)/.exec(ref)?.[1];
+}
+
+/**
+ * The release numbers a tag starts with (`v3.7.13-alpine` → [3, 7, 13]); [0] for a tag that starts
+ * with none (`latest@sha256:...`, so a minimum version refuses it), empty without a tag.
+ */
+export function imageVersionOf(ref: string): number[] {
+  const tag = imageTagOf(ref);
+  return tag ? (/^v?(\d+(?:\.\d+)*)/.exec(tag)?.[1] ?? "").split(".").map(Number) : [];
+}
+
 /** DNS host name (RFC 1123 labels), lower case, at least one dot or the `localhost` family. */
 export const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 

@@ -1,4 +1,5 @@
 import { ipCidrProblem } from "../aws/cidr";
+import { boundMessage, CONNECTION_LIMIT, inBound } from "../common/bounds";
 import { SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE, Validator } from "../common/validation";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 
@@ -20,7 +21,7 @@ export interface PostgresBootstrapProps {
   readonly agentSchema: string;
   /** Role AI-agent workflows use; confined to the agent schema and its policies. */
   readonly agentRole: string;
-  /** Connection limit of each n8n login role. */
+  /** Connection limit of each n8n login role, within CONNECTION_LIMIT (common/bounds: 5 to 500). */
   readonly connectionLimit: number;
   /**
    * A second login role `<n8nRole>_b`, member of the same owner role, so credentials can be
@@ -126,7 +127,7 @@ export function renderPostgresBootstrap(props: PostgresBootstrapProps): Postgres
     v.check(!["public", "information_schema"].includes(value) && !value.startsWith("pg_"), field, "must be a dedicated schema, not public or a system schema");
   }
   v.check(!["postgres", "template0", "template1"].includes(props.database), "database", "must be a dedicated database, not postgres or a template");
-  v.check(Number.isInteger(props.connectionLimit) && props.connectionLimit >= 1 && props.connectionLimit <= 1000, "connectionLimit", `must be an integer from 1 to 1000, got ${props.connectionLimit}`);
+  v.check(inBound(props.connectionLimit, CONNECTION_LIMIT), "connectionLimit", `${boundMessage(CONNECTION_LIMIT)}, got ${props.connectionLimit}`);
   const cidrs = props.clientCidrs ?? ["samenet"];
   v.check(cidrs.length > 0, "clientCidrs", "must list at least one address range");
   for (const c of cidrs) {

@@ -6,6 +6,7 @@ import { isUnresolved, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { addSuppression } from "../policy/aspect";
 import { PostgresBootstrap, PostgresBootstrapProps, renderPostgresBootstrap } from "./postgres-bootstrap";
+import { CONTAINER_LIMITS } from "../common/defaults";
 
 export interface PostgresProps {
   /** The runtime's networks; Postgres joins only `data` (internal). */
@@ -70,8 +71,8 @@ export class Postgres extends Construct {
       name: this.host,
       image: props.image,
       networks: [{ network: props.networks.data }],
-      memoryMb: props.memoryMb ?? 1024,
-      cpus: props.cpus ?? "1",
+      memoryMb: props.memoryMb ?? CONTAINER_LIMITS.postgres.memoryMb,
+      cpus: props.cpus ?? CONTAINER_LIMITS.postgres.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       // The official image's entrypoint (initdb, *_FILE variables, init scripts, nss_wrapper).
       imageEntrypoint: ["docker-entrypoint.sh"],

@@ -5,6 +5,7 @@ import { isHostname, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "./traefik";
 import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
+import { CONTAINER_LIMITS } from "../common/defaults";
 
 export interface DevIdpProps {
   /** The runtime's networks; the IdP joins only `edge`. */
@@ -56,8 +57,8 @@ export class DevIdp extends Construct {
       name: props.name ?? `${prefix}-idp`,
       image: props.image,
       networks: [{ network: props.networks.edge }],
-      memoryMb: props.memoryMb ?? 128,
-      cpus: props.cpus ?? "0.25",
+      memoryMb: props.memoryMb ?? CONTAINER_LIMITS.dex.memoryMb,
+      cpus: props.cpus ?? CONTAINER_LIMITS.dex.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       command: ["dex", "serve", config],
       readOnlyMounts: [{ source: `${props.secretsDir}/${SECRET_FILES.devIdpConfig}`, target: config }],

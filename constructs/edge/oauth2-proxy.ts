@@ -5,6 +5,8 @@ import { isHostname, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { Traefik, SECURITY_HEADERS_MIDDLEWARE } from "./traefik";
 import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
+import { CONTAINER_LIMITS, SSO_DEFAULTS } from "../common/defaults";
+import { OIDC_CLIENT_ID, SSO_GROUP } from "../common/patterns";
 
 export interface OAuth2ProxyProps {
   /** The runtime's networks; oauth2-proxy joins only `edge` (it must reach the IdP). */
@@ -95,8 +97,8 @@ export class OAuth2Proxy extends Construct {
     v.check(isHostname(props.protectedHost), "protectedHost", "must be a DNS name");
     v.check(props.allowedEmailDomains.length + props.allowedGroups.length > 0, "allowedEmailDomains", "set allowedEmailDomains or allowedGroups: an empty allow-list lets every IdP account in");
     for (const d of props.allowedEmailDomains) v.check(d !== "*" && isHostname(d), "allowedEmailDomains", `"${d}" is not an email domain (wildcards are refused)`);
-    for (const g of props.allowedGroups) v.check(/^[A-Za-z0-9._:@/-]{1,128}$/.test(g), "allowedGroups", `"${g}" has characters outside [A-Za-z0-9._:@/-]`);
-    v.check(/^[A-Za-z0-9._:-]{1,128}$/.test(props.clientId), "clientId", "must be 1-128 characters of letters, digits, . _ : -");
+    for (const g of props.allowedGroups) v.check(SSO_GROUP.pattern.test(g), "allowedGroups", `"${g}" ${SSO_GROUP.message}`);
+    v.check(OIDC_CLIENT_ID.pattern.test(props.clientId), "clientId", OIDC_CLIENT_ID.message);
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
     v.throwIfAny();
 
@@ -124,14 +126,14 @@ export class OAuth2Proxy extends Construct {
       // offline_access: a refresh token, so the session is rechecked with the IdP every
       // cookie-refresh and lasts cookie-expire (found by sso.session-refresh: without it the
       // session ended with Dex's 1 h ID token).
-      `--scope=openid email profile${props.offlineAccess === false ? "" : " offline_access"}${props.allowedGroups.length > 0 ? " groups" : ""}`,
+      `--scope=openid email profile${(props.offlineAccess ?? SSO_DEFAULTS.offlineAccess) ? " offline_access" : ""}${props.allowedGroups.length > 0 ? " groups" : ""}`,
       // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
       `--cookie-name=${cookieName}`,
       "--cookie-secure=true",
       "--cookie-httponly=true",
       "--cookie-samesite=lax",
-      `--cookie-expire=${props.cookieExpire ?? "8h"}`,
-      `--cookie-refresh=${props.cookieRefresh ?? "1h"}`,
+      `--cookie-expire=${props.cookieExpire ?? SSO_DEFAULTS.cookieExpire}`,
+      `--cookie-refresh=${props.cookieRefresh ?? SSO_DEFAULTS.cookieRefresh}`,
       "--reverse-proxy=true",
       // X-Forwarded-* are honoured only from Traefik's fixed edge address.
       `--trusted-proxy-ip=${props.traefik.edgeAddress}/32`,
@@ -171,8 +173,8 @@ export class OAuth2Proxy extends Construct {
       name,
       image: props.image,
       networks: [{ network: props.networks.edge }],
-      memoryMb: props.memoryMb ?? 128,
-      cpus: props.cpus ?? "0.25",
+      memoryMb: props.memoryMb ?? CONTAINER_LIMITS.oauth2Proxy.memoryMb,
+      cpus: props.cpus ?? CONTAINER_LIMITS.oauth2Proxy.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       command: args,
       labels,

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { HardenedContainer, ContainerLogging } from "../common/hardened-container";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { SOCKET_PROXY_CONTAINER_READS, SOCKET_PROXY_LIFECYCLE } from "../common/socket-proxy-switches";
+import { CONTAINER_LIMITS } from "../common/defaults";
 
 export interface DockerSocketProxyProps {
   /** The runtime's networks; the proxy joins only `socket` (internal). */
@@ -69,8 +70,8 @@ export class DockerSocketProxy extends Construct {
       name,
       image: props.image,
       networks: [{ network: props.networks.socket }],
-      memoryMb: props.memoryMb ?? 64,
-      cpus: props.cpus ?? "0.2",
+      memoryMb: props.memoryMb ?? CONTAINER_LIMITS.socketProxy.memoryMb,
+      cpus: props.cpus ?? CONTAINER_LIMITS.socketProxy.cpus,
       env: {
         ...Object.fromEntries(allow.map((k) => [k, "1"])),
         ...Object.fromEntries(deny.map((k) => [k, "0"])),

@@ -6,6 +6,8 @@ import { toYaml, YamlValue } from "../common/yaml";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { DockerSocketProxy } from "./socket-proxy";
 import { ENTRYPOINTS, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
+import { CONTAINER_LIMITS } from "../common/defaults";
+import { EMAIL } from "../common/patterns";
 
 /** TLS from a local certificate (dev) or ACME (prod). */
 export type TraefikTls =
@@ -119,7 +121,7 @@ export class Traefik extends Construct {
     v.check(ports.https !== ports.http, "hostPorts", "https and http must differ");
     for (const [k, port] of Object.entries(ports)) v.check(Number.isInteger(port) && port >= 1 && port <= 65535 && port !== PING_PORT, `hostPorts.${k}`, `must be a TCP port from 1 to 65535 other than ${PING_PORT} (Traefik's ping), got ${port}`);
     if (props.tls.mode === "acme") {
-      v.check(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/.test(props.tls.email), "tls.email", "must be an email address");
+      v.check(EMAIL.pattern.test(props.tls.email), "tls.email", EMAIL.message);
       v.check(props.tls.storageHostDir.startsWith("/"), "tls.storageHostDir", "must be an absolute host path");
     } else {
       v.check(props.tls.secretsDir.startsWith("/"), "tls.secretsDir", "must be an absolute host path");
@@ -235,8 +237,8 @@ export class Traefik extends Construct {
         { network: props.networks.socket },
         { network: props.networks.app },
       ],
-      memoryMb: props.memoryMb ?? 256,
-      cpus: props.cpus ?? "0.5",
+      memoryMb: props.memoryMb ?? CONTAINER_LIMITS.traefik.memoryMb,
+      cpus: props.cpus ?? CONTAINER_LIMITS.traefik.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       // The official image's entrypoint: it runs `traefik` with flags given as the command.
       imageEntrypoint: ["/entrypoint.sh"],

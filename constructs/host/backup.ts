@@ -1,3 +1,4 @@
+import { AWS_REGION, ON_CALENDAR, S3_BUCKET_NAME } from "../common/patterns";
 import { SQL_IDENTIFIER_PATTERN, SQL_IDENTIFIER_RULE, Validator } from "../common/validation";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME, BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "./backup-script";
 import type { HostFile } from "./secrets-agent";
@@ -51,14 +52,8 @@ export const BACKUP_DEFAULT_METRIC_NAMESPACE = "n8n-zero-trust";
 export { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME };
 export const BACKUP_METRIC_UNIT = "Count";
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-/** S3 bucket naming rules: 3-63 of a-z 0-9 . -, letter or digit at both ends, no "..", not an IP address. */
-const BUCKET_NAME = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const BUCKET_RESERVED = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
 const PREFIX = /^([A-Za-z0-9_-][A-Za-z0-9._-]*\/)+$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-/** OnCalendar reaches a unit file: no newline, no %-specifier, no quote, nothing a shell or systemd reads specially. */
-const ON_CALENDAR = /^[A-Za-z0-9*:,./~_+-]+( [A-Za-z0-9*:,./~_+-]+)*$/;
 /** CloudWatch's namespace rules (AWS/ is reserved); nothing a shell or systemd reads specially. */
 const METRIC_NAMESPACE = /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/;
 
@@ -68,16 +63,16 @@ export function validateBackupProps(v: Validator, p: BackupProps, at = ""): void
   const onCalendar = p.onCalendar ?? BACKUP_DEFAULT_ON_CALENDAR;
   const metricNamespace = p.metricNamespace ?? BACKUP_DEFAULT_METRIC_NAMESPACE;
   v.check(
-    typeof p.bucket === "string" && BUCKET_NAME.test(p.bucket) && !BUCKET_RESERVED.test(p.bucket),
+    typeof p.bucket === "string" && S3_BUCKET_NAME.pattern.test(p.bucket),
     `${at}bucket`,
     `must be an S3 bucket name (3-63 of a-z 0-9 . -, a letter or digit at both ends, no "..", not an IP address, no reserved prefix or suffix) written out, not a token; got "${p.bucket}"`,
   );
   v.check(PREFIX.test(prefix) && prefix.length <= 200, `${at}prefix`, `must be one or more path segments of A-Z a-z 0-9 . _ - (no leading dot), each ending in "/", e.g. "backups/"; got "${prefix}"`);
-  v.check(REGION.test(p.region), `${at}region`, `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
+  v.check(AWS_REGION.pattern.test(p.region), `${at}region`, `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
   v.check(CONTAINER_NAME.test(p.postgresContainer), `${at}postgresContainer`, `must be a Docker container name: a letter or digit, then letters, digits, _ . - (at most 128); got "${p.postgresContainer}"`);
   v.check(SQL_IDENTIFIER_PATTERN.test(p.database), `${at}database`, `${SQL_IDENTIFIER_RULE}; got "${p.database}"`);
   v.check(
-    ON_CALENDAR.test(onCalendar) && onCalendar.length <= 100,
+    ON_CALENDAR.pattern.test(onCalendar) && onCalendar.length <= 100,
     `${at}onCalendar`,
     `must be a systemd OnCalendar expression of A-Z a-z 0-9 * : , . / ~ _ + - and single spaces (at most 100 characters; no %, quotes or newlines), e.g. "*-*-* 02:30:00 UTC" or "daily"; got ${JSON.stringify(onCalendar)}`,
   );

@@ -1,4 +1,7 @@
 import { secretValueProblem } from "../common/secret-patterns";
+import { boundMessage, inBound, SECRETS_REFRESH_MINUTES } from "../common/bounds";
+import { DOCKER_HOST_DEFAULTS } from "../common/defaults";
+import { AWS_REGION, SSH_PUBLIC_KEY, UNIX_USER_NAME } from "../common/patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
 import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";
@@ -70,15 +73,12 @@ export const AGENT_PATHS = {
 export const AGENT_SERVICE = "n8n-secrets-agent.service";
 export const AGENT_TIMER = "n8n-secrets-agent.timer";
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const FILE_SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}";
 const FILE_NAME = new RegExp(`^${FILE_SEGMENT}(/${FILE_SEGMENT})?$`);
 const JSON_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const PATH_SEGMENTS = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
-const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._+-]{1,100})?$/;
 /** Folders under /run that belong to the system; the secrets must not land in one of them. */
 const RESERVED_RUN = new Set(["systemd", "user", "lock", "log", "docker", "containerd", "dbus", "udev", "cloud-init", "credentials", "secrets", "sshd", "initramfs", "chrony", "netns", "amazon", "n8n-secrets-agent"]);
 /** Accounts the deploy user must not be (or shadow). */
@@ -88,7 +88,7 @@ const NOT_PERSISTENT = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev", "/proc",
 const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
 function validateAgent(v: Validator, p: SecretsAgentProps): void {
-  v.check(REGION.test(p.region), "region", `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
+  v.check(AWS_REGION.pattern.test(p.region), "region", `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
   const dirOk = PATH_SEGMENTS.test(p.secretsDir) && p.secretsDir.length <= 200;
   v.check(dirOk && p.secretsDir.startsWith("/run/"), "secretsDir", `must be a folder under /run (tmpfs: secrets never touch the disk), segments of [A-Za-z0-9._-] without a leading dot, e.g. "/run/n8n-secrets"; got "${p.secretsDir}"`);
   if (dirOk && p.secretsDir.startsWith("/run/")) {
@@ -101,8 +101,8 @@ function validateAgent(v: Validator, p: SecretsAgentProps): void {
   ] as const) {
     v.check(Number.isInteger(id) && id >= 1 && id <= 2147483647, field, `must be an integer from 1 to 2147483647 (never 0: containers do not run as root); got ${id}`);
   }
-  const interval = p.intervalMinutes ?? 5;
-  v.check(Number.isInteger(interval) && interval >= 1 && interval <= 1440, "intervalMinutes", `must be an integer from 1 to 1440; got ${interval}`);
+  const interval = p.intervalMinutes ?? DOCKER_HOST_DEFAULTS.secretsRefreshMinutes;
+  v.check(inBound(interval, SECRETS_REFRESH_MINUTES), "intervalMinutes", `${boundMessage(SECRETS_REFRESH_MINUTES, " (minutes)")}; got ${interval}`);
   v.check(p.secrets.length > 0, "secrets", "must list at least one secret");
 
   const seenIds = new Set<string>();
@@ -171,7 +171,7 @@ export function secretsAgentFiles(props: SecretsAgentProps): HostFile[] {
 }
 
 function agentFiles(props: SecretsAgentProps): HostFile[] {
-  const interval = props.intervalMinutes ?? 5;
+  const interval = props.intervalMinutes ?? DOCKER_HOST_DEFAULTS.secretsRefreshMinutes;
   const root = "root:root";
   const env = [
     "# n8n-secrets-agent settings (systemd EnvironmentFile). Generated; no secret values.",
@@ -295,9 +295,9 @@ function validateHost(title: string, props: HostUserDataProps): { deployUser: st
   const keys = props.sshAuthorizedKeys ?? [];
   const v = new Validator(title);
   validateAgent(v, props);
-  v.check(USER_NAME.test(deployUser) && !RESERVED_USERS.has(deployUser), "deployUser", `must match ^[a-z_][a-z0-9_-]{0,31}$ and not be a system account (${[...RESERVED_USERS].join(", ")}); got "${deployUser}"`);
+  v.check(UNIX_USER_NAME.pattern.test(deployUser) && !RESERVED_USERS.has(deployUser), "deployUser", `must match ^[a-z_][a-z0-9_-]{0,31}$ and not be a system account (${[...RESERVED_USERS].join(", ")}); got "${deployUser}"`);
   keys.forEach((k, i) => {
-    v.check(SSH_PUBLIC_KEY.test(k) && secretValueProblem(k) === undefined, `sshAuthorizedKeys[${i}]`, "must be one OpenSSH public key line (ed25519 or ecdsa, optional comment; RSA and private keys are not accepted)");
+    v.check(SSH_PUBLIC_KEY.pattern.test(k) && secretValueProblem(k) === undefined, `sshAuthorizedKeys[${i}]`, "must be one OpenSSH public key line (ed25519 or ecdsa, optional comment; RSA and private keys are not accepted)");
   });
   const acme = props.acmeStorageDir;
   v.check(PATH_SEGMENTS.test(acme) && acme.length <= 200, "acmeStorageDir", `must be an absolute path of [A-Za-z0-9._-] segments without a leading dot; got "${acme}"`);

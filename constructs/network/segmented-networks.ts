@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { ipv4CidrProblem } from "../aws/cidr";
+import { EDGE_SUBNET_BITS } from "../common/bounds";
+import { EDGE_SUBNET } from "../common/defaults";
 import { isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 
 /** The trust boundaries of the runtime, one Docker network each. */
@@ -46,10 +48,10 @@ export class SegmentedNetworks extends Construct {
   constructor(scope: Construct, id: string, props: SegmentedNetworksProps = {}) {
     super(scope, id);
     this.prefix = props.prefix ?? id.toLowerCase();
-    this.edgeSubnet = props.edgeSubnet ?? "172.30.0.0/24";
+    this.edgeSubnet = props.edgeSubnet ?? EDGE_SUBNET;
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(RESOURCE_NAME_PATTERN.test(this.prefix), "prefix", RESOURCE_NAME_RULE);
-    const subnetProblem = isUnresolved(this.edgeSubnet) ? undefined : ipv4CidrProblem(this.edgeSubnet, { minBits: 16, maxBits: 28 });
+    const subnetProblem = isUnresolved(this.edgeSubnet) ? undefined : ipv4CidrProblem(this.edgeSubnet, EDGE_SUBNET_BITS);
     if (subnetProblem) v.add("edgeSubnet", subnetProblem);
     v.throwIfAny();
 

@@ -3,7 +3,18 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from "node:os";
 import path from "node:path";
 import { ValidationError } from "../../constructs/common/validation";
+import { TerraformStack, Testing } from "cdktf";
+import { HardenedContainer } from "../../constructs/common/hardened-container";
+import { SegmentedNetworks } from "../../constructs/network/segmented-networks";
 import { devConfig, rawDevConfig, REPO_ROOT } from "../helpers/synth";
+import { validationProblems } from "../helpers/validation";
+
+/** A container with a memory limit of `memoryMb` (HardenedContainer validates it). */
+function container(memoryMb: number): void {
+  const stack = new TerraformStack(Testing.app(), "t");
+  const networks = new SegmentedNetworks(stack, "Net", { prefix: "t" });
+  new HardenedContainer(stack, "C", { name: "t-c", image: "alpine:3.22.1", networks: [{ network: networks.app }], memoryMb, healthcheck: { test: ["CMD", "true"] } });
+}
 
 /** Returns the problems a raw config produces (empty when valid). */
 function problems(mutate: (c: Record<string, any>) => void): { field: string; message: string }[] {
@@ -21,6 +32,15 @@ function problems(mutate: (c: Record<string, any>) => void): { field: string; me
 describe("config validation", () => {
   test("the committed config/dev.json is valid", () => {
     expect(problems(() => undefined)).toEqual([]);
+  });
+
+  test("the memory minimum is 32 MiB for every service, the same bound HardenedContainer applies (common/bounds MEMORY_MB)", () => {
+    for (const service of ["traefik", "socketProxy", "oauth2Proxy", "n8n", "n8nRunners", "postgres", "dex"]) {
+      expect(problems((c) => (c.resources[service].memoryMb = 31))).toEqual([{ field: `resources.${service}.memoryMb`, message: expect.stringMatching(/^must be a whole number from 32 to \d+ \(MiB\)$/) }]);
+      expect(problems((c) => (c.resources[service].memoryMb = 32))).toEqual([]);
+    }
+    expect(validationProblems(() => container(31)).map((p) => p.message)).toEqual(["must be a whole number from 32 to 65536 (MiB), got 31"]);
+    expect(validationProblems(() => container(32))).toEqual([]);
   });
 
   test.each([
