@@ -6,7 +6,7 @@ import { boundMessage, EXECUTIONS_MAX_AGE_HOURS, inBound, PUBLIC_BODY_MB, WEBHOO
 import { CONTAINER_LIMITS, N8N_DEFAULTS, N8N_PUBLIC_PATHS } from "../common/defaults";
 import { imageTagOf, isHostname, isUnresolved, timeZoneProblem, Validator } from "../common/validation";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
-import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
+import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
 import { SegmentedNetworks } from "../network/segmented-networks";
 
 /** Paths n8n serves to the public without a session: webhooks, forms, MCP. */
@@ -100,6 +100,76 @@ const RUNNERS_HEALTH_PORT = 5680;
 /** Paths never routed by the editor router either: n8n metrics and health are internal only. */
 const NEVER_ROUTED = ["/metrics", "/healthz"];
 
+/** What n8n's labels publish through Traefik (see {@link n8nRouterLabels}). */
+export interface N8nRouting {
+  /** Traefik instance (the networks' prefix) the labels opt in to. */
+  readonly instance: string;
+  /** Docker network Traefik reaches n8n on (the app network). */
+  readonly network: string;
+  /** Prefix of the router, service and middleware names. */
+  readonly prefix: string;
+  /** Public host. */
+  readonly host: string;
+  /** Path prefixes of the public router, e.g. `/webhook/`. */
+  readonly publicPathPrefixes: readonly string[];
+  /** The SSO forwardAuth middleware's reference (`<name>@docker`). */
+  readonly ssoMiddleware: string;
+  /** Per client IP on the public router. */
+  readonly rateLimit: { readonly average: number; readonly burst: number; readonly periodSeconds: number };
+  /** Largest request body on the public router, in MiB. */
+  readonly maxBodyMb: number;
+  /** ACME resolver, when TLS comes from ACME. */
+  readonly certResolver?: string;
+}
+
+/** Router names {@link n8nRouterLabels} declares for `prefix`. */
+export function n8nRouterNames(prefix: string): { readonly editor: string; readonly public: string; readonly service: string } {
+  return { editor: `${prefix}-editor`, public: `${prefix}-public`, service: `${prefix}-n8n` };
+}
+
+/**
+ * The labels of n8n's container: one service on n8n's port and two routers to it on the host,
+ *
+ * - the editor router (priority 10): everything except `/metrics` and `/healthz`, behind the
+ *   security headers and SSO;
+ * - the public router (priority 100, so it wins for its paths whatever the rule lengths): only
+ *   the public path prefixes, behind the security headers, a per-IP rate limit and a body limit.
+ */
+export function n8nRouterLabels(r: N8nRouting): Record<string, string> {
+  const names = n8nRouterNames(r.prefix);
+  const host = hostRule(r.host);
+  const rateLimit = dockerMiddleware(`${r.prefix}-public-ratelimit`, "ratelimit", {
+    average: String(r.rateLimit.average),
+    burst: String(r.rateLimit.burst),
+    period: `${r.rateLimit.periodSeconds}s`,
+    // Traefik is the first hop, so the TCP peer is the client: depth 0, no forwarded headers.
+    "sourcecriterion.ipstrategy.depth": "0",
+  });
+  const bodyLimit = dockerMiddleware(`${r.prefix}-public-bodylimit`, "buffering", { maxRequestBodyBytes: String(r.maxBodyMb * 1024 * 1024) });
+  return {
+    ...exposeLabels(r.instance, r.network),
+    ...serviceLabels(names.service, PORT),
+    ...routerLabels({
+      name: names.editor,
+      rule: `${host} && ${NEVER_ROUTED.map((p) => `!${pathPrefixRule(p)}`).join(" && ")}`,
+      priority: 10,
+      middlewares: [SECURITY_HEADERS_MIDDLEWARE, r.ssoMiddleware],
+      service: names.service,
+      certResolver: r.certResolver,
+    }),
+    ...routerLabels({
+      name: names.public,
+      rule: `${host} && (${r.publicPathPrefixes.map(pathPrefixRule).join(" || ")})`,
+      priority: 100,
+      middlewares: [SECURITY_HEADERS_MIDDLEWARE, rateLimit.ref, bodyLimit.ref],
+      service: names.service,
+      certResolver: r.certResolver,
+    }),
+    ...rateLimit.labels,
+    ...bodyLimit.labels,
+  };
+}
+
 /** Healthcheck with node itself: n8n's images are not guaranteed to ship wget or curl. */
 function nodeHttpCheck(url: string): string[] {
   return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
@@ -166,43 +236,24 @@ export class N8n extends Construct {
     }
     v.throwIfAny();
 
-    this.editorRouter = `${prefix}-editor`;
-    this.publicWebhookRouter = `${prefix}-public`;
+    const routers = n8nRouterNames(prefix);
+    this.editorRouter = routers.editor;
+    this.publicWebhookRouter = routers.public;
     this.publicPathPrefixes = publicPaths.map((p) => `/${p}/`);
     const mainName = `${prefix}-main`;
-    const service = `${prefix}-n8n`;
-    const rateLimit = `${prefix}-public-ratelimit`;
-    const bodyLimit = `${prefix}-public-bodylimit`;
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
     const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
-    const host = hostRule(props.host);
-
-    const labels: Record<string, string> = {
-      ...exposeLabels(props.networks.prefix, props.networks.app.name),
-      ...serviceLabels(service, PORT),
-      ...routerLabels({
-        name: this.editorRouter,
-        rule: `${host} && ${NEVER_ROUTED.map((p) => `!${pathPrefixRule(p)}`).join(" && ")}`,
-        priority: 10,
-        middlewares: [SECURITY_HEADERS_MIDDLEWARE, props.ssoMiddleware],
-        service,
-        certResolver: props.traefik.certResolver,
-      }),
-      ...routerLabels({
-        name: this.publicWebhookRouter,
-        rule: `${host} && (${this.publicPathPrefixes.map(pathPrefixRule).join(" || ")})`,
-        priority: 100,
-        middlewares: [SECURITY_HEADERS_MIDDLEWARE, `${rateLimit}@docker`, `${bodyLimit}@docker`],
-        service,
-        certResolver: props.traefik.certResolver,
-      }),
-      [`traefik.http.middlewares.${rateLimit}.ratelimit.average`]: String(rate.average),
-      [`traefik.http.middlewares.${rateLimit}.ratelimit.burst`]: String(rate.burst),
-      [`traefik.http.middlewares.${rateLimit}.ratelimit.period`]: `${rate.periodSeconds}s`,
-      // Traefik is the first hop, so the TCP peer is the client: depth 0, no forwarded headers.
-      [`traefik.http.middlewares.${rateLimit}.ratelimit.sourcecriterion.ipstrategy.depth`]: "0",
-      [`traefik.http.middlewares.${bodyLimit}.buffering.maxRequestBodyBytes`]: String(maxBodyMb * 1024 * 1024),
-    };
+    const labels = n8nRouterLabels({
+      instance: props.networks.prefix,
+      network: props.networks.app.name,
+      prefix,
+      host: props.host,
+      publicPathPrefixes: this.publicPathPrefixes,
+      ssoMiddleware: props.ssoMiddleware,
+      rateLimit: rate,
+      maxBodyMb,
+      certResolver: props.traefik.certResolver,
+    });
 
     const db = props.database;
     const publicUrl = `https://${props.host}/`;

@@ -6,6 +6,7 @@ import { SegmentedNetworks } from "../network/segmented-networks";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "./traefik";
 import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
 import { CONTAINER_LIMITS } from "../common/defaults";
+import { PUBLIC_REASON_LABEL } from "../common/labels";
 
 export interface DevIdpProps {
   /** The runtime's networks; the IdP joins only `edge`. */
@@ -66,7 +67,7 @@ export class DevIdp extends Construct {
       labels: {
         // An identity provider is public by design: the policy pack accepts its SSO-less router
         // only with this stated reason, and the review report lists it.
-        "org.n8n-zero-trust.public-reason": "the dev identity provider must be reachable to sign in",
+        [PUBLIC_REASON_LABEL]: "the dev identity provider must be reachable to sign in",
         ...exposeLabels(prefix, props.networks.edge.name),
         ...serviceLabels(`${prefix}-idp`, PORT),
         ...routerLabels({

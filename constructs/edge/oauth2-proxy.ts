@@ -4,7 +4,7 @@ import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-fil
 import { isHostname, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { Traefik, SECURITY_HEADERS_MIDDLEWARE } from "./traefik";
-import { exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
+import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
 import { CONTAINER_LIMITS, SSO_DEFAULTS } from "../common/defaults";
 import { OIDC_CLIENT_ID, SSO_GROUP } from "../common/patterns";
 
@@ -102,7 +102,17 @@ export class OAuth2Proxy extends Construct {
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
     v.throwIfAny();
 
-    this.middleware = `${prefix}-sso@docker`;
+    const forwardAuth = dockerMiddleware(`${prefix}-sso`, "forwardauth", {
+      address: `http://${name}:${PORT}/`,
+      trustForwardHeader: "true",
+      authResponseHeaders: "X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Groups",
+      // A session oauth2-proxy refreshed comes back as a new cookie on its answer to the auth
+      // request; Traefik drops it unless named here (found by sso.session-refresh: the browser kept
+      // the old session, whose refresh token the IdP had already rotated). oauth2-proxy splits a
+      // cookie above 4 KB into <name>_0, _1, ...
+      addAuthCookiesToResponse: ssoCookieNames(cookieName).join(","),
+    });
+    this.middleware = forwardAuth.ref;
     this.callbackRouter = `${prefix}-oauth2`;
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
 
@@ -151,14 +161,7 @@ export class OAuth2Proxy extends Construct {
     const labels = {
       ...exposeLabels(prefix, props.networks.edge.name),
       ...serviceLabels(`${prefix}-oauth2-proxy`, PORT),
-      [`traefik.http.middlewares.${prefix}-sso.forwardauth.address`]: `http://${name}:${PORT}/`,
-      [`traefik.http.middlewares.${prefix}-sso.forwardauth.trustForwardHeader`]: "true",
-      [`traefik.http.middlewares.${prefix}-sso.forwardauth.authResponseHeaders`]: "X-Auth-Request-User,X-Auth-Request-Email,X-Auth-Request-Groups",
-      // A session oauth2-proxy refreshed comes back as a new cookie on its answer to the auth
-      // request; Traefik drops it unless named here (found by sso.session-refresh: the browser kept
-      // the old session, whose refresh token the IdP had already rotated). oauth2-proxy splits a
-      // cookie above 4 KB into <name>_0, _1, ...
-      [`traefik.http.middlewares.${prefix}-sso.forwardauth.addAuthCookiesToResponse`]: ssoCookieNames(cookieName).join(","),
+      ...forwardAuth.labels,
       ...routerLabels({
         name: this.callbackRouter,
         rule: `${hostRule(props.protectedHost)} && ${pathPrefixRule("/oauth2/")}`,

@@ -3,6 +3,7 @@ import { HardenedContainer, ContainerLogging } from "../common/hardened-containe
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { SOCKET_PROXY_CONTAINER_READS, SOCKET_PROXY_LIFECYCLE } from "../common/socket-proxy-switches";
 import { CONTAINER_LIMITS } from "../common/defaults";
+import { CONTAINER_ROLES, roleLabels } from "../common/labels";
 
 export interface DockerSocketProxyProps {
   /** The runtime's networks; the proxy joins only `socket` (internal). */
@@ -80,7 +81,7 @@ export class DockerSocketProxy extends Construct {
         LOG_LEVEL: "info",
       },
       readOnlyMounts: [{ source: socket, target: "/var/run/docker.sock" }],
-      labels: { "org.n8n-zero-trust.role": "socket-proxy" },
+      labels: roleLabels(CONTAINER_ROLES.socketProxy),
       tmpfs: { "/run": "rw,noexec,nosuid,size=8m", "/tmp": "rw,noexec,nosuid,size=8m" },
       // haproxy runs as root (the socket's owner) and its config chroots to "/": that call needs
       // SYS_CHROOT, and nothing else is added back (the worker exits without it).

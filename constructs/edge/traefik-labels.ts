@@ -1,7 +1,8 @@
+import { INSTANCE_LABEL } from "../common/labels";
 import { HOSTNAME_PATTERN } from "../common/validation";
 
 /** The label that ties a container to one Traefik instance (the docker provider's constraint). */
-export const TRAEFIK_INSTANCE_LABEL = "org.n8n-zero-trust.instance";
+export const TRAEFIK_INSTANCE_LABEL = INSTANCE_LABEL;
 
 /** Entry point names of the edge proxy. */
 export const ENTRYPOINTS = { web: "web", websecure: "websecure" } as const;
@@ -34,6 +35,32 @@ export function routerLabels(r: RouterSpec): Record<string, string> {
   if (r.middlewares.length > 0) labels[`${p}.middlewares`] = r.middlewares.join(",");
   if (r.certResolver) labels[`${p}.tls.certresolver`] = r.certResolver;
   return labels;
+}
+
+/** A middleware declared in container labels, with the reference routers name it by. */
+export interface DockerMiddleware {
+  /** Middleware name (unique per Traefik instance), e.g. `n8n-sso`. */
+  readonly name: string;
+  /** What a router's `middlewares` lists: `<name>@docker`. */
+  readonly ref: string;
+  /** `traefik.http.middlewares.<name>.<type>.<setting>` for each setting, in the order given. */
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * Labels of one middleware of `type` (Traefik's lower-case type key: `forwardauth`, `ratelimit`,
+ * `buffering`, ...) together with its `name@docker` reference, so the router that uses it and
+ * the labels that declare it cannot name two different middlewares.
+ */
+export function dockerMiddleware(name: string, type: string, settings: Record<string, string>): DockerMiddleware {
+  if (!/^[A-Za-z0-9-]+$/.test(name) || !/^[a-z]+$/.test(type)) throw new Error(`invalid Traefik middleware ${JSON.stringify(name)} of type ${JSON.stringify(type)}`);
+  const p = `traefik.http.middlewares.${name}.${type}`;
+  return { name, ref: `${name}@docker`, labels: Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${p}.${k}`, v])) };
+}
+
+/** The reference of a middleware from Traefik's file provider (the dynamic-config file): `<name>@file`. */
+export function fileMiddlewareRef(name: string): string {
+  return `${name}@file`;
 }
 
 /** Labels that opt a container in to one Traefik instance and pin the network Traefik uses to reach it. */

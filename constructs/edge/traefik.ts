@@ -5,8 +5,9 @@ import { isHostname, Validator } from "../common/validation";
 import { toYaml, YamlValue } from "../common/yaml";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { DockerSocketProxy } from "./socket-proxy";
-import { ENTRYPOINTS, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
+import { ENTRYPOINTS, fileMiddlewareRef, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
 import { CONTAINER_LIMITS } from "../common/defaults";
+import { CONTAINER_ROLES, roleLabels } from "../common/labels";
 import { EMAIL } from "../common/patterns";
 
 /** TLS from a local certificate (dev) or ACME (prod). */
@@ -61,8 +62,10 @@ export interface TraefikProps {
   readonly logging?: ContainerLogging;
 }
 
-/** Name of the security-headers middleware every router should carry. */
-export const SECURITY_HEADERS_MIDDLEWARE = "security-headers@file";
+/** The security-headers middleware of the dynamic-config file. */
+const SECURITY_HEADERS = "security-headers";
+/** Reference of the security-headers middleware every router should carry. */
+export const SECURITY_HEADERS_MIDDLEWARE = fileMiddlewareRef(SECURITY_HEADERS);
 /** Name of the ACME certificate resolver when `tls.mode` is "acme". */
 export const ACME_RESOLVER = "acme";
 
@@ -211,7 +214,7 @@ export class Traefik extends Construct {
       },
       http: {
         middlewares: {
-          "security-headers": {
+          [SECURITY_HEADERS]: {
             headers: {
               stsSeconds: props.hstsSeconds ?? 31536000,
               stsIncludeSubdomains: true,
@@ -243,7 +246,7 @@ export class Traefik extends Construct {
       // The official image's entrypoint: it runs `traefik` with flags given as the command.
       imageEntrypoint: ["/entrypoint.sh"],
       command: [`--configFile=${STATIC_CONFIG}`],
-      labels: { "org.n8n-zero-trust.role": "edge-proxy" },
+      labels: roleLabels(CONTAINER_ROLES.edgeProxy),
       publishedPorts: [
         { internal: PORTS.websecure, external: ports.https, ip: props.bindAddress },
         { internal: PORTS.web, external: ports.http, ip: props.bindAddress },

@@ -2,11 +2,11 @@ import { Construct } from "constructs";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { ipv4CidrProblem } from "../aws/cidr";
 import { EDGE_SUBNET_BITS } from "../common/bounds";
+import { NetworkRole, networkRoleLabels } from "../common/labels";
 import { EDGE_SUBNET } from "../common/defaults";
 import { isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 
-/** The trust boundaries of the runtime, one Docker network each. */
-export type NetworkRole = "edge" | "socket" | "app" | "data" | "egress";
+export type { NetworkRole };
 
 export interface SegmentedNetworksProps {
   /**
@@ -62,10 +62,7 @@ export class SegmentedNetworks extends Construct {
         internal,
         attachable: false,
         ipamConfig: subnet ? [{ subnet }] : undefined,
-        labels: [
-          { label: "org.n8n-zero-trust.network-role", value: role },
-          { label: "org.n8n-zero-trust.internal", value: String(internal) },
-        ],
+        labels: networkRoleLabels(role, internal),
       });
     this.edge = make("edge", false, this.edgeSubnet);
     this.socket = make("socket", true);

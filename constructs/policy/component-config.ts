@@ -1,6 +1,7 @@
 import { formatOf, parseConfig, parseFlags } from "./config-files";
 import { dynamicConfigKeys, isTraefikContainer, ModelContainer } from "./docker-model";
 import { isDatabase, isSocketProxy } from "./rules/docker/roles";
+import { CONTAINER_ROLES, ROLE_LABEL } from "../common/labels";
 
 /*
  * What each component on the request path is configured to do, read from wherever the plan puts it:
@@ -27,9 +28,9 @@ const last = (image: string) => image.split("/").pop() ?? image;
 
 /** Which component a container runs: by its role label, its image name, or its command. */
 export function componentOf(c: ModelContainer): Component | undefined {
-  const role = c.labels["org.n8n-zero-trust.role"];
-  if (role === "socket-proxy" || isSocketProxy(c)) return "socket-proxy";
-  if (role === "edge-proxy" ? isTraefikContainer(c) : /(^|\/)traefik(:|@|$)/.test(c.image)) return "traefik";
+  const role = c.labels[ROLE_LABEL];
+  if (role === CONTAINER_ROLES.socketProxy || isSocketProxy(c)) return "socket-proxy";
+  if (role === CONTAINER_ROLES.edgeProxy ? isTraefikContainer(c) : /(^|\/)traefik(:|@|$)/.test(c.image)) return "traefik";
   const img = c.image.toLowerCase();
   if (/oauth2-proxy/.test(img) || (c.command.some((a) => a.startsWith("--upstream")) && c.command.some((a) => a.startsWith("--cookie-")))) return "oauth2-proxy";
   if (/(^|\/)dex(:|@|$)/.test(img) || (c.command[0] === "dex" && c.command[1] === "serve")) return "dex";

@@ -1,5 +1,5 @@
 import { parseRule, RuleExpr, ruleMatches, RuleRequest, tryParseRule } from "./traefik-rules";
-import { FILES_LABEL } from "../common/labels";
+import { CONTAINER_ROLES, FILES_LABEL, ROLE_LABEL } from "../common/labels";
 import { flattenConfigFile, formatOf, parseFlags } from "./config-files";
 
 /*
@@ -220,7 +220,7 @@ export function dockerModel(stack: StackJson): DockerModel {
 
 /** A container that runs Traefik (by image), or that a construct labelled as the edge proxy. */
 export function isTraefikContainer(c: ModelContainer): boolean {
-  return /(^|\/)traefik(:|@|$)/.test(c.image) || c.labels["org.n8n-zero-trust.role"] === "edge-proxy";
+  return /(^|\/)traefik(:|@|$)/.test(c.image) || c.labels[ROLE_LABEL] === CONTAINER_ROLES.edgeProxy;
 }
 
 /** Parses a YAML config file (with a real YAML parser) into lower-cased dotted keys; see flattenDoc. */

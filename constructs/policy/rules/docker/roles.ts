@@ -1,39 +1,31 @@
 import { DockerModel, findMiddleware, isTraefikContainer, ModelContainer, ModelNetwork, ModelRouter } from "../../docker-model";
 import { RuleContext, RuleFinding } from "../../rule";
+import { CONTAINER_ROLES, MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, NetworkRole, PUBLIC_REASON_LABEL, ROLE_LABEL } from "../../../common/labels";
 
 /*
  * What a container or network is for. This project's constructs say so with labels; for any other
  * cdktf stack the role is inferred from names and images, which the report shows as inferred.
  */
 
-/** Labels that declare what a container or network is for (set by this project's constructs). */
-export const ROLE_LABEL = "org.n8n-zero-trust.role";
-export const NETWORK_ROLE_LABEL = "org.n8n-zero-trust.network-role";
-/**
- * Label on a container that is public by design (an identity provider): its value is the reason,
- * at least 10 characters. ZT-EDGE-001 then accepts the container's routers without SSO, and the
- * review report lists the reason.
- */
-export const PUBLIC_REASON_LABEL = "org.n8n-zero-trust.public-reason";
-export const MIN_PUBLIC_REASON_LENGTH = 10;
-
-export type NetworkRole = "edge" | "socket" | "app" | "data" | "egress";
+// The label names and role values are the constructs' own (common/labels); rules import them from here too.
+export { MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, PUBLIC_REASON_LABEL, ROLE_LABEL };
+export type { NetworkRole };
 
 const EDGE_PROXY_IMAGE = /(^|\/)(traefik|caddy|haproxy|envoy|nginx|nginx-proxy|nginx-proxy-manager|openresty)(:|@|$)/;
 const SOCKET_PROXY_IMAGE = /socket-proxy|docker-proxy/;
 const DATABASE_IMAGE = /(^|\/)(postgres|postgis|mysql|mariadb|mongo|redis|valkey|keydb|elasticsearch|opensearch|clickhouse|cassandra|couchdb|timescaledb|pgvector)(:|@|$)/;
 
 export function isSocketProxy(c: ModelContainer): boolean {
-  return c.labels[ROLE_LABEL] === "socket-proxy" || (!c.labels[ROLE_LABEL] && SOCKET_PROXY_IMAGE.test(c.image));
+  return c.labels[ROLE_LABEL] === CONTAINER_ROLES.socketProxy || (!c.labels[ROLE_LABEL] && SOCKET_PROXY_IMAGE.test(c.image));
 }
 
 export function isEdgeProxy(c: ModelContainer): boolean {
-  if (c.labels[ROLE_LABEL]) return c.labels[ROLE_LABEL] === "edge-proxy";
+  if (c.labels[ROLE_LABEL]) return c.labels[ROLE_LABEL] === CONTAINER_ROLES.edgeProxy;
   return !isSocketProxy(c) && (isTraefikContainer(c) || EDGE_PROXY_IMAGE.test(c.image));
 }
 
 export function isDatabase(c: ModelContainer): boolean {
-  return c.labels[ROLE_LABEL] === "database" || DATABASE_IMAGE.test(c.image);
+  return c.labels[ROLE_LABEL] === CONTAINER_ROLES.database || DATABASE_IMAGE.test(c.image);
 }
 
 const NAME_ROLES: [RegExp, NetworkRole][] = [
