@@ -84,6 +84,135 @@ const TLS12_CIPHER_SUITES = [
   "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 ];
 
+/** Where the TLS certificate and key are mounted when `tls.mode` is "local". */
+const CERT_PAIR = { certFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.cert}`, keyFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.key}` };
+
+/** What Traefik's static configuration depends on (see {@link renderTraefikStaticConfig}). */
+export interface TraefikStaticConfigInput {
+  /** Ports Traefik listens on inside its container: the published ones, and ping on loopback. */
+  readonly ports: { readonly web: number; readonly websecure: number; readonly ping: number };
+  /** The socket proxy's endpoint (`tcp://<name>:2375`) for the docker provider. */
+  readonly socketProxyEndpoint: string;
+  /** The Docker network Traefik reaches its backends on. */
+  readonly appNetwork: string;
+  /** The instance label value containers must carry to be routed (the networks' prefix). */
+  readonly instance: string;
+  readonly tls: TraefikTls;
+  /** ACME resolver name, when TLS comes from ACME. */
+  readonly certResolver?: string;
+}
+
+/**
+ * Traefik's static configuration (`traefik.yml`), a pure function of its inputs: entry points
+ * (80 only redirects; 443 never trusts client X-Forwarded-*), the docker provider through the
+ * socket proxy with `exposedByDefault=false` and this instance's constraint, the file provider
+ * for the dynamic config, JSON logs and an access log without credentials or request paths.
+ */
+export function renderTraefikStaticConfig(c: TraefikStaticConfigInput): string {
+  const doc: Record<string, YamlValue | undefined> = {
+    global: { checkNewVersion: false, sendAnonymousUsage: false },
+    entryPoints: {
+      [ENTRYPOINTS.web]: {
+        address: `:${c.ports.web}`,
+        // Port 80 exists only to redirect; no router is ever attached to it.
+        http: { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: "https", permanent: true } } },
+      },
+      [ENTRYPOINTS.websecure]: {
+        address: `:${c.ports.websecure}`,
+        http: { tls: c.certResolver ? { certResolver: c.certResolver } : {} },
+        // Traefik is the first hop: client-supplied X-Forwarded-* headers are never trusted.
+        forwardedHeaders: { insecure: false },
+      },
+      ping: { address: `127.0.0.1:${c.ports.ping}` },
+    },
+    ping: { entryPoint: "ping" },
+    providers: {
+      docker: {
+        endpoint: c.socketProxyEndpoint,
+        exposedByDefault: false,
+        network: c.appNetwork,
+        constraints: `Label(\`${TRAEFIK_INSTANCE_LABEL}\`,\`${c.instance}\`)`,
+        watch: true,
+      },
+      file: { directory: DYNAMIC_DIR, watch: false },
+    },
+    log: { level: "INFO", format: "json" },
+    accessLog: {
+      format: "json",
+      fields: {
+        defaultMode: "keep",
+        // The request URI carries query strings: webhook tokens, n8n's signed resume URLs, the
+        // OAuth2 callback's code. RouterName, ServiceName and the status say which route answered.
+        names: { RequestPath: "drop" },
+        // Request headers are dropped by default; credentials are named explicitly so a
+        // change of default cannot start logging them.
+        headers: { defaultMode: "drop", names: { Authorization: "drop", Cookie: "drop", "X-Auth-Request-Access-Token": "drop", "User-Agent": "keep" } },
+      },
+    },
+    certificatesResolvers:
+      c.tls.mode === "acme"
+        ? {
+            [ACME_RESOLVER]: {
+              acme: {
+                email: c.tls.email,
+                storage: "/data/acme.json",
+                caServer: c.tls.caServer,
+                ...((c.tls.challenge ?? "tls-alpn-01") === "tls-alpn-01" ? { tlsChallenge: {} } : { httpChallenge: { entryPoint: ENTRYPOINTS.web } }),
+              },
+            },
+          }
+        : undefined,
+  };
+  return toYaml(doc);
+}
+
+/** What Traefik's dynamic configuration depends on (see {@link renderTraefikDynamicConfig}). */
+export interface TraefikDynamicConfigInput {
+  /** "local": the certificate from the secrets folder is the default certificate. */
+  readonly tlsMode: TraefikTls["mode"];
+  /** HSTS max-age in seconds. @default 31536000 (one year) */
+  readonly hstsSeconds?: number;
+}
+
+/**
+ * Traefik's dynamic configuration (a file of the file provider), a pure function of its inputs:
+ * the TLS options labels cannot set (TLS >= 1.2, AEAD suites, `sniStrict`), the local certificate
+ * in dev, and the shared security-headers middleware.
+ */
+export function renderTraefikDynamicConfig(c: TraefikDynamicConfigInput): string {
+  return toYaml({
+    tls: {
+      options: {
+        default: {
+          minVersion: "VersionTLS12",
+          sniStrict: true,
+          cipherSuites: TLS12_CIPHER_SUITES,
+          curvePreferences: ["X25519", "CurveP256", "CurveP384"],
+        },
+      },
+      certificates: c.tlsMode === "local" ? [CERT_PAIR] : undefined,
+      stores: c.tlsMode === "local" ? { default: { defaultCertificate: CERT_PAIR } } : undefined,
+    },
+    http: {
+      middlewares: {
+        [SECURITY_HEADERS]: {
+          headers: {
+            stsSeconds: c.hstsSeconds ?? 31536000,
+            stsIncludeSubdomains: true,
+            forceSTSHeader: true,
+            contentTypeNosniff: true,
+            // n8n renders previews in same-origin iframes; other origins may not frame it.
+            customFrameOptionsValue: "SAMEORIGIN",
+            referrerPolicy: "strict-origin-when-cross-origin",
+            permissionsPolicy: "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+            customResponseHeaders: { "X-Powered-By": "", Server: "" },
+          },
+        },
+      },
+    },
+  });
+}
+
 /**
  * Traefik v3 as the only way in: publishes 443 (and 80, which only redirects to HTTPS), reads
  * routes from container labels through the socket proxy, and never exposes its API or dashboard.
@@ -142,94 +271,15 @@ export class Traefik extends Construct {
     const PORTS = { web: ports.http, websecure: ports.https, ping: PING_PORT } as const;
     this.certResolver = props.tls.mode === "acme" ? ACME_RESOLVER : undefined;
 
-    const staticDoc: Record<string, YamlValue | undefined> = {
-      global: { checkNewVersion: false, sendAnonymousUsage: false },
-      entryPoints: {
-        [ENTRYPOINTS.web]: {
-          address: `:${PORTS.web}`,
-          // Port 80 exists only to redirect; no router is ever attached to it.
-          http: { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: "https", permanent: true } } },
-        },
-        [ENTRYPOINTS.websecure]: {
-          address: `:${PORTS.websecure}`,
-          http: { tls: this.certResolver ? { certResolver: this.certResolver } : {} },
-          // Traefik is the first hop: client-supplied X-Forwarded-* headers are never trusted.
-          forwardedHeaders: { insecure: false },
-        },
-        ping: { address: `127.0.0.1:${PORTS.ping}` },
-      },
-      ping: { entryPoint: "ping" },
-      providers: {
-        docker: {
-          endpoint: props.socketProxy.endpoint,
-          exposedByDefault: false,
-          network: props.networks.app.name,
-          constraints: `Label(\`${TRAEFIK_INSTANCE_LABEL}\`,\`${prefix}\`)`,
-          watch: true,
-        },
-        file: { directory: DYNAMIC_DIR, watch: false },
-      },
-      log: { level: "INFO", format: "json" },
-      accessLog: {
-        format: "json",
-        fields: {
-          defaultMode: "keep",
-          // The request URI carries query strings: webhook tokens, n8n's signed resume URLs, the
-          // OAuth2 callback's code. RouterName, ServiceName and the status say which route answered.
-          names: { RequestPath: "drop" },
-          // Request headers are dropped by default; credentials are named explicitly so a
-          // change of default cannot start logging them.
-          headers: { defaultMode: "drop", names: { Authorization: "drop", Cookie: "drop", "X-Auth-Request-Access-Token": "drop", "User-Agent": "keep" } },
-        },
-      },
-      certificatesResolvers:
-        props.tls.mode === "acme"
-          ? {
-              [ACME_RESOLVER]: {
-                acme: {
-                  email: props.tls.email,
-                  storage: "/data/acme.json",
-                  caServer: props.tls.caServer,
-                  ...((props.tls.challenge ?? "tls-alpn-01") === "tls-alpn-01" ? { tlsChallenge: {} } : { httpChallenge: { entryPoint: ENTRYPOINTS.web } }),
-                },
-              },
-            }
-          : undefined,
-    };
-    this.staticConfig = toYaml(staticDoc);
-
-    const certPair = { certFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.cert}`, keyFile: `${SECRETS_MOUNT_DIR}/${TLS_FILES.key}` };
-    this.dynamicConfig = toYaml({
-      tls: {
-        options: {
-          default: {
-            minVersion: "VersionTLS12",
-            sniStrict: true,
-            cipherSuites: TLS12_CIPHER_SUITES,
-            curvePreferences: ["X25519", "CurveP256", "CurveP384"],
-          },
-        },
-        certificates: props.tls.mode === "local" ? [certPair] : undefined,
-        stores: props.tls.mode === "local" ? { default: { defaultCertificate: certPair } } : undefined,
-      },
-      http: {
-        middlewares: {
-          [SECURITY_HEADERS]: {
-            headers: {
-              stsSeconds: props.hstsSeconds ?? 31536000,
-              stsIncludeSubdomains: true,
-              forceSTSHeader: true,
-              contentTypeNosniff: true,
-              // n8n renders previews in same-origin iframes; other origins may not frame it.
-              customFrameOptionsValue: "SAMEORIGIN",
-              referrerPolicy: "strict-origin-when-cross-origin",
-              permissionsPolicy: "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-              customResponseHeaders: { "X-Powered-By": "", Server: "" },
-            },
-          },
-        },
-      },
+    this.staticConfig = renderTraefikStaticConfig({
+      ports: PORTS,
+      socketProxyEndpoint: props.socketProxy.endpoint,
+      appNetwork: props.networks.app.name,
+      instance: prefix,
+      tls: props.tls,
+      certResolver: this.certResolver,
     });
+    this.dynamicConfig = renderTraefikDynamicConfig({ tlsMode: props.tls.mode, hstsSeconds: props.hstsSeconds });
 
     const secretsDir = props.tls.mode === "local" ? props.tls.secretsDir : undefined;
     this.container = new HardenedContainer(this, "Container", {
@@ -258,8 +308,8 @@ export class Traefik extends Construct {
       ],
       readOnlyMounts: secretsDir
         ? [
-            { source: `${secretsDir}/${TLS_FILES.cert}`, target: certPair.certFile },
-            { source: `${secretsDir}/${TLS_FILES.key}`, target: certPair.keyFile },
+            { source: `${secretsDir}/${TLS_FILES.cert}`, target: CERT_PAIR.certFile },
+            { source: `${secretsDir}/${TLS_FILES.key}`, target: CERT_PAIR.keyFile },
           ]
         : undefined,
       bindMounts: props.tls.mode === "acme" ? [{ source: props.tls.storageHostDir, target: "/data" }] : undefined,

@@ -1,6 +1,7 @@
 import { Testing, TerraformStack } from "cdktf";
 import { DockerSocketProxy } from "../../constructs/edge/socket-proxy";
-import { hostAddress, Traefik, TraefikTls } from "../../constructs/edge/traefik";
+import { hostAddress, renderTraefikDynamicConfig, renderTraefikStaticConfig, Traefik, TraefikTls } from "../../constructs/edge/traefik";
+import { flattenYaml } from "../../constructs/policy/docker-model";
 import { ValidationError } from "../../constructs/common/validation";
 import { SegmentedNetworks } from "../../constructs/network/segmented-networks";
 import { dockerModel } from "../../constructs/policy/docker-model";
@@ -85,5 +86,32 @@ describe("Traefik", () => {
     } catch (e) {
       expect((e as ValidationError).problems.map((p) => p.field)).toEqual(["tls.email", "tls.storageHostDir"]);
     }
+  });
+});
+
+describe("Traefik's configuration files as pure functions", () => {
+  const input = { ports: { web: 80, websecure: 443, ping: 8082 }, socketProxyEndpoint: "tcp://t-socket-proxy:2375", appNetwork: "t-app", instance: "t" } as const;
+
+  test("the construct uploads exactly what the functions render from its props", () => {
+    const { t } = traefik({ mode: "local", secretsDir: "/srv/secrets" });
+    // The network name is the docker_network's token until synthesis resolves it.
+    const network = /network: "([^"]+)"/.exec(t.staticConfig)?.[1] ?? "";
+    expect(t.staticConfig).toBe(renderTraefikStaticConfig({ ...input, appNetwork: network, tls: { mode: "local", secretsDir: "/srv/secrets" } }));
+    expect(renderTraefikStaticConfig({ ...input, tls: { mode: "local", secretsDir: "/srv/secrets" } })).toContain('network: "t-app"');
+    expect(t.dynamicConfig).toBe(renderTraefikDynamicConfig({ tlsMode: "local" }));
+  });
+
+  test("ACME: the resolver on the HTTPS entry point and the chosen challenge; no certificate of its own", () => {
+    const acme = (challenge: "tls-alpn-01" | "http-01") =>
+      flattenYaml(renderTraefikStaticConfig({ ...input, tls: { mode: "acme", email: "ops@example.com", challenge, storageHostDir: "/var/lib/acme" }, certResolver: "acme" }));
+    expect(acme("tls-alpn-01")).toMatchObject({ "entrypoints.websecure.http.tls.certresolver": "acme", "certificatesresolvers.acme.acme.email": "ops@example.com" });
+    expect(Object.keys(acme("tls-alpn-01")).some((k) => k.startsWith("certificatesresolvers.acme.acme.tlschallenge"))).toBe(true);
+    expect(acme("http-01")).toMatchObject({ "certificatesresolvers.acme.acme.httpchallenge.entrypoint": "web" });
+    expect(renderTraefikDynamicConfig({ tlsMode: "acme" })).not.toContain("certFile");
+  });
+
+  test("the HSTS max-age defaults to one year and follows hstsSeconds", () => {
+    expect(flattenYaml(renderTraefikDynamicConfig({ tlsMode: "acme" }))["http.middlewares.security-headers.headers.stsseconds"]).toBe("31536000");
+    expect(flattenYaml(renderTraefikDynamicConfig({ tlsMode: "acme", hstsSeconds: 63072000 }))["http.middlewares.security-headers.headers.stsseconds"]).toBe("63072000");
   });
 });
