@@ -35,6 +35,11 @@ export class Validator {
     if (!ok) this.add(field, message);
   }
 
+  /** The problems recorded so far (for a caller that reports them instead of throwing). */
+  public get recorded(): readonly ValidationProblem[] {
+    return [...this.problems];
+  }
+
   public throwIfAny(): void {
     if (this.problems.length > 0) throw new ValidationError(this.subject, this.problems);
   }

@@ -1,4 +1,4 @@
-import { renderPostgresBootstrap, PostgresBootstrapProps, quoteIdent } from "../../constructs/data/postgres-bootstrap";
+import { postgresBootstrapProblems, renderPostgresBootstrap, PostgresBootstrapProps, quoteIdent } from "../../constructs/data/postgres-bootstrap";
 import { ValidationError } from "../../constructs/common/validation";
 import { devConfig, synthDev } from "../helpers/synth";
 
@@ -23,6 +23,13 @@ describe("renderPostgresBootstrap", () => {
   test("every bad identifier is named in one error", () => {
     const p = problemsOf({ database: "N8N", schema: "public", agentSchema: "x-y", reportingRole: "pg_monitor", connectionLimit: 0 });
     expect(p.map((x) => x.field).sort()).toEqual(["agentSchema", "connectionLimit", "database", "reportingRole", "schema"]);
+  });
+
+  test("postgresBootstrapProblems reports what renderPostgresBootstrap refuses, without throwing", () => {
+    const bad = { ...base, database: "postgres", connectionLimit: 501, clientCidrs: ["0.0.0.0/0"] };
+    expect(postgresBootstrapProblems(base)).toEqual([]);
+    expect(postgresBootstrapProblems(bad).map((p) => p.field)).toEqual(["database", "connectionLimit", "clientCidrs"]);
+    expect(problemsOf(bad)).toEqual(postgresBootstrapProblems(bad));
   });
 
   test("the whole internet is not an allowed client range", () => {
