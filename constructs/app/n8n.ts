@@ -175,6 +175,116 @@ function nodeHttpCheck(url: string): string[] {
   return ["CMD", "node", "-e", `fetch(${JSON.stringify(url)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`];
 }
 
+/** N8nProps with every default applied (common/defaults). */
+interface N8nSettings {
+  readonly prefix: string;
+  readonly publicPaths: readonly N8nPublicPath[];
+  readonly rate: { readonly average: number; readonly burst: number; readonly periodSeconds: number };
+  readonly maxBodyMb: number;
+  readonly maxAgeHours: number;
+  readonly timezone: string;
+}
+
+function n8nSettings(props: N8nProps): N8nSettings {
+  return {
+    prefix: props.name ?? props.networks.prefix,
+    publicPaths: props.publicPaths ?? N8N_DEFAULTS.publicPaths,
+    rate: props.webhookRateLimit ?? N8N_DEFAULTS.webhookRateLimit,
+    maxBodyMb: props.maxPublicBodyMb ?? N8N_DEFAULTS.maxPublicBodyMb,
+    maxAgeHours: props.executionsMaxAgeHours ?? N8N_DEFAULTS.executionsMaxAgeHours,
+    timezone: props.timezone ?? N8N_DEFAULTS.timezone,
+  };
+}
+
+/** Throws one ValidationError naming every bad prop of `props` (`s`: the same with defaults). */
+function validateN8nProps(path: string, props: N8nProps, s: N8nSettings): void {
+  const v = new Validator(`Invalid props for ${path}`);
+  v.check(isHostname(props.host), "host", "must be a DNS name");
+  v.check(s.publicPaths.length > 0 && new Set(s.publicPaths).size === s.publicPaths.length, "publicPaths", "must list at least one path, without repeats");
+  v.check(props.ssoMiddleware.length > 0, "ssoMiddleware", "is required: the editor is never served without SSO");
+  for (const k of ["average", "burst", "periodSeconds"] as const) {
+    v.check(inBound(s.rate[k], WEBHOOK_RATE_LIMIT[k]), `webhookRateLimit.${k}`, `${boundMessage(WEBHOOK_RATE_LIMIT[k])}, got ${s.rate[k]}`);
+  }
+  v.check(inBound(s.maxBodyMb, PUBLIC_BODY_MB), "maxPublicBodyMb", `${boundMessage(PUBLIC_BODY_MB, " (MiB)")}, got ${s.maxBodyMb}`);
+  v.check(isUnresolved(s.maxAgeHours) || inBound(s.maxAgeHours, EXECUTIONS_MAX_AGE_HOURS), "executionsMaxAgeHours", `${boundMessage(EXECUTIONS_MAX_AGE_HOURS, " (hours; 8760 is one year)")}, got ${s.maxAgeHours}`);
+  v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+  const zoneProblem = props.timezone === undefined || isUnresolved(props.timezone) ? undefined : timeZoneProblem(props.timezone);
+  if (zoneProblem) v.add("timezone", zoneProblem);
+  v.check(imageTagOf(props.image) === imageTagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
+  if (props.ssrfProtection) {
+    (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) => {
+      const problem = isUnresolved(r) ? undefined : ipCidrProblem(r);
+      if (problem) v.add(`ssrfProtection.allowedIpRanges.${i}`, problem);
+    });
+    (props.ssrfProtection.allowedHostnames ?? []).forEach((h, i) => v.check(isHostname(h.replace(/^\*\./, "")), `ssrfProtection.allowedHostnames.${i}`, `must be a DNS name (optionally *.name), got "${h}"`));
+  }
+  v.throwIfAny();
+}
+
+/**
+ * The main container's environment: Postgres over verified TLS, every secret as a `_FILE`, the
+ * public URL behind one proxy hop, call-home, community packages and metrics off, SSRF
+ * protection, pruning, and external task runners.
+ */
+function mainEnvironment(props: N8nProps, s: N8nSettings): Record<string, string> {
+  const db = props.database;
+  const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+  const publicUrl = `https://${props.host}/`;
+  return {
+    // Stated, not left to the image: without it n8n runs as development (reflective CORS with
+    // credentials, no X-Frame-Options); policy rule ZT-N8N-002.
+    NODE_ENV: "production",
+    DB_TYPE: "postgresdb",
+    DB_POSTGRESDB_HOST: db.host,
+    DB_POSTGRESDB_PORT: String(db.port ?? 5432),
+    DB_POSTGRESDB_DATABASE: db.database,
+    DB_POSTGRESDB_SCHEMA: db.schema,
+    ...(db.userFromFile ? { DB_POSTGRESDB_USER_FILE: secret(SECRET_FILES.n8nDbUser) } : { DB_POSTGRESDB_USER: db.user }),
+    DB_POSTGRESDB_PASSWORD_FILE: secret(SECRET_FILES.n8nDbPassword),
+    DB_POSTGRESDB_SSL_ENABLED: "true",
+    DB_POSTGRESDB_SSL_CA_FILE: secret(TLS_FILES.caCert),
+    DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED: "true",
+    N8N_ENCRYPTION_KEY_FILE: secret(SECRET_FILES.n8nEncryptionKey),
+    N8N_HOST: props.host,
+    N8N_PORT: String(PORT),
+    N8N_PROTOCOL: "https",
+    N8N_PROXY_HOPS: "1",
+    N8N_EDITOR_BASE_URL: publicUrl,
+    N8N_WEBHOOK_URL: publicUrl,
+    N8N_SECURE_COOKIE: "true",
+    N8N_SAMESITE_COOKIE: "lax",
+    N8N_DIAGNOSTICS_ENABLED: "false",
+    N8N_VERSION_NOTIFICATIONS_ENABLED: "false",
+    N8N_TEMPLATES_ENABLED: "false",
+    // n8n 2.41 refreshes an MCP server registry from api.n8n.io at start and every 8 h, with
+    // every other call-home switch off; n8n refuses unknown module names, so this is checked.
+    N8N_DISABLED_MODULES: "mcp-registry",
+    // Community nodes are npm code inside this process, with the encryption key: none are
+    // installed from the editor (build them into the image instead). ZT-N8N-009.
+    N8N_COMMUNITY_PACKAGES_ENABLED: "false",
+    N8N_UNVERIFIED_PACKAGES_ENABLED: "false",
+    ...ssrfEnv(props.ssrfProtection),
+    N8N_HIRING_BANNER_ENABLED: "false",
+    N8N_PERSONALIZATION_ENABLED: "false",
+    N8N_METRICS: "false",
+    N8N_BLOCK_ENV_ACCESS_IN_NODE: "true",
+    N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: "true",
+    N8N_RESTRICT_FILE_ACCESS_TO: "/home/node/.n8n-files",
+    N8N_GIT_NODE_DISABLE_BARE_REPOS: "true",
+    N8N_PAYLOAD_SIZE_MAX: String(s.maxBodyMb),
+    EXECUTIONS_DATA_PRUNE: "true",
+    EXECUTIONS_DATA_MAX_AGE: String(s.maxAgeHours),
+    N8N_RUNNERS_MODE: "external",
+    N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0",
+    N8N_RUNNERS_BROKER_PORT: String(BROKER_PORT),
+    N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
+    N8N_LOG_LEVEL: props.logLevel ?? N8N_DEFAULTS.logLevel,
+    N8N_LOG_OUTPUT: "console",
+    GENERIC_TIMEZONE: s.timezone,
+    TZ: s.timezone,
+  };
+}
+
 /**
  * n8n 2.x with external task runners, on Postgres, behind two routers:
  *
@@ -208,33 +318,9 @@ export class N8n extends Construct {
 
   constructor(scope: Construct, id: string, props: N8nProps) {
     super(scope, id);
-    const prefix = props.name ?? props.networks.prefix;
-    const publicPaths = props.publicPaths ?? N8N_DEFAULTS.publicPaths;
-    const rate = props.webhookRateLimit ?? N8N_DEFAULTS.webhookRateLimit;
-    const maxBodyMb = props.maxPublicBodyMb ?? N8N_DEFAULTS.maxPublicBodyMb;
-    const maxAgeHours = props.executionsMaxAgeHours ?? N8N_DEFAULTS.executionsMaxAgeHours;
-    const timezone = props.timezone ?? N8N_DEFAULTS.timezone;
-    const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(isHostname(props.host), "host", "must be a DNS name");
-    v.check(publicPaths.length > 0 && new Set(publicPaths).size === publicPaths.length, "publicPaths", "must list at least one path, without repeats");
-    v.check(props.ssoMiddleware.length > 0, "ssoMiddleware", "is required: the editor is never served without SSO");
-    for (const k of ["average", "burst", "periodSeconds"] as const) {
-      v.check(inBound(rate[k], WEBHOOK_RATE_LIMIT[k]), `webhookRateLimit.${k}`, `${boundMessage(WEBHOOK_RATE_LIMIT[k])}, got ${rate[k]}`);
-    }
-    v.check(inBound(maxBodyMb, PUBLIC_BODY_MB), "maxPublicBodyMb", `${boundMessage(PUBLIC_BODY_MB, " (MiB)")}, got ${maxBodyMb}`);
-    v.check(isUnresolved(maxAgeHours) || inBound(maxAgeHours, EXECUTIONS_MAX_AGE_HOURS), "executionsMaxAgeHours", `${boundMessage(EXECUTIONS_MAX_AGE_HOURS, " (hours; 8760 is one year)")}, got ${maxAgeHours}`);
-    v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
-    const zoneProblem = props.timezone === undefined || isUnresolved(props.timezone) ? undefined : timeZoneProblem(props.timezone);
-    if (zoneProblem) v.add("timezone", zoneProblem);
-    v.check(imageTagOf(props.image) === imageTagOf(props.runnersImage), "runnersImage", "must carry the same version tag as image");
-    if (props.ssrfProtection) {
-      (props.ssrfProtection.allowedIpRanges ?? []).forEach((r, i) => {
-        const problem = isUnresolved(r) ? undefined : ipCidrProblem(r);
-        if (problem) v.add(`ssrfProtection.allowedIpRanges.${i}`, problem);
-      });
-      (props.ssrfProtection.allowedHostnames ?? []).forEach((h, i) => v.check(isHostname(h.replace(/^\*\./, "")), `ssrfProtection.allowedHostnames.${i}`, `must be a DNS name (optionally *.name), got "${h}"`));
-    }
-    v.throwIfAny();
+    const settings = n8nSettings(props);
+    validateN8nProps(this.node.path, props, settings);
+    const { prefix, publicPaths, rate, maxBodyMb, timezone } = settings;
 
     const routers = n8nRouterNames(prefix);
     this.editorRouter = routers.editor;
@@ -256,7 +342,6 @@ export class N8n extends Construct {
     });
 
     const db = props.database;
-    const publicUrl = `https://${props.host}/`;
     this.main = new HardenedContainer(this, "Main", {
       name: mainName,
       image: props.image,
@@ -269,59 +354,7 @@ export class N8n extends Construct {
       memoryMb: props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
       cpus: props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
-      env: {
-        // Stated, not left to the image: without it n8n runs as development (reflective CORS with
-        // credentials, no X-Frame-Options); policy rule ZT-N8N-002.
-        NODE_ENV: "production",
-        DB_TYPE: "postgresdb",
-        DB_POSTGRESDB_HOST: db.host,
-        DB_POSTGRESDB_PORT: String(db.port ?? 5432),
-        DB_POSTGRESDB_DATABASE: db.database,
-        DB_POSTGRESDB_SCHEMA: db.schema,
-        ...(db.userFromFile ? { DB_POSTGRESDB_USER_FILE: secret(SECRET_FILES.n8nDbUser) } : { DB_POSTGRESDB_USER: db.user }),
-        DB_POSTGRESDB_PASSWORD_FILE: secret(SECRET_FILES.n8nDbPassword),
-        DB_POSTGRESDB_SSL_ENABLED: "true",
-        DB_POSTGRESDB_SSL_CA_FILE: secret(TLS_FILES.caCert),
-        DB_POSTGRESDB_SSL_REJECT_UNAUTHORIZED: "true",
-        N8N_ENCRYPTION_KEY_FILE: secret(SECRET_FILES.n8nEncryptionKey),
-        N8N_HOST: props.host,
-        N8N_PORT: String(PORT),
-        N8N_PROTOCOL: "https",
-        N8N_PROXY_HOPS: "1",
-        N8N_EDITOR_BASE_URL: publicUrl,
-        N8N_WEBHOOK_URL: publicUrl,
-        N8N_SECURE_COOKIE: "true",
-        N8N_SAMESITE_COOKIE: "lax",
-        N8N_DIAGNOSTICS_ENABLED: "false",
-        N8N_VERSION_NOTIFICATIONS_ENABLED: "false",
-        N8N_TEMPLATES_ENABLED: "false",
-        // n8n 2.41 refreshes an MCP server registry from api.n8n.io at start and every 8 h, with
-        // every other call-home switch off; n8n refuses unknown module names, so this is checked.
-        N8N_DISABLED_MODULES: "mcp-registry",
-        // Community nodes are npm code inside this process, with the encryption key: none are
-        // installed from the editor (build them into the image instead). ZT-N8N-009.
-        N8N_COMMUNITY_PACKAGES_ENABLED: "false",
-        N8N_UNVERIFIED_PACKAGES_ENABLED: "false",
-        ...ssrfEnv(props.ssrfProtection),
-        N8N_HIRING_BANNER_ENABLED: "false",
-        N8N_PERSONALIZATION_ENABLED: "false",
-        N8N_METRICS: "false",
-        N8N_BLOCK_ENV_ACCESS_IN_NODE: "true",
-        N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: "true",
-        N8N_RESTRICT_FILE_ACCESS_TO: "/home/node/.n8n-files",
-        N8N_GIT_NODE_DISABLE_BARE_REPOS: "true",
-        N8N_PAYLOAD_SIZE_MAX: String(maxBodyMb),
-        EXECUTIONS_DATA_PRUNE: "true",
-        EXECUTIONS_DATA_MAX_AGE: String(maxAgeHours),
-        N8N_RUNNERS_MODE: "external",
-        N8N_RUNNERS_BROKER_LISTEN_ADDRESS: "0.0.0.0",
-        N8N_RUNNERS_BROKER_PORT: String(BROKER_PORT),
-        N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
-        N8N_LOG_LEVEL: props.logLevel ?? N8N_DEFAULTS.logLevel,
-        N8N_LOG_OUTPUT: "console",
-        GENERIC_TIMEZONE: timezone,
-        TZ: timezone,
-      },
+      env: mainEnvironment(props, settings),
       labels,
       readOnlyMounts: [
         mount(SECRET_FILES.n8nDbPassword),
