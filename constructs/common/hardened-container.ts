@@ -175,6 +175,52 @@ function canonicalHealthcheck(h: ContainerHealthcheck): ContainerHealthcheck {
 }
 
 /**
+ * Throws one ValidationError naming every bad prop: an unpinned image, no network, a memory limit
+ * or CPU count out of bounds, a secret in env, labels or an uploaded file, SYS_ADMIN or ALL added
+ * back, and start-time files the writer cannot place. Unresolved tokens are skipped.
+ */
+function validateContainerProps(path: string, props: HardenedContainerProps): void {
+  const v = new Validator(`Invalid props for container ${path}`);
+  if (!isUnresolved(props.image)) {
+    const problem = imageRefProblem(props.image);
+    if (problem) v.add("image", problem);
+  }
+  v.check(props.networks.length > 0, "networks", "must name at least one network; containers never join the default bridge");
+  if (!isUnresolved(props.memoryMb)) {
+    v.check(inBound(props.memoryMb, MEMORY_MB), "memoryMb", `${boundMessage(MEMORY_MB, " (MiB)")}, got ${props.memoryMb}`);
+  }
+  const cpusProblem = props.cpus === undefined || isUnresolved(props.cpus) ? undefined : formatProblem(CPUS, props.cpus);
+  if (cpusProblem) v.add("cpus", cpusProblem);
+  v.check(props.healthcheck.test.length > 0, "healthcheck.test", "must be a non-empty command");
+  for (const [k, val] of Object.entries(props.env ?? {})) {
+    const problem = secretLeakProblem(k, val);
+    if (problem) v.add(`env.${k}`, problem);
+  }
+  for (const [k, val] of Object.entries(props.labels ?? {})) {
+    const problem = secretLeakProblem(k, val);
+    if (problem) v.add(`labels.${k}`, problem);
+  }
+  for (const cap of props.capabilitiesAdd ?? []) {
+    const bare = cap.replace(/^CAP_/, "");
+    v.check(/^[A-Z_]+$/.test(cap) && bare !== "SYS_ADMIN" && bare !== "ALL", "capabilitiesAdd", `"${cap}" is not allowed; SYS_ADMIN and ALL are never added back`);
+  }
+  const uploads = props.uploads ?? [];
+  if (uploads.length > 0) {
+    v.check(props.entrypoint === undefined, "entrypoint", "cannot be combined with uploads (the file writer is the entrypoint; set imageEntrypoint)");
+    v.check((props.imageEntrypoint ?? []).length > 0, "imageEntrypoint", "is required with uploads: the image's own ENTRYPOINT, run after the files are written");
+    for (const u of uploads) {
+      // Each file's folder becomes a tmpfs of its own, so a file straight under / is refused.
+      v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes("..") && u.file.lastIndexOf("/") > 0, "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / inside a folder (not directly under /, no ..)`);
+      const kind = secretValueKind(u.content);
+      const problem = kind ? `looks like key material or an inline credential (${kind}); mount secrets from files instead` : undefined;
+      if (problem) v.add(`uploads.${u.file}`, problem);
+    }
+    v.check(new Set(uploads.map((u) => u.file)).size === uploads.length, "uploads", "lists a file twice");
+  }
+  v.throwIfAny();
+}
+
+/**
  * A Docker container with the project's baseline hardening: pinned image, `no-new-privileges`,
  * ALL capabilities dropped (add back only what is justified), read-only root filesystem,
  * memory limit, healthcheck, restart policy, no default bridge network, rotated logs, and a
@@ -201,44 +247,7 @@ export class HardenedContainer extends Construct {
 
   constructor(scope: Construct, id: string, props: HardenedContainerProps) {
     super(scope, id);
-    const v = new Validator(`Invalid props for container ${this.node.path}`);
-    if (!isUnresolved(props.image)) {
-      const problem = imageRefProblem(props.image);
-      if (problem) v.add("image", problem);
-    }
-    v.check(props.networks.length > 0, "networks", "must name at least one network; containers never join the default bridge");
-    if (!isUnresolved(props.memoryMb)) {
-      v.check(inBound(props.memoryMb, MEMORY_MB), "memoryMb", `${boundMessage(MEMORY_MB, " (MiB)")}, got ${props.memoryMb}`);
-    }
-    const cpusProblem = props.cpus === undefined || isUnresolved(props.cpus) ? undefined : formatProblem(CPUS, props.cpus);
-    if (cpusProblem) v.add("cpus", cpusProblem);
-    v.check(props.healthcheck.test.length > 0, "healthcheck.test", "must be a non-empty command");
-    for (const [k, val] of Object.entries(props.env ?? {})) {
-      const problem = secretLeakProblem(k, val);
-      if (problem) v.add(`env.${k}`, problem);
-    }
-    for (const [k, val] of Object.entries(props.labels ?? {})) {
-      const problem = secretLeakProblem(k, val);
-      if (problem) v.add(`labels.${k}`, problem);
-    }
-    for (const cap of props.capabilitiesAdd ?? []) {
-      const bare = cap.replace(/^CAP_/, "");
-      v.check(/^[A-Z_]+$/.test(cap) && bare !== "SYS_ADMIN" && bare !== "ALL", "capabilitiesAdd", `"${cap}" is not allowed; SYS_ADMIN and ALL are never added back`);
-    }
-    const uploads = props.uploads ?? [];
-    if (uploads.length > 0) {
-      v.check(props.entrypoint === undefined, "entrypoint", "cannot be combined with uploads (the file writer is the entrypoint; set imageEntrypoint)");
-      v.check((props.imageEntrypoint ?? []).length > 0, "imageEntrypoint", "is required with uploads: the image's own ENTRYPOINT, run after the files are written");
-      for (const u of uploads) {
-        // Each file's folder becomes a tmpfs of its own, so a file straight under / is refused.
-        v.check(UPLOAD_PATH.test(u.file) && !u.file.split("/").includes("..") && u.file.lastIndexOf("/") > 0, "uploads.file", `"${u.file}" must be an absolute path of letters, digits, . _ - / inside a folder (not directly under /, no ..)`);
-        const kind = secretValueKind(u.content);
-        const problem = kind ? `looks like key material or an inline credential (${kind}); mount secrets from files instead` : undefined;
-        if (problem) v.add(`uploads.${u.file}`, problem);
-      }
-      v.check(new Set(uploads.map((u) => u.file)).size === uploads.length, "uploads", "lists a file twice");
-    }
-    v.throwIfAny();
+    validateContainerProps(this.node.path, props);
 
     this.containerName = props.name;
     this.readOnlyMountSources = (props.readOnlyMounts ?? []).map((m) => m.source);
@@ -246,7 +255,7 @@ export class HardenedContainer extends Construct {
 
     const logging = props.logging ?? { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
     const readOnlyRoot = props.readOnlyRootFilesystem ?? true;
-    const files = startTimeFiles(uploads, props.user, props.imageEntrypoint ?? []);
+    const files = startTimeFiles(props.uploads ?? [], props.user, props.imageEntrypoint ?? []);
     const mounts = [
       ...(props.readOnlyMounts ?? []).map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: true })),
       ...(props.bindMounts ?? []).map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: false })),

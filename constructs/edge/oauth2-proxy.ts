@@ -62,6 +62,63 @@ export function ssoCookieNames(cookieName: string): string[] {
   return [cookieName, ...[0, 1, 2, 3].map((i) => `${cookieName}_${i}`)];
 }
 
+/** What oauth2-proxy's command line depends on besides its props (see {@link oauth2ProxyArgs}). */
+interface OAuth2ProxyArgsInput {
+  /** The session cookie's name (`__Host-<prefix>-sso`). */
+  readonly cookieName: string;
+  /** Traefik's fixed edge address: the only source of X-Forwarded-* headers trusted. */
+  readonly trustedProxyIp: string;
+}
+
+/**
+ * oauth2-proxy's flags: OIDC with PKCE and a nonce, secrets from files, a `__Host-` cookie that
+ * is refreshed against the IdP, forwarded headers from Traefik only, and the allow-lists.
+ */
+function oauth2ProxyArgs(props: OAuth2ProxyProps, a: OAuth2ProxyArgsInput): string[] {
+  const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+  return [
+    `--http-address=0.0.0.0:${PORT}`,
+    "--provider=oidc",
+    `--oidc-issuer-url=${props.issuerUrl}`,
+    `--client-id=${props.clientId}`,
+    `--client-secret-file=${secret(SECRET_FILES.oauth2ProxyClientSecret)}`,
+    `--cookie-secret-file=${secret(SECRET_FILES.oauth2ProxyCookieSecret)}`,
+    `--redirect-url=https://${props.protectedHost}/oauth2/callback`,
+    `--whitelist-domain=${props.protectedHost}`,
+    "--code-challenge-method=S256",
+    // oauth2-proxy 7.15 skips the ID-token nonce unless told otherwise (ZT-SSO-006).
+    "--insecure-oidc-skip-nonce=false",
+    // Without it oauth2-proxy sends approval_prompt=force, which makes Dex show its consent page
+    // on every sign-in despite skipApprovalScreen (found by the browser sign-in of the deploy
+    // suite); "auto" lets the IdP decide, as an SSO login should.
+    "--approval-prompt=auto",
+    // Ask for the groups claim only when it is used: several IdPs reject unknown scopes.
+    // offline_access: a refresh token, so the session is rechecked with the IdP every
+    // cookie-refresh and lasts cookie-expire (found by sso.session-refresh: without it the
+    // session ended with Dex's 1 h ID token).
+    `--scope=openid email profile${(props.offlineAccess ?? SSO_DEFAULTS.offlineAccess) ? " offline_access" : ""}${props.allowedGroups.length > 0 ? " groups" : ""}`,
+    // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
+    `--cookie-name=${a.cookieName}`,
+    "--cookie-secure=true",
+    "--cookie-httponly=true",
+    "--cookie-samesite=lax",
+    `--cookie-expire=${props.cookieExpire ?? SSO_DEFAULTS.cookieExpire}`,
+    `--cookie-refresh=${props.cookieRefresh ?? SSO_DEFAULTS.cookieRefresh}`,
+    "--reverse-proxy=true",
+    // X-Forwarded-* are honoured only from Traefik's fixed edge address.
+    `--trusted-proxy-ip=${a.trustedProxyIp}/32`,
+    "--set-xauthrequest=true",
+    "--upstream=static://202",
+    "--skip-provider-button=true",
+    "--show-debug-on-error=false",
+    "--silence-ping-logging=true",
+    "--request-logging=true",
+    ...(props.allowedEmailDomains.length > 0 ? props.allowedEmailDomains.map((d) => `--email-domain=${d}`) : ["--email-domain=*"]),
+    ...props.allowedGroups.map((g) => `--allowed-group=${g}`),
+    ...(props.trustDevCa ? [`--provider-ca-file=${secret(TLS_FILES.caCert)}`] : []),
+  ];
+}
+
 /**
  * oauth2-proxy as Traefik's forwardAuth: every request to a router that carries
  * {@link OAuth2Proxy.middleware} is checked against a session cookie, and anonymous browsers are
@@ -116,47 +173,7 @@ export class OAuth2Proxy extends Construct {
     this.callbackRouter = `${prefix}-oauth2`;
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
 
-    const args = [
-      `--http-address=0.0.0.0:${PORT}`,
-      "--provider=oidc",
-      `--oidc-issuer-url=${props.issuerUrl}`,
-      `--client-id=${props.clientId}`,
-      `--client-secret-file=${secret(SECRET_FILES.oauth2ProxyClientSecret)}`,
-      `--cookie-secret-file=${secret(SECRET_FILES.oauth2ProxyCookieSecret)}`,
-      `--redirect-url=https://${props.protectedHost}/oauth2/callback`,
-      `--whitelist-domain=${props.protectedHost}`,
-      "--code-challenge-method=S256",
-      // oauth2-proxy 7.15 skips the ID-token nonce unless told otherwise (ZT-SSO-006).
-      "--insecure-oidc-skip-nonce=false",
-      // Without it oauth2-proxy sends approval_prompt=force, which makes Dex show its consent page
-      // on every sign-in despite skipApprovalScreen (found by the browser sign-in of the deploy
-      // suite); "auto" lets the IdP decide, as an SSO login should.
-      "--approval-prompt=auto",
-      // Ask for the groups claim only when it is used: several IdPs reject unknown scopes.
-      // offline_access: a refresh token, so the session is rechecked with the IdP every
-      // cookie-refresh and lasts cookie-expire (found by sso.session-refresh: without it the
-      // session ended with Dex's 1 h ID token).
-      `--scope=openid email profile${(props.offlineAccess ?? SSO_DEFAULTS.offlineAccess) ? " offline_access" : ""}${props.allowedGroups.length > 0 ? " groups" : ""}`,
-      // __Host- cookies are bound to this exact host, Secure, path=/ and carry no Domain.
-      `--cookie-name=${cookieName}`,
-      "--cookie-secure=true",
-      "--cookie-httponly=true",
-      "--cookie-samesite=lax",
-      `--cookie-expire=${props.cookieExpire ?? SSO_DEFAULTS.cookieExpire}`,
-      `--cookie-refresh=${props.cookieRefresh ?? SSO_DEFAULTS.cookieRefresh}`,
-      "--reverse-proxy=true",
-      // X-Forwarded-* are honoured only from Traefik's fixed edge address.
-      `--trusted-proxy-ip=${props.traefik.edgeAddress}/32`,
-      "--set-xauthrequest=true",
-      "--upstream=static://202",
-      "--skip-provider-button=true",
-      "--show-debug-on-error=false",
-      "--silence-ping-logging=true",
-      "--request-logging=true",
-      ...(props.allowedEmailDomains.length > 0 ? props.allowedEmailDomains.map((d) => `--email-domain=${d}`) : ["--email-domain=*"]),
-      ...props.allowedGroups.map((g) => `--allowed-group=${g}`),
-      ...(props.trustDevCa ? [`--provider-ca-file=${secret(TLS_FILES.caCert)}`] : []),
-    ];
+    const args = oauth2ProxyArgs(props, { cookieName, trustedProxyIp: props.traefik.edgeAddress });
 
     const labels = {
       ...exposeLabels(prefix, props.networks.edge.name),
