@@ -44,6 +44,60 @@ export interface PostgresRotationFunctionProps {
   readonly reservedConcurrency?: number;
 }
 
+/** Throws one ValidationError naming every bad prop; unresolved CIDR tokens are skipped. */
+function validateRotationProps(path: string, props: PostgresRotationFunctionProps): void {
+  const v = new Validator(`Invalid props for ${path}`);
+  v.check(AWS_NAME.pattern.test(props.functionName), "functionName", AWS_NAME.message);
+  v.check(props.rotatedSecretNames.length > 0, "rotatedSecretNames", "must name at least one secret");
+  v.check(props.logGroup.logGroupName === `/aws/lambda/${props.functionName}`, "logGroup", `must be /aws/lambda/${props.functionName} (Lambda writes there)`);
+  if (props.vpc) {
+    v.check(props.vpc.subnetIds.length > 0, "vpc.subnetIds", "must list at least one subnet");
+    v.check(props.vpc.secretsManagerEndpointCidrs.length > 0, "vpc.secretsManagerEndpointCidrs", "must list the endpoint's subnets");
+    const cidrs: [string, string][] = [["vpc.postgres.cidr", props.vpc.postgres.cidr], ...props.vpc.secretsManagerEndpointCidrs.map((c, i): [string, string] => [`vpc.secretsManagerEndpointCidrs.${i}`, c])];
+    for (const [f, c] of cidrs) {
+      // /16 at the widest: never the whole internet.
+      const problem = isUnresolved(c) ? undefined : ipv4CidrProblem(c, { minBits: 16, maxBits: 32 });
+      if (problem) v.add(f, problem);
+    }
+  }
+  const concurrency = props.reservedConcurrency ?? 1;
+  v.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10, "reservedConcurrency", "must be from 1 to 10");
+  v.throwIfAny();
+}
+
+/**
+ * The function's least-privilege policy: its own secrets, the rotator's secret, the key through
+ * Secrets Manager, SQS (and Lambda for its environment), its log group, its dead-letter queue,
+ * and the three action groups AWS offers only on "*" (random passwords, X-Ray, VPC interfaces).
+ */
+function rotationPolicyStatements(props: PostgresRotationFunctionProps, secretArn: (name: string) => string, deadLetterQueueArn: string): PolicyStatement[] {
+  return [
+    { Sid: "RotateOwnSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], Resource: props.rotatedSecretNames.map(secretArn) },
+    { Sid: "ReadRotatorSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn(props.masterSecretName) },
+    // GetRandomPassword has no resource-level permissions: "*" is the only form AWS accepts.
+    { Sid: "RandomPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
+    { ...props.key.grantUseVia("secretsmanager", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSecretsManager" },
+    { ...props.key.grantUseVia("sqs", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSqsForTheDeadLetterQueue" },
+    ...(props.postgresCaPem ? [{ ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" }] : []),
+    { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${props.logGroup.logGroupArn}:*` },
+    { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: deadLetterQueueArn },
+    // Active tracing: Lambda refuses CreateFunction unless the role may send traces. X-Ray's
+    // write actions have no resource-level permissions: "*" is the only form AWS accepts.
+    { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+    ...(props.vpc
+      ? [
+          {
+            Sid: "VpcNetworkInterfaces",
+            Effect: "Allow" as const,
+            // Lambda's ENI management actions have no resource-level permissions.
+            Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            Resource: "*",
+          },
+        ]
+      : []),
+  ];
+}
+
 /**
  * The Postgres rotation Lambda (alternating users) and its wiring: nodejs22.x, reserved
  * concurrency, an encrypted dead-letter queue, a KMS-encrypted environment, JSON logs into its
@@ -65,23 +119,8 @@ export class PostgresRotationFunction extends Construct {
     super(scope, id);
     const env = props.key.environment;
     const partition = partitionOf(env);
-    const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(AWS_NAME.pattern.test(props.functionName), "functionName", AWS_NAME.message);
-    v.check(props.rotatedSecretNames.length > 0, "rotatedSecretNames", "must name at least one secret");
-    v.check(props.logGroup.logGroupName === `/aws/lambda/${props.functionName}`, "logGroup", `must be /aws/lambda/${props.functionName} (Lambda writes there)`);
-    if (props.vpc) {
-      v.check(props.vpc.subnetIds.length > 0, "vpc.subnetIds", "must list at least one subnet");
-      v.check(props.vpc.secretsManagerEndpointCidrs.length > 0, "vpc.secretsManagerEndpointCidrs", "must list the endpoint's subnets");
-      const cidrs: [string, string][] = [["vpc.postgres.cidr", props.vpc.postgres.cidr], ...props.vpc.secretsManagerEndpointCidrs.map((c, i): [string, string] => [`vpc.secretsManagerEndpointCidrs.${i}`, c])];
-      for (const [f, c] of cidrs) {
-        // /16 at the widest: never the whole internet.
-        const problem = isUnresolved(c) ? undefined : ipv4CidrProblem(c, { minBits: 16, maxBits: 32 });
-        if (problem) v.add(f, problem);
-      }
-    }
+    validateRotationProps(this.node.path, props);
     const concurrency = props.reservedConcurrency ?? 1;
-    v.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10, "reservedConcurrency", "must be from 1 to 10");
-    v.throwIfAny();
 
     // Secret ARNs end in "-" and six random characters: name them before they exist.
     const secretArn = (name: string) => `arn:${partition}:secretsmanager:${env.region}:${env.accountId}:secret:${name}-??????`;
@@ -102,46 +141,10 @@ export class PostgresRotationFunction extends Construct {
       maxSessionDuration: 3600,
     });
 
-    this.policyStatements = [
-      { Sid: "RotateOwnSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], Resource: props.rotatedSecretNames.map(secretArn) },
-      { Sid: "ReadRotatorSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn(props.masterSecretName) },
-      // GetRandomPassword has no resource-level permissions: "*" is the only form AWS accepts.
-      { Sid: "RandomPasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
-      { ...props.key.grantUseVia("secretsmanager", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSecretsManager" },
-      { ...props.key.grantUseVia("sqs", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSqsForTheDeadLetterQueue" },
-      ...(props.postgresCaPem ? [{ ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" }] : []),
-      { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${props.logGroup.logGroupArn}:*` },
-      { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
-      // Active tracing: Lambda refuses CreateFunction unless the role may send traces. X-Ray's
-      // write actions have no resource-level permissions: "*" is the only form AWS accepts.
-      { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      ...(props.vpc
-        ? [
-            {
-              Sid: "VpcNetworkInterfaces",
-              Effect: "Allow" as const,
-              // Lambda's ENI management actions have no resource-level permissions.
-              Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-              Resource: "*",
-            },
-          ]
-        : []),
-    ];
+    this.policyStatements = rotationPolicyStatements(props, secretArn, this.deadLetterQueue.arn);
     const rolePolicy = new IamRolePolicy(this, "RolePolicy", { name: "least-privilege", role: this.role.id, policy: policyDocument(this.policyStatements) });
 
-    if (props.vpc) {
-      const port = props.vpc.postgres.port ?? 5432;
-      this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
-        name: `${props.functionName}-egress`,
-        description: "Rotation function: egress to Postgres and the Secrets Manager endpoint only",
-        vpcId: props.vpc.vpcId,
-        ingress: [],
-        egress: [
-          { description: "Postgres (TLS)", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [props.vpc.postgres.cidr] },
-          { description: "Secrets Manager endpoint", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...props.vpc.secretsManagerEndpointCidrs] },
-        ],
-      });
-    }
+    if (props.vpc) this.securityGroup = this.egressSecurityGroup(props.functionName, props.vpc);
 
     const bundle = bundleLambda("rotation");
     const asset = new TerraformAsset(this, "Code", { path: bundle.zipPath, type: AssetType.FILE });
@@ -184,6 +187,26 @@ export class PostgresRotationFunction extends Construct {
         }),
     );
 
+    this.addErrorsAlarm(props);
+  }
+
+  /** Egress to Postgres and the Secrets Manager endpoint only; nothing may connect in. */
+  private egressSecurityGroup(functionName: string, vpc: NonNullable<PostgresRotationFunctionProps["vpc"]>): SecurityGroup {
+    const port = vpc.postgres.port ?? 5432;
+    return new SecurityGroup(this, "SecurityGroup", {
+      name: `${functionName}-egress`,
+      description: "Rotation function: egress to Postgres and the Secrets Manager endpoint only",
+      vpcId: vpc.vpcId,
+      ingress: [],
+      egress: [
+        { description: "Postgres (TLS)", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [vpc.postgres.cidr] },
+        { description: "Secrets Manager endpoint", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...vpc.secretsManagerEndpointCidrs] },
+      ],
+    });
+  }
+
+  /** An alarm on the function's errors, to the alarm topic (AWSCURRENT keeps working meanwhile). */
+  private addErrorsAlarm(props: PostgresRotationFunctionProps): void {
     new CloudwatchMetricAlarm(this, "ErrorsAlarm", {
       alarmName: `${props.functionName}-errors`,
       alarmDescription: "The rotation function failed (see its log group; AWSCURRENT still works)",
