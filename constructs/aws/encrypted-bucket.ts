@@ -167,6 +167,27 @@ export interface EncryptedBucketProps {
   readonly forceDestroy?: boolean;
 }
 
+/** Throws one ValidationError naming every bad prop of an EncryptedBucket (the lifecycle days with their defaults). */
+function validateBucketProps(path: string, props: EncryptedBucketProps, noncurrent: number, multipart: number): void {
+  const v = new Validator(`Invalid props for ${path}`);
+  const nameProblem = formatProblem(S3_BUCKET_NAME, props.bucketName);
+  if (nameProblem) v.add("bucketName", nameProblem);
+  v.check(Number.isInteger(noncurrent) && noncurrent >= 1, "noncurrentVersionExpirationDays", `must be a whole number of days >= 1, got ${noncurrent}`);
+  v.check(Number.isInteger(multipart) && multipart >= 1, "abortIncompleteMultipartUploadDays", `must be a whole number of days >= 1, got ${multipart}`);
+  if (props.objectLock) {
+    v.check(["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode), "objectLock.mode", `must be GOVERNANCE or COMPLIANCE, got "${props.objectLock.mode}"`);
+    v.check(inBound(props.objectLock.days, RETENTION_DAYS), "objectLock.days", `${boundMessage(RETENTION_DAYS, " (days)")}, got ${props.objectLock.days}`);
+  }
+  if (props.expireObjects) {
+    const e = props.expireObjects;
+    v.check(PREFIX.test(e.prefix) && e.prefix !== "", "expireObjects.prefix", 'must be one or more path segments ending in "/"');
+    v.check(Number.isInteger(e.days) && e.days >= 1, "expireObjects.days", `must be a whole number of days >= 1, got ${e.days}`);
+    if (props.objectLock) v.check(e.days >= props.objectLock.days, "expireObjects.days", `must be at least objectLock.days (${props.objectLock.days}): locked versions cannot expire earlier`);
+  }
+  if (props.accessLogs?.prefix !== undefined) v.check(PREFIX.test(props.accessLogs.prefix) && props.accessLogs.prefix !== "", "accessLogs.prefix", 'must be one or more path segments ending in "/"');
+  v.throwIfAny();
+}
+
 /**
  * An S3 bucket that is private and encrypted by default: SSE-KMS with the customer key and an S3
  * bucket key, uploads on any other encryption refused, versioning, all four public-access-block flags,
@@ -193,23 +214,7 @@ export class EncryptedBucket extends Construct {
     super(scope, id);
     const noncurrent = props.noncurrentVersionExpirationDays ?? 90;
     const multipart = props.abortIncompleteMultipartUploadDays ?? 7;
-    const v = new Validator(`Invalid props for ${this.node.path}`);
-    const nameProblem = formatProblem(S3_BUCKET_NAME, props.bucketName);
-    if (nameProblem) v.add("bucketName", nameProblem);
-    v.check(Number.isInteger(noncurrent) && noncurrent >= 1, "noncurrentVersionExpirationDays", `must be a whole number of days >= 1, got ${noncurrent}`);
-    v.check(Number.isInteger(multipart) && multipart >= 1, "abortIncompleteMultipartUploadDays", `must be a whole number of days >= 1, got ${multipart}`);
-    if (props.objectLock) {
-      v.check(["GOVERNANCE", "COMPLIANCE"].includes(props.objectLock.mode), "objectLock.mode", `must be GOVERNANCE or COMPLIANCE, got "${props.objectLock.mode}"`);
-      v.check(inBound(props.objectLock.days, RETENTION_DAYS), "objectLock.days", `${boundMessage(RETENTION_DAYS, " (days)")}, got ${props.objectLock.days}`);
-    }
-    if (props.expireObjects) {
-      const e = props.expireObjects;
-      v.check(PREFIX.test(e.prefix) && e.prefix !== "", "expireObjects.prefix", 'must be one or more path segments ending in "/"');
-      v.check(Number.isInteger(e.days) && e.days >= 1, "expireObjects.days", `must be a whole number of days >= 1, got ${e.days}`);
-      if (props.objectLock) v.check(e.days >= props.objectLock.days, "expireObjects.days", `must be at least objectLock.days (${props.objectLock.days}): locked versions cannot expire earlier`);
-    }
-    if (props.accessLogs?.prefix !== undefined) v.check(PREFIX.test(props.accessLogs.prefix) && props.accessLogs.prefix !== "", "accessLogs.prefix", 'must be one or more path segments ending in "/"');
-    v.throwIfAny();
+    validateBucketProps(this.node.path, props, noncurrent, multipart);
     this.key = props.key;
     props.key.allowUseVia("s3");
     this.bucketName = props.bucketName;
