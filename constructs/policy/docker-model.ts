@@ -111,6 +111,88 @@ export function isFalseValue(v: unknown): boolean {
   return v === false || (typeof v === "string" && /^(0|f|false)$/i.test(v.trim()));
 }
 
+/** One docker_container of the plan, with its image and networks resolved. */
+function modelContainer(key: string, c: Record<string, unknown>, resolveImage: (ref: string) => string, resolveNetwork: (ref: string) => ModelNetwork): ModelContainer {
+  const labels: Record<string, string> = {};
+  for (const l of asArray<Record<string, unknown>>(c.labels)) labels[str(l.label) ?? ""] = str(l.value) ?? "";
+  const env: Record<string, string> = {};
+  for (const e of asArray<string>(c.env)) {
+    const i = e.indexOf("=");
+    env[i < 0 ? e : e.slice(0, i)] = i < 0 ? "" : e.slice(i + 1);
+  }
+  const caps = asArray<Record<string, unknown>>(c.capabilities)[0] ?? {};
+  const health = asArray<Record<string, unknown>>(c.healthcheck)[0];
+  return {
+    address: `docker_container.${key}`,
+    path: str((c["//"] as Record<string, Record<string, unknown>> | undefined)?.metadata?.path),
+    name: str(c.name) ?? key,
+    image: resolveImage(str(c.image) ?? ""),
+    networks: asArray<Record<string, unknown>>(c.networks_advanced).map((n) => resolveNetwork(str(n.name) ?? "")),
+    ports: asArray<Record<string, unknown>>(c.ports).map((p) => ({ internal: Number(p.internal), external: p.external === undefined ? undefined : Number(p.external), ip: str(p.ip) })),
+    mounts: asArray<Record<string, unknown>>(c.mounts).map((m) => ({ type: str(m.type) ?? "", source: str(m.source), target: str(m.target) ?? "", readOnly: truthy(m.read_only) })),
+    volumesLegacy: asArray<Record<string, unknown>>(c.volumes).map((v) => ({ hostPath: str(v.host_path), containerPath: str(v.container_path) })),
+    env,
+    labels,
+    privileged: truthy(c.privileged),
+    securityOpts: asArray<string>(c.security_opts),
+    capDrop: asArray<string>(caps.drop),
+    capAdd: asArray<string>(caps.add),
+    readOnlyRoot: truthy(c.read_only),
+    user: str(c.user),
+    memoryMb: c.memory === undefined ? undefined : Number(c.memory),
+    hasHealthcheck: !!health && asArray(health.test).length > 0,
+    networkMode: str(c.network_mode),
+    command: asArray<string>(c.command),
+    uploads: [...asArray<Record<string, unknown>>(c.upload).map((u) => ({ file: str(u.file) ?? "", content: str(u.content) })), ...startTimeFiles(labels, env)],
+    raw: c,
+  };
+}
+
+/** The routers and middlewares a container's Traefik labels declare (none unless it opts in). */
+function addLabelConfig(c: ModelContainer, routers: ModelRouter[], middlewares: ModelMiddleware[]): void {
+  // Traefik decodes labels case-insensitively (paerser): `...routers.r.Middlewares` is `...routers.r.middlewares`.
+  const lab = new Map(Object.entries(c.labels).map(([k, v]) => [k.toLowerCase(), v]));
+  if (!isTrueValue(lab.get("traefik.enable"))) return;
+  const routerNames = new Set<string>();
+  const mw = new Map<string, { type: string; settings: Record<string, string> }>();
+  for (const [k, val] of lab) {
+    const r = /^traefik\.http\.routers\.([^.]+)\./.exec(k);
+    if (r) routerNames.add(r[1]);
+    const m = /^traefik\.http\.middlewares\.([^.]+)\.([^.]+)\.(.+)$/.exec(k);
+    if (m) {
+      const entry = mw.get(m[1]) ?? { type: m[2], settings: {} };
+      entry.settings[m[3]] = val;
+      mw.set(m[1], entry);
+    }
+  }
+  for (const name of routerNames) {
+    const p = `traefik.http.routers.${name}`;
+    const rule = lab.get(`${p}.rule`) ?? "";
+    const { expr, parseError } = tryParseRule(rule);
+    routers.push({
+      name,
+      container: c.name,
+      rule,
+      expr,
+      parseError,
+      // Traefik's default priority is the rule's length.
+      priority: lab.get(`${p}.priority`) ? Number(lab.get(`${p}.priority`)) : rule.length,
+      entrypoints: (lab.get(`${p}.entrypoints`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+      middlewares: (lab.get(`${p}.middlewares`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+      service: lab.get(`${p}.service`),
+      tls: isTrueValue(lab.get(`${p}.tls`)) || [...lab.keys()].some((k) => k.startsWith(`${p}.tls.`)),
+    });
+  }
+  for (const [name, m] of mw) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings });
+  const declaresRouter = [...lab.keys()].some((k) => /^traefik\.(http|tcp|udp)\.routers\./.test(k));
+  if (!declaresRouter) {
+    // Traefik's docker provider gives such a container a router of its own: default rule, no middleware.
+    const rule = `Host(\`${c.name}\`)`;
+    const services = [...new Set([...lab.keys()].map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
+    routers.push({ name: c.name, container: c.name, rule, expr: parseRule(rule), priority: rule.length, entrypoints: [], middlewares: [], service: services[0] ?? c.name, tls: false, implicit: true });
+  }
+}
+
 /** Builds the model from one stack's synthesized JSON. */
 export function dockerModel(stack: StackJson): DockerModel {
   const res = stack.resource ?? {};
@@ -133,87 +215,11 @@ export function dockerModel(stack: StackJson): DockerModel {
   };
 
   const containers: ModelContainer[] = [];
-  for (const [key, c] of Object.entries(res.docker_container ?? {})) {
-    const labels: Record<string, string> = {};
-    for (const l of asArray<Record<string, unknown>>(c.labels)) labels[str(l.label) ?? ""] = str(l.value) ?? "";
-    const env: Record<string, string> = {};
-    for (const e of asArray<string>(c.env)) {
-      const i = e.indexOf("=");
-      env[i < 0 ? e : e.slice(0, i)] = i < 0 ? "" : e.slice(i + 1);
-    }
-    const caps = asArray<Record<string, unknown>>(c.capabilities)[0] ?? {};
-    const health = asArray<Record<string, unknown>>(c.healthcheck)[0];
-    containers.push({
-      address: `docker_container.${key}`,
-      path: str((c["//"] as Record<string, Record<string, unknown>> | undefined)?.metadata?.path),
-      name: str(c.name) ?? key,
-      image: resolveImage(str(c.image) ?? ""),
-      networks: asArray<Record<string, unknown>>(c.networks_advanced).map((n) => resolveNetwork(str(n.name) ?? "")),
-      ports: asArray<Record<string, unknown>>(c.ports).map((p) => ({ internal: Number(p.internal), external: p.external === undefined ? undefined : Number(p.external), ip: str(p.ip) })),
-      mounts: asArray<Record<string, unknown>>(c.mounts).map((m) => ({ type: str(m.type) ?? "", source: str(m.source), target: str(m.target) ?? "", readOnly: truthy(m.read_only) })),
-      volumesLegacy: asArray<Record<string, unknown>>(c.volumes).map((v) => ({ hostPath: str(v.host_path), containerPath: str(v.container_path) })),
-      env,
-      labels,
-      privileged: truthy(c.privileged),
-      securityOpts: asArray<string>(c.security_opts),
-      capDrop: asArray<string>(caps.drop),
-      capAdd: asArray<string>(caps.add),
-      readOnlyRoot: truthy(c.read_only),
-      user: str(c.user),
-      memoryMb: c.memory === undefined ? undefined : Number(c.memory),
-      hasHealthcheck: !!health && asArray(health.test).length > 0,
-      networkMode: str(c.network_mode),
-      command: asArray<string>(c.command),
-      uploads: [...asArray<Record<string, unknown>>(c.upload).map((u) => ({ file: str(u.file) ?? "", content: str(u.content) })), ...startTimeFiles(labels, env)],
-      raw: c,
-    });
-  }
+  for (const [key, c] of Object.entries(res.docker_container ?? {})) containers.push(modelContainer(key, c, resolveImage, resolveNetwork));
 
   const routers: ModelRouter[] = [];
   const middlewares: ModelMiddleware[] = [];
-  for (const c of containers) {
-    // Traefik decodes labels case-insensitively (paerser): `...routers.r.Middlewares` is `...routers.r.middlewares`.
-    const lab = new Map(Object.entries(c.labels).map(([k, v]) => [k.toLowerCase(), v]));
-    if (!isTrueValue(lab.get("traefik.enable"))) continue;
-    const routerNames = new Set<string>();
-    const mw = new Map<string, { type: string; settings: Record<string, string> }>();
-    for (const [k, val] of lab) {
-      const r = /^traefik\.http\.routers\.([^.]+)\./.exec(k);
-      if (r) routerNames.add(r[1]);
-      const m = /^traefik\.http\.middlewares\.([^.]+)\.([^.]+)\.(.+)$/.exec(k);
-      if (m) {
-        const entry = mw.get(m[1]) ?? { type: m[2], settings: {} };
-        entry.settings[m[3]] = val;
-        mw.set(m[1], entry);
-      }
-    }
-    for (const name of routerNames) {
-      const p = `traefik.http.routers.${name}`;
-      const rule = lab.get(`${p}.rule`) ?? "";
-      const { expr, parseError } = tryParseRule(rule);
-      routers.push({
-        name,
-        container: c.name,
-        rule,
-        expr,
-        parseError,
-        // Traefik's default priority is the rule's length.
-        priority: lab.get(`${p}.priority`) ? Number(lab.get(`${p}.priority`)) : rule.length,
-        entrypoints: (lab.get(`${p}.entrypoints`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
-        middlewares: (lab.get(`${p}.middlewares`) ?? "").split(",").map((x) => x.trim()).filter(Boolean),
-        service: lab.get(`${p}.service`),
-        tls: isTrueValue(lab.get(`${p}.tls`)) || [...lab.keys()].some((k) => k.startsWith(`${p}.tls.`)),
-      });
-    }
-    for (const [name, m] of mw) middlewares.push({ name, container: c.name, type: m.type, settings: m.settings });
-    const declaresRouter = [...lab.keys()].some((k) => /^traefik\.(http|tcp|udp)\.routers\./.test(k));
-    if (!declaresRouter) {
-      // Traefik's docker provider gives such a container a router of its own: default rule, no middleware.
-      const rule = `Host(\`${c.name}\`)`;
-      const services = [...new Set([...lab.keys()].map((k) => /^traefik\.http\.services\.([^.]+)\./.exec(k)?.[1]).filter((x): x is string => !!x))];
-      routers.push({ name: c.name, container: c.name, rule, expr: parseRule(rule), priority: rule.length, entrypoints: [], middlewares: [], service: services[0] ?? c.name, tls: false, implicit: true });
-    }
-  }
+  for (const c of containers) addLabelConfig(c, routers, middlewares);
   for (const c of containers.filter(isTraefikContainer)) addFileProviderConfig(c, routers, middlewares);
   return { networks: [...networksByKey.values()], containers, routers, middlewares };
 }
