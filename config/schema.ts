@@ -42,6 +42,7 @@ import {
   Bound,
   boundMessage,
   CONNECTION_LIMIT,
+  inBound,
   EDGE_SUBNET_BITS,
   EXECUTIONS_MAX_AGE_HOURS,
   ROOT_VOLUME_GB,
@@ -55,6 +56,7 @@ import {
   VPC_CIDR_BITS,
   WEBHOOK_RATE_LIMIT,
 } from "../constructs/common/bounds";
+import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
 import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SSO_DEFAULTS } from "../constructs/common/defaults";
 import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
 
@@ -498,12 +500,12 @@ function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   if (imageTagOf(c.images.n8n) !== imageTagOf(c.images.n8nRunners)) {
     issue(["images", "n8nRunners"], `must use the same version tag as images.n8n (${imageTagOf(c.images.n8n)}); runners and broker must match`);
   }
-  const roles = [c.postgres.n8nRole, c.postgres.reportingRole, c.postgres.agentRole];
-  if (new Set(roles).size !== roles.length) issue(["postgres", "agentRole"], "n8nRole, reportingRole and agentRole must be three different roles");
-  if (roles.includes("postgres")) issue(["postgres", "n8nRole"], 'must not be "postgres" (the bootstrap superuser)');
-  if (c.postgres.schema === c.postgres.agentSchema) issue(["postgres", "agentSchema"], "must differ from postgres.schema");
-  if (["public", "pg_catalog", "information_schema"].includes(c.postgres.schema)) issue(["postgres", "schema"], "must be a dedicated schema, not public or a system schema");
-  if (["public", "pg_catalog", "information_schema"].includes(c.postgres.agentSchema)) issue(["postgres", "agentSchema"], "must be a dedicated schema, not public or a system schema");
+  // The role model is the bootstrap's to judge (reserved names, distinct roles, dedicated schemas
+  // and database, derived names within 63 bytes): the config refuses exactly what it would. Only
+  // once every field has its format, so a bad name is reported once, by its field.
+  const pg = c.postgres;
+  const formatsOk = [pg.database, pg.schema, pg.n8nRole, pg.reportingRole, pg.agentSchema, pg.agentRole].every((n) => SQL_IDENTIFIER_PATTERN.test(n)) && inBound(pg.connectionLimit, CONNECTION_LIMIT);
+  if (formatsOk) for (const p of postgresBootstrapProblems(pg)) issue(["postgres", p.field], p.message);
   if (c.hosts.n8n === c.hosts.auth) issue(["hosts", "auth"], "must differ from hosts.n8n");
 }
 

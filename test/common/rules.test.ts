@@ -9,7 +9,7 @@ import { CONNECTION_LIMIT, EXECUTIONS_MAX_AGE_HOURS, MEMORY_MB, ROOT_VOLUME_GB, 
 import { CONTAINER_LIMITS, N8N_DEFAULTS, SSO_DEFAULTS } from "../../constructs/common/defaults";
 import { HardenedContainer } from "../../constructs/common/hardened-container";
 import { ValidationError } from "../../constructs/common/validation";
-import { renderPostgresBootstrap } from "../../constructs/data/postgres-bootstrap";
+import { postgresBootstrapProblems, renderPostgresBootstrap } from "../../constructs/data/postgres-bootstrap";
 import { OAuth2Proxy } from "../../constructs/edge/oauth2-proxy";
 import { DockerSocketProxy } from "../../constructs/edge/socket-proxy";
 import { Traefik } from "../../constructs/edge/traefik";
@@ -248,6 +248,28 @@ describe("one rule, two places: the config schema and the construct refuse the s
   test("the memory minimum is MEMORY_MB.min for every service in the config and for any container", () => {
     for (const b of Object.values(SERVICE_MEMORY_MB)) expect(b.min).toBe(MEMORY_MB.min);
     expect(MEMORY_MB.min).toBe(32);
+  });
+});
+
+describe("the Postgres role model: the config refuses what the bootstrap refuses, by the same field", () => {
+  const postgres = () => rawProd().postgres as Record<string, any>;
+  test.each([
+    ["a reserved role", { reportingRole: "pg_monitor" }, "reportingRole"],
+    ["the bootstrap superuser as a role", { agentRole: "postgres" }, "agentRole"],
+    ["two roles alike", { agentRole: "n8n" }, "agentRole"],
+    ["a role whose owner role would not fit in 63 bytes", { n8nRole: "n".repeat(58) }, "n8nRole"],
+    ["the public schema", { schema: "public" }, "schema"],
+    ["a system schema", { agentSchema: "pg_catalog" }, "agentSchema"],
+    ["one schema for both", { agentSchema: "n8n", schema: "n8n" }, "agentSchema"],
+    ["the maintenance database", { database: "postgres" }, "database"],
+  ])("%s", (_what, change, field) => {
+    expect(postgresBootstrapProblems({ ...postgres(), ...change } as any).map((p) => p.field)).toContain(field);
+    expect(configFields((c) => Object.assign(c.postgres, change))).toContain(`postgres.${field}`);
+  });
+
+  test("the example's role model passes both", () => {
+    expect(postgresBootstrapProblems(postgres() as any)).toEqual([]);
+    expect(configFields(() => undefined)).toEqual([]);
   });
 });
 
