@@ -57,7 +57,7 @@ import {
   WEBHOOK_RATE_LIMIT,
 } from "../constructs/common/bounds";
 import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
-import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SSO_DEFAULTS } from "../constructs/common/defaults";
+import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SECRET_ROTATION_DAYS, SSO_DEFAULTS } from "../constructs/common/defaults";
 import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
 
 /*
@@ -354,7 +354,7 @@ export const awsConfigSchema = z
     /** When the host dumps Postgres to the backup bucket (systemd OnCalendar). */
     backupSchedule: onCalendar.default("*-*-* 02:30:00 UTC"),
     /** Days between rotations of n8n's database login. */
-    rotationDays: intIn(ROTATION_DAYS, " (days)").default(30),
+    rotationDays: intIn(ROTATION_DAYS, " (days)").default(SECRET_ROTATION_DAYS),
     /** PEM of the CA that signed Postgres' certificate (public; the `ca` of the postgres-tls secret). Unset: the rotation function refuses to connect. */
     postgresCaPem: z
       .string()

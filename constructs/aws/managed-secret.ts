@@ -3,6 +3,9 @@ import { Lazy } from "cdktf";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretPolicy } from "@cdktf/provider-aws/lib/secretsmanager-secret-policy";
 import { SecretsmanagerSecretRotation } from "@cdktf/provider-aws/lib/secretsmanager-secret-rotation";
+import { boundMessage, inBound, ROTATION_DAYS } from "../common/bounds";
+import { SECRET_ROTATION_DAYS } from "../common/defaults";
+import { formatProblem, SECRETS_MANAGER_NAME } from "../common/patterns";
 import { isUnresolved, Validator } from "../common/validation";
 import { policyDocument, PolicyStatement } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
@@ -98,7 +101,8 @@ export class ManagedSecret extends Construct {
     super(scope, id);
     const recovery = props.recoveryWindowInDays ?? 30;
     const v = new Validator(`Invalid props for ${this.node.path}`);
-    v.check(/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(props.name), "name", `must be 1-512 characters of letters, digits and /_+=.@-, got "${props.name}"`);
+    const nameProblem = formatProblem(SECRETS_MANAGER_NAME, props.name);
+    if (nameProblem) v.add("name", nameProblem);
     v.check(props.description.trim().length > 0, "description", "must say what the secret is for");
     v.check(props.readers.length > 0, "readers", "must name at least one principal ARN (a secret nobody can read is useless)");
     props.readers.forEach((r, i) => v.check(isUnresolved(r) || PRINCIPAL_ARN.test(r), `readers.${i}`, `"${r}" is not an IAM role, user or account-root ARN`));
@@ -138,8 +142,8 @@ export class ManagedSecret extends Construct {
     if (neverRotate) v.add("rotation", "this secret is marked neverRotate (rotating it would make data encrypted with it unreadable); remove the rotation schedule");
     v.check(isUnresolved(rotation.functionArn) || LAMBDA_ARN.test(rotation.functionArn), "rotation.functionArn", `"${rotation.functionArn}" is not a Lambda function ARN`);
     v.check(isUnresolved(rotation.functionRoleArn) || PRINCIPAL_ARN.test(rotation.functionRoleArn), "rotation.functionRoleArn", `"${rotation.functionRoleArn}" is not an IAM role ARN`);
-    const days = rotation.afterDays ?? 30;
-    v.check(Number.isInteger(days) && days >= 1 && days <= 365, "rotation.afterDays", `must be a whole number of days from 1 to 365, got ${days}`);
+    const days = rotation.afterDays ?? SECRET_ROTATION_DAYS;
+    v.check(inBound(days, ROTATION_DAYS), "rotation.afterDays", `${boundMessage(ROTATION_DAYS, " (days)")}, got ${days}`);
   }
 
   /** Principals named as readers (writers and the rotation function's role may read too). */

@@ -49,6 +49,9 @@ export const SSO_DEFAULTS = {
 /** The Docker edge network's subnet (oauth2-proxy trusts forwarded headers from Traefik's fixed address in it). */
 export const EDGE_SUBNET = "172.30.0.0/24";
 
+/** Days between rotations of a rotated secret when left out. */
+export const SECRET_ROTATION_DAYS = 30;
+
 /** The prod Docker host's settings when left out. */
 export const DOCKER_HOST_DEFAULTS = {
   /** 2 vCPU, 8 GiB: n8n, its runners, Postgres and the edge with headroom. */

@@ -34,6 +34,8 @@ export const INSTANCE_TYPE: FormatRule = { pattern: /^[a-z][a-z0-9-]*\.[a-z0-9]+
 export const VPC_ID: FormatRule = { pattern: /^vpc-[0-9a-f]{8,17}$/, message: "must be a VPC id such as vpc-0123456789abcdef0" };
 export const SUBNET_ID: FormatRule = { pattern: /^subnet-[0-9a-f]{8,17}$/, message: "must be a subnet id such as subnet-0123456789abcdef0" };
 export const ROUTE_TABLE_ID: FormatRule = { pattern: /^rtb-[0-9a-f]{8,17}$/, message: "must be a route table id such as rtb-0123456789abcdef0" };
+/** A Secrets Manager secret name (a name, not an ARN). */
+export const SECRETS_MANAGER_NAME: FormatRule = { pattern: /^[A-Za-z0-9/_+=.@-]{1,512}$/, message: "must be 1-512 characters of letters, digits and /_+=.@-" };
 /**
  * S3 bucket names: 3-63 lower-case letters, digits, dots and dashes, a letter or digit at both
  * ends, no `..`, not an IP address, and none of the prefixes and suffixes AWS reserves.

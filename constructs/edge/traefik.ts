@@ -6,6 +6,7 @@ import { toYaml, YamlValue } from "../common/yaml";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { DockerSocketProxy } from "./socket-proxy";
 import { ENTRYPOINTS, fileMiddlewareRef, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
+import { inBound, TCP_PORT } from "../common/bounds";
 import { CONTAINER_LIMITS } from "../common/defaults";
 import { CONTAINER_ROLES, roleLabels } from "../common/labels";
 import { EMAIL } from "../common/patterns";
@@ -251,7 +252,7 @@ export class Traefik extends Construct {
     const v = new Validator(`Invalid props for ${this.node.path}`);
     for (const alias of props.edgeAliases ?? []) v.check(isHostname(alias), "edgeAliases", `"${alias}" is not a DNS name`);
     v.check(ports.https !== ports.http, "hostPorts", "https and http must differ");
-    for (const [k, port] of Object.entries(ports)) v.check(Number.isInteger(port) && port >= 1 && port <= 65535 && port !== PING_PORT, `hostPorts.${k}`, `must be a TCP port from 1 to 65535 other than ${PING_PORT} (Traefik's ping), got ${port}`);
+    for (const [k, port] of Object.entries(ports)) v.check(inBound(port, TCP_PORT) && port !== PING_PORT, `hostPorts.${k}`, `must be a TCP port from 1 to 65535 other than ${PING_PORT} (Traefik's ping), got ${port}`);
     if (props.tls.mode === "acme") {
       v.check(EMAIL.pattern.test(props.tls.email), "tls.email", EMAIL.message);
       v.check(props.tls.storageHostDir.startsWith("/"), "tls.storageHostDir", "must be an absolute host path");

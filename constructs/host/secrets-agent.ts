@@ -1,7 +1,7 @@
 import { secretValueProblem } from "../common/secret-patterns";
-import { boundMessage, inBound, SECRETS_REFRESH_MINUTES } from "../common/bounds";
+import { boundMessage, inBound, RUN_AS_ID, SECRETS_REFRESH_MINUTES } from "../common/bounds";
 import { DOCKER_HOST_DEFAULTS } from "../common/defaults";
-import { AWS_REGION, SSH_PUBLIC_KEY, UNIX_USER_NAME } from "../common/patterns";
+import { AWS_REGION, SECRETS_MANAGER_NAME, SSH_PUBLIC_KEY, UNIX_USER_NAME } from "../common/patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
 import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";
@@ -73,7 +73,6 @@ export const AGENT_PATHS = {
 export const AGENT_SERVICE = "n8n-secrets-agent.service";
 export const AGENT_TIMER = "n8n-secrets-agent.timer";
 
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const FILE_SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}";
 const FILE_NAME = new RegExp(`^${FILE_SEGMENT}(/${FILE_SEGMENT})?$`);
 const JSON_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -99,7 +98,7 @@ function validateAgent(v: Validator, p: SecretsAgentProps): void {
     ["owner.uid", p.owner.uid],
     ["owner.gid", p.owner.gid],
   ] as const) {
-    v.check(Number.isInteger(id) && id >= 1 && id <= 2147483647, field, `must be an integer from 1 to 2147483647 (never 0: containers do not run as root); got ${id}`);
+    v.check(inBound(id, RUN_AS_ID), field, `must be an integer from 1 to 2147483647 (never 0: containers do not run as root); got ${id}`);
   }
   const interval = p.intervalMinutes ?? DOCKER_HOST_DEFAULTS.secretsRefreshMinutes;
   v.check(inBound(interval, SECRETS_REFRESH_MINUTES), "intervalMinutes", `${boundMessage(SECRETS_REFRESH_MINUTES, " (minutes)")}; got ${interval}`);
@@ -109,7 +108,7 @@ function validateAgent(v: Validator, p: SecretsAgentProps): void {
   const seenFiles = new Map<string, string>();
   p.secrets.forEach((s, i) => {
     const at = `secrets[${i}]`;
-    v.check(SECRET_NAME.test(s.secretId), `${at}.secretId`, `must be a Secrets Manager secret name: 1 to 512 of A-Z a-z 0-9 / _ + = . @ - (a name, not an ARN); got "${s.secretId}"`);
+    v.check(SECRETS_MANAGER_NAME.pattern.test(s.secretId), `${at}.secretId`, `must be a Secrets Manager secret name: 1 to 512 of A-Z a-z 0-9 / _ + = . @ - (a name, not an ARN); got "${s.secretId}"`);
     v.check(!seenIds.has(s.secretId), `${at}.secretId`, `"${s.secretId}" is listed twice`);
     seenIds.add(s.secretId);
     v.check(s.files.length > 0, `${at}.files`, "must name at least one file");
