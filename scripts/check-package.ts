@@ -43,10 +43,13 @@ function run(what: string, cmd: string, args: string[], opts: { cwd: string; env
   return r;
 }
 
-/** A consumer's environment: nothing pointing into this repository, no options of ours for node, tsc or npm. */
+/** Where npm finds packages (the registry, its cache, proxies): kept for the consumer's npm. */
+const NPM_ACCESS = /^npm_config_(registry|cache|userconfig|globalconfig|cafile|strict_ssl|proxy|https_proxy|noproxy|@.*:registry)$/i;
+
+/** A consumer's environment: nothing pointing into this repository, no options of ours for node, ts-node or npm. */
 function consumerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1", ...extra };
-  for (const k of Object.keys(env)) if (/^(NODE_PATH|NODE_OPTIONS|TS_NODE_.*|INIT_CWD|npm_(package|lifecycle|config)_.*)$/i.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/^(NODE_PATH|NODE_OPTIONS|TS_NODE_.*|INIT_CWD|npm_.*)$/i.test(k) && !NPM_ACCESS.test(k)) delete env[k];
   return env;
 }
 
