@@ -1,9 +1,13 @@
 /**
  * Public API of the zero-trust n8n constructs. Import from here:
  *
- *   import { N8nRuntime, Traefik, OAuth2Proxy, N8n, Postgres } from "<package>/constructs";
+ *   import { N8nRuntime, Traefik, OAuth2Proxy, N8n, Postgres, runApp } from "n8n-zero-trust-cdktf";
+ *
+ * (built into dist/constructs/index.js and .d.ts by `npm run build`; this repository's own code
+ * imports the sources directly).
  */
 export * from "./common/validation";
+export * from "./common/run-app";
 export * from "./common/hardened-container";
 export * from "./common/secret-files";
 export * from "./network/segmented-networks";

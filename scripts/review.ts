@@ -1,5 +1,6 @@
 /*
  * npm run review -- <cdktf.out dir | stacks dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]
+ * n8n-zt-review <same arguments>   (the package's bin: dist/bin/n8n-zt-review.js, written by `npm run build`)
  *
  * Reviews any synthesized cdktf JSON (not only this project's) with the zero-trust policy packs,
  * writes a Markdown report (findings, exposure map, Mermaid diagram, secrets inventory, IAM
@@ -13,7 +14,9 @@ import { PackName, PACKS, rulesOf } from "../constructs/policy/packs";
 import { renderReport, reviewStacks } from "../constructs/policy/report/report";
 import { parseArgs, usageError } from "./lib/args.cjs";
 
-const USAGE = "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]";
+// Run from its TypeScript source it is this repository's npm script; compiled, the package's bin.
+const COMMAND = process.argv[1]?.endsWith(".ts") ? "npm run review --" : "n8n-zt-review";
+const USAGE = `usage: ${COMMAND} <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]`;
 
 function usage(message: string): never {
   return usageError(USAGE, message);
