@@ -6,6 +6,7 @@
 export * from "./common/validation";
 export * from "./common/hardened-container";
 export * from "./common/secret-files";
+export * from "./common/runtime-secrets";
 export * from "./network/segmented-networks";
 export * from "./edge/traefik-labels";
 export * from "./edge/socket-proxy";
@@ -14,6 +15,7 @@ export * from "./edge/oauth2-proxy";
 export * from "./edge/dev-idp";
 export * from "./app/n8n";
 export * from "./app/n8n-runtime";
+export * from "./app/service-catalog";
 export * from "./data/postgres";
 export * from "./data/postgres-bootstrap";
 export * from "./policy/traefik-rules";

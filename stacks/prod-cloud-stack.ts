@@ -4,7 +4,9 @@ import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SECRET_FILES, TLS_FILES } from "../constructs/common/secret-files";
+import { SECRET_FILES } from "../constructs/common/secret-files";
+import { secretFilesOf } from "../constructs/common/runtime-secrets";
+import { loggedServices, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
 import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
 import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";
 import { CustomerManagedKey } from "../constructs/aws/kms-key";
@@ -15,35 +17,6 @@ import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host
 import { DockerHost } from "../constructs/aws/docker-host";
 import { AgentSecret, hostUserData, HostUserDataProps } from "../constructs/host/secrets-agent";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
-
-/** Services of the runtime whose logs go to CloudWatch. */
-export const RUNTIME_LOG_SERVICES = ["traefik", "oauth2-proxy", "n8n", "n8n-runners", "postgres", "socket-proxy"] as const;
-export type RuntimeLogService = (typeof RUNTIME_LOG_SERVICES)[number];
-
-/** Secret holding Postgres' server certificate, key and CA (prod has no local CA generator). */
-export const POSTGRES_TLS_SECRET = "postgres-tls";
-
-/** The secrets the runtime reads, by secret-file name; the encryption key is never rotated. */
-export const RUNTIME_SECRETS: { readonly file: string; readonly description: string; readonly neverRotate?: boolean }[] = [
-  { file: SECRET_FILES.n8nEncryptionKey, description: "n8n credential encryption key (never rotated: a new key makes stored credentials unreadable)", neverRotate: true },
-  { file: SECRET_FILES.n8nDbPassword, description: "n8n's Postgres login as JSON {engine, host, port, dbname, username, password, masterarn}; rotated by alternating users" },
-  { file: SECRET_FILES.n8nRunnersAuthToken, description: "Token between n8n's task broker and the task runners" },
-  { file: SECRET_FILES.postgresSuperuserPassword, description: "Postgres bootstrap superuser password" },
-  { file: SECRET_FILES.postgresReportingPassword, description: "Password of the read-only reporting role" },
-  { file: SECRET_FILES.postgresAgentPassword, description: "Password of the AI-agent data role" },
-  { file: SECRET_FILES.postgresRotatorPassword, description: "The rotator role's login as JSON {engine, host, port, dbname, username, password}; it may only set the n8n login roles' passwords" },
-  { file: SECRET_FILES.oauth2ProxyCookieSecret, description: "oauth2-proxy cookie secret (32 random bytes, URL-safe base64)" },
-  { file: SECRET_FILES.oauth2ProxyClientSecret, description: "OIDC client secret of oauth2-proxy at the organisation's IdP" },
-  { file: POSTGRES_TLS_SECRET, description: "Postgres server TLS as JSON {cert, key, ca} (PEM): the host agent writes tls/cert.pem, tls/key.pem and tls/ca.pem" },
-];
-
-/** Names of the runtime's containers the host agent restarts after a rotation. */
-export interface RuntimeContainers {
-  readonly n8n: string;
-  readonly runners: string;
-  readonly oauth2Proxy: string;
-  readonly postgres: string;
-}
 
 /** The Docker host and its network (prod-cloud creates them; prod-runtime deploys to the host). */
 export interface ProdHostProps {
@@ -67,8 +40,11 @@ export interface ProdHostProps {
     readonly secretsDir: string;
     /** uid/gid the containers run as (owner of the secret files). */
     readonly owner: { readonly uid: number; readonly gid: number };
-    /** Names of the runtime's containers restarted after a rotation (see prod-runtime). */
-    readonly containers: RuntimeContainers;
+    /**
+     * Prefix of the runtime's Docker names (prod-runtime's `name`): the agent's restart lists and
+     * the backup's Postgres container derive from it through the service catalog.
+     */
+    readonly runtimePrefix: string;
     /** Minutes between refreshes. @default 5 */
     readonly intervalMinutes?: number;
     /** The deploy user (the user in prod-runtime's ssh:// docker host) and its public keys. */
@@ -115,6 +91,8 @@ export interface ProdCloudStackProps {
   };
   /** The Docker host, its VPC and endpoints. @default - none (bring your own host) */
   readonly host?: ProdHostProps;
+  /** The runtime's services and secrets: log groups, secrets, the agent's restarts. @default RUNTIME_CATALOG */
+  readonly catalog?: RuntimeCatalog;
 }
 
 /**
@@ -132,9 +110,10 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly secrets: Record<string, ManagedSecret> = {};
   /** Secret ARNs by secret-file name. */
   public readonly secretArns: Record<string, string> = {};
-  public readonly logGroups: Record<RuntimeLogService | "rotation", EncryptedLogGroup>;
-  /** Log group names by container (and `rotation` for the rotation function). */
-  public readonly logGroupNames: Record<RuntimeLogService | "rotation", string>;
+  /** Log groups by the catalog's `logKey` (and `rotation` for the rotation function). */
+  public readonly logGroups: Readonly<Record<string, EncryptedLogGroup>>;
+  /** Log group names by the catalog's `logKey` (and `rotation` for the rotation function). */
+  public readonly logGroupNames: Readonly<Record<string, string>>;
   /** The rotation function must have this name: its log group and alarm already exist. */
   public readonly rotationFunctionName: string;
   public readonly backupBucket: EncryptedBucket;
@@ -160,6 +139,8 @@ export class ProdCloudStack extends SelfContainedStack {
     super(scope, id);
     const env = props.environment;
     const prefix = props.namePrefix;
+    const catalog = props.catalog ?? RUNTIME_CATALOG;
+    validateCatalog(catalog);
     new AwsProvider(this, "aws", {
       region: env.region,
       allowedAccountIds: [env.accountId],
@@ -184,18 +165,18 @@ export class ProdCloudStack extends SelfContainedStack {
     this.rotationFunctionName = `${prefix}-rotation`;
     const logGroup = (name: string, id2: string) => new EncryptedLogGroup(this, id2, { name, key: this.key, retentionInDays: retention });
     this.logGroups = Object.fromEntries([
-      ...RUNTIME_LOG_SERVICES.map((svc) => [svc, logGroup(`/${prefix}/${svc}`, `Logs-${svc}`)]),
+      ...loggedServices(catalog).map((svc) => [svc.logKey, logGroup(`/${prefix}/${svc.logKey}`, `Logs-${svc.logKey}`)]),
       // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
       ["rotation", logGroup(`/aws/lambda/${this.rotationFunctionName}`, "Logs-rotation")],
-    ]) as Record<RuntimeLogService | "rotation", EncryptedLogGroup>;
-    this.logGroupNames = Object.fromEntries(Object.entries(this.logGroups).map(([k, g]) => [k, g.logGroupName])) as Record<RuntimeLogService | "rotation", string>;
+    ]);
+    this.logGroupNames = Object.fromEntries(Object.entries(this.logGroups).map(([k, g]) => [k, g.logGroupName]));
 
     this.alarmTopic = new AlarmTopic(this, "Alarms", { name: `${prefix}-alarms`, key: this.key, emails: props.alarmEmails });
     this.alarmTopicArn = this.alarmTopic.topicArn;
 
-    for (const s of RUNTIME_SECRETS) {
-      const secret = new ManagedSecret(this, `Secret-${s.file}`, {
-        name: `${prefix}/${s.file}`,
+    for (const s of catalog.secrets) {
+      const secret = new ManagedSecret(this, `Secret-${s.id}`, {
+        name: `${prefix}/${s.id}`,
         description: s.description,
         key: this.key,
         readers: [this.hostRoleArn],
@@ -203,8 +184,8 @@ export class ProdCloudStack extends SelfContainedStack {
         neverRotate: s.neverRotate,
         recoveryWindowInDays: 30,
       });
-      this.secrets[s.file] = secret;
-      this.secretArns[s.file] = secret.secretArn;
+      this.secrets[s.id] = secret;
+      this.secretArns[s.id] = secret.secretArn;
     }
 
     this.backupBucket = new EncryptedBucket(this, "Backups", {
@@ -276,7 +257,7 @@ export class ProdCloudStack extends SelfContainedStack {
         Sid: "WriteOwnLogGroups",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: RUNTIME_LOG_SERVICES.flatMap((svc) => [this.logGroups[svc].logGroupArn, `${this.logGroups[svc].logGroupArn}:log-stream:*`]),
+        Resource: loggedServices(catalog).flatMap((svc) => [this.logGroups[svc.logKey].logGroupArn, `${this.logGroups[svc.logKey].logGroupArn}:log-stream:*`]),
       },
       ...this.backupBucket.grantWrite("backups/").map((st) => ({ ...st, Sid: `Backups${st.Sid ?? ""}` })),
     ];
@@ -323,7 +304,7 @@ export class ProdCloudStack extends SelfContainedStack {
         egressTcpPorts: host.egressTcpPorts,
         postgresPort: host.postgresPort,
         postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
-        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent, props.backupBucketName)),
+        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent, props.backupBucketName, catalog)),
       });
       this.network.addEndpoints({
         clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
@@ -357,14 +338,14 @@ export function prodMetricNamespace(prefix: string): string {
 }
 
 /** The host agent's and cloud-init's settings for prod (user data, and the install script for a running host). */
-export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string): HostUserDataProps {
+export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string, catalog: RuntimeCatalog = RUNTIME_CATALOG): HostUserDataProps {
   return {
     backup: agent.backup
       ? {
           bucket: backupBucketName,
           prefix: "backups/",
           region,
-          postgresContainer: agent.containers.postgres,
+          postgresContainer: serviceContainerName(RUNTIME_SERVICES.postgres, agent.runtimePrefix),
           database: agent.backup.database,
           onCalendar: agent.backup.onCalendar,
           metricNamespace: prodMetricNamespace(prefix),
@@ -377,35 +358,16 @@ export function prodAgentProps(prefix: string, region: string, agent: ProdHostPr
     deployUser: agent.deployUser,
     sshAuthorizedKeys: agent.sshAuthorizedKeys,
     acmeStorageDir: agent.acmeStorageDir,
-    secrets: agentSecrets(prefix, agent.containers),
+    secrets: agentSecrets(prefix, agent.runtimePrefix, catalog),
   };
 }
 
 /**
- * What the host agent writes from each secret, and which containers it restarts when a rotation
- * changes the secret. The database login is one JSON secret split into two files (the role in use
- * alternates); the encryption key never rotates; Postgres' own passwords are read only by its
- * first-start scripts, so a change restarts nothing.
+ * What the host agent writes from each of the catalog's secrets (`files`), and which containers
+ * it restarts when a rotation changes the secret (the services' `restartOn`, derived from the
+ * runtime's prefix).
  */
-export function agentSecrets(prefix: string, containers: RuntimeContainers): AgentSecret[] {
-  const restartFor: Record<string, string[]> = {
-    [POSTGRES_TLS_SECRET]: [containers.postgres, containers.n8n],
-    [SECRET_FILES.n8nDbPassword]: [containers.n8n],
-    [SECRET_FILES.n8nRunnersAuthToken]: [containers.n8n, containers.runners],
-    [SECRET_FILES.oauth2ProxyCookieSecret]: [containers.oauth2Proxy],
-    [SECRET_FILES.oauth2ProxyClientSecret]: [containers.oauth2Proxy],
-  };
-  const filesFor: Record<string, { name: string; jsonKey?: string }[]> = {
-    [SECRET_FILES.n8nDbPassword]: [
-      { name: SECRET_FILES.n8nDbPassword, jsonKey: "password" },
-      { name: SECRET_FILES.n8nDbUser, jsonKey: "username" },
-    ],
-    [SECRET_FILES.postgresRotatorPassword]: [{ name: SECRET_FILES.postgresRotatorPassword, jsonKey: "password" }],
-    [POSTGRES_TLS_SECRET]: [
-      { name: TLS_FILES.cert, jsonKey: "cert" },
-      { name: TLS_FILES.key, jsonKey: "key" },
-      { name: TLS_FILES.caCert, jsonKey: "ca" },
-    ],
-  };
-  return RUNTIME_SECRETS.map((s) => ({ secretId: `${prefix}/${s.file}`, files: filesFor[s.file] ?? [{ name: s.file }], restart: restartFor[s.file] ?? [] }));
+export function agentSecrets(prefix: string, runtimePrefix: string, catalog: RuntimeCatalog = RUNTIME_CATALOG): AgentSecret[] {
+  const restartFor = restartsOnRotation(catalog, runtimePrefix);
+  return catalog.secrets.map((s) => ({ secretId: `${prefix}/${s.id}`, files: secretFilesOf(s), restart: restartFor[s.id] }));
 }
