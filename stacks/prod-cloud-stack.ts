@@ -5,7 +5,7 @@ import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SECRET_FILES } from "../constructs/common/secret-files";
-import { secretFilesOf } from "../constructs/common/runtime-secrets";
+import { secretFilesOf } from "../constructs/common/secret-catalog";
 import { loggedServices, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
 import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
 import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";

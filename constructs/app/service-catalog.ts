@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { ContainerLogging, ContainerNetworkAttachment, HostPathMount } from "../common/hardened-container";
-import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf } from "../common/runtime-secrets";
+import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf } from "../common/secret-catalog";
 import { SECRET_FILES, TLS_FILES } from "../common/secret-files";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 import type { Traefik } from "../edge/traefik";

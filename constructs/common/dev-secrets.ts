@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomInt } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { DevSecretFormat, RUNTIME_SECRETS, RuntimeSecretSpec } from "./runtime-secrets";
+import { DevSecretFormat, RUNTIME_SECRETS, RuntimeSecretSpec } from "./secret-catalog";
 import { SECRET_FILES, TLS_FILES } from "./secret-files";
 
 /*

@@ -8,7 +8,7 @@ import { parseConfig, ProdConfig, prodConfigSchema, resolveRuntime } from "../..
 import { extendCatalog, RUNTIME_CATALOG, RuntimeCatalog, RuntimeServiceContext, RuntimeServiceSpec } from "../../constructs/app/service-catalog";
 import { checkDevSecrets, generateDevSecrets } from "../../constructs/common/dev-secrets";
 import { HardenedContainer } from "../../constructs/common/hardened-container";
-import { RuntimeSecretSpec } from "../../constructs/common/runtime-secrets";
+import { RuntimeSecretSpec } from "../../constructs/common/secret-catalog";
 import { dockerModel } from "../../constructs/policy/docker-model";
 import { DevStack } from "../../stacks/dev-stack";
 import { buildProdStacks } from "../../stacks/prod";

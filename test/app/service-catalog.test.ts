@@ -14,7 +14,7 @@ import {
   RuntimeServiceSpec,
   validateCatalog,
 } from "../../constructs/app/service-catalog";
-import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, secretFilesOf } from "../../constructs/common/runtime-secrets";
+import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, secretFilesOf } from "../../constructs/common/secret-catalog";
 import { SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
 import { DockerModel, dockerModel } from "../../constructs/policy/docker-model";
 import { buildProdStacks } from "../../stacks/prod";

@@ -5,7 +5,7 @@ import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { AGENT_PATHS, AgentSecret, DOCKER_DAEMON_CONFIG, hostUserData, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
 import { toYaml, YamlValue } from "../../constructs/host/yaml";
 import { agentSecrets } from "../../stacks/prod-cloud-stack";
-import { RUNTIME_SECRETS } from "../../constructs/common/runtime-secrets";
+import { RUNTIME_SECRETS } from "../../constructs/common/secret-catalog";
 import { problemFields, problemLines } from "../helpers/validation";
 
 // js-yaml is in node_modules (through the toolchain); YAML 1.2 like cloud-init's PyYAML for these documents.
