@@ -2,13 +2,14 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SECRET_FILES } from "../constructs/common/secret-files";
 import { secretFilesOf } from "../constructs/common/secret-catalog";
 import { loggedServices, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
 import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
-import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";
+import { AwsEnvironment, PolicyStatement } from "../constructs/aws/iam";
+import { HostRole, withSidPrefix } from "../constructs/aws/host-role";
+import { RuntimeLogGroups } from "../constructs/aws/runtime-log-groups";
+import { RuntimeSecrets } from "../constructs/aws/runtime-secrets";
 import { CustomerManagedKey } from "../constructs/aws/kms-key";
 import { EncryptedBucket } from "../constructs/aws/encrypted-bucket";
 import { ManagedSecret } from "../constructs/aws/managed-secret";
@@ -106,10 +107,14 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly key: CustomerManagedKey;
   /** ARN of the customer-managed key. */
   public readonly keyArn: string;
-  /** The runtime's secrets by secret-file name (see `SECRET_FILES`). */
-  public readonly secrets: Record<string, ManagedSecret> = {};
-  /** Secret ARNs by secret-file name. */
-  public readonly secretArns: Record<string, string> = {};
+  /** The runtime's secrets (one per entry of the catalog's `secrets`). */
+  public readonly runtimeSecrets: RuntimeSecrets;
+  /** The runtime's secrets by catalog id (see `SECRET_FILES`). */
+  public readonly secrets: Readonly<Record<string, ManagedSecret>>;
+  /** Secret ARNs by catalog id. */
+  public readonly secretArns: Readonly<Record<string, string>>;
+  /** The runtime's log groups (one per logged service of the catalog) and the rotation function's. */
+  public readonly runtimeLogGroups: RuntimeLogGroups;
   /** Log groups by the catalog's `logKey` (and `rotation` for the rotation function). */
   public readonly logGroups: Readonly<Record<string, EncryptedLogGroup>>;
   /** Log group names by the catalog's `logKey` (and `rotation` for the rotation function). */
@@ -122,10 +127,10 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly alarmTopic: AlarmTopic;
   public readonly alarmTopicArn: string;
   public readonly monitoring: SecurityMonitoring;
-  public readonly hostRole: IamRole;
+  /** The Docker host's role; every grant to the host attaches to its policy. */
+  public readonly hostRole: HostRole;
   /** The host role's ARN, known before apply (built from the account and the role name). */
   public readonly hostRoleArn: string;
-  public readonly hostPolicyStatements: PolicyStatement[];
   /** The Lambda that rotates n8n's database login. */
   public readonly rotationFunction: PostgresRotationFunction;
   /** The host's network, when `host` is set. */
@@ -150,43 +155,21 @@ export class ProdCloudStack extends SelfContainedStack {
 
     this.key = new CustomerManagedKey(this, "Key", { environment: env, alias: prefix, description: `${prefix}: secrets, logs, backups, alarms` });
     this.keyArn = this.key.keyArn;
+    this.hostRole = new HostRole(this, "HostRole", { environment: env, roleName: `${prefix}-docker-host`, description: "The Docker host: reads its secrets, writes its logs and backups" });
+    this.hostRoleArn = this.hostRole.principalArn;
 
-    const hostRoleName = `${prefix}-docker-host`;
-    this.hostRole = new IamRole(this, "HostRole", {
-      name: hostRoleName,
-      description: "The Docker host: reads its secrets, writes its logs and backups",
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": env.accountId } } }]),
-      maxSessionDuration: 3600,
-    });
-    // A literal ARN (not the role's attribute) so secret policies do not wait for the role.
-    this.hostRoleArn = `arn:${partitionOf(env)}:iam::${env.accountId}:role/${hostRoleName}`;
-
-    const retention = props.logRetentionDays ?? 365;
     this.rotationFunctionName = `${prefix}-rotation`;
-    const logGroup = (name: string, id2: string) => new EncryptedLogGroup(this, id2, { name, key: this.key, retentionInDays: retention });
-    this.logGroups = Object.fromEntries([
-      ...loggedServices(catalog).map((svc) => [svc.logKey, logGroup(`/${prefix}/${svc.logKey}`, `Logs-${svc.logKey}`)]),
-      // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
-      ["rotation", logGroup(`/aws/lambda/${this.rotationFunctionName}`, "Logs-rotation")],
-    ]);
-    this.logGroupNames = Object.fromEntries(Object.entries(this.logGroups).map(([k, g]) => [k, g.logGroupName]));
+    this.runtimeLogGroups = new RuntimeLogGroups(this, { prefix, logKeys: loggedServices(catalog).map((s) => s.logKey), key: this.key, retentionInDays: props.logRetentionDays ?? 365 });
+    // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
+    this.runtimeLogGroups.add("rotation", `/aws/lambda/${this.rotationFunctionName}`);
+    this.logGroups = this.runtimeLogGroups.groups;
+    this.logGroupNames = this.runtimeLogGroups.names;
 
     this.alarmTopic = new AlarmTopic(this, "Alarms", { name: `${prefix}-alarms`, key: this.key, emails: props.alarmEmails });
     this.alarmTopicArn = this.alarmTopic.topicArn;
-
-    for (const s of catalog.secrets) {
-      const secret = new ManagedSecret(this, `Secret-${s.id}`, {
-        name: `${prefix}/${s.id}`,
-        description: s.description,
-        key: this.key,
-        readers: [this.hostRoleArn],
-        writers: props.operatorRoleArns,
-        neverRotate: s.neverRotate,
-        recoveryWindowInDays: 30,
-      });
-      this.secrets[s.id] = secret;
-      this.secretArns[s.id] = secret.secretArn;
-    }
+    this.runtimeSecrets = new RuntimeSecrets(this, { prefix, secrets: catalog.secrets, key: this.key, readers: [this.hostRoleArn], writers: props.operatorRoleArns });
+    this.secrets = this.runtimeSecrets.byId;
+    this.secretArns = this.runtimeSecrets.arns;
 
     this.backupBucket = new EncryptedBucket(this, "Backups", {
       bucketName: props.backupBucketName,
@@ -196,8 +179,33 @@ export class ProdCloudStack extends SelfContainedStack {
     });
     this.backupBucketName = this.backupBucket.bucketName;
     this.backupBucketArn = this.backupBucket.bucketArn;
+    this.monitoring = this.securityMonitoring(prefix);
 
-    this.monitoring = new SecurityMonitoring(this, "Monitoring", {
+    if (props.host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: props.host.network.create, existing: props.host.network.existing });
+    // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
+    // host and the rotation function, in a log group like the others (customer key, retention).
+    if (this.network?.vpc) this.network.addFlowLog({ logGroup: this.runtimeLogGroups.addOther("vpc-flow-logs", `/${prefix}/vpc-flow-logs`) });
+    this.rotationFunction = this.dbLoginRotation(props);
+
+    // In this order: the host policy's statements keep it.
+    this.runtimeSecrets.grantRead(this.hostRole);
+    this.runtimeLogGroups.grantWrite(this.hostRole);
+    this.hostRole.addToPolicy(...withSidPrefix("Backups", this.backupBucket.grantWrite("backups/")));
+    if (props.host && this.network) {
+      this.dockerHost = this.dockerHostOn(this.network, props, props.host, catalog);
+      this.backupAlarm = this.backupHeartbeat(props, props.host);
+    }
+    this.addOutputs();
+  }
+
+  /** The statements of the host role's policy, in order. */
+  public get hostPolicyStatements(): readonly PolicyStatement[] {
+    return this.hostRole.statements;
+  }
+
+  /** Metric filters and alarms on the edge's and the rotation's logs, to the alarm topic. */
+  private securityMonitoring(prefix: string): SecurityMonitoring {
+    return new SecurityMonitoring(this, "Monitoring", {
       prefix,
       namespace: prodMetricNamespace(prefix),
       topic: this.alarmTopic,
@@ -213,12 +221,11 @@ export class ProdCloudStack extends SelfContainedStack {
         { name: "RotationFailures", logGroup: this.logGroups.rotation, pattern: ROTATION_FAILED_PATTERN, threshold: 1, periodSeconds: 60, description: "A secret rotation step failed" },
       ],
     });
+  }
 
+  /** The function that rotates n8n's database login (in the host's private subnets when there is a host), wired to its secrets. */
+  private dbLoginRotation(props: ProdCloudStackProps): PostgresRotationFunction {
     const host = props.host;
-    if (host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: host.network.create, existing: host.network.existing });
-    // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
-    // host and the rotation function, in a log group like the others (customer key, retention).
-    if (this.network?.vpc) this.network.addFlowLog({ logGroup: logGroup(`/${prefix}/vpc-flow-logs`, "Logs-vpc-flow-logs") });
     const rotationVpc: RotationVpcPlacement | undefined =
       props.rotation?.vpc ??
       (this.network && host
@@ -229,92 +236,82 @@ export class ProdCloudStack extends SelfContainedStack {
             secretsManagerEndpointCidrs: this.network.secretsManagerEndpointCidrs,
           }
         : undefined);
-
-    this.rotationFunction = new PostgresRotationFunction(this, "Rotation", {
+    const dbLogin = this.runtimeSecrets.get(SECRET_FILES.n8nDbPassword);
+    const rotatorLogin = this.runtimeSecrets.get(SECRET_FILES.postgresRotatorPassword);
+    const fn = new PostgresRotationFunction(this, "Rotation", {
       functionName: this.rotationFunctionName,
       key: this.key,
-      rotatedSecretNames: [this.secrets[SECRET_FILES.n8nDbPassword].secretName],
-      masterSecretName: this.secrets[SECRET_FILES.postgresRotatorPassword].secretName,
+      rotatedSecretNames: [dbLogin.secretName],
+      masterSecretName: rotatorLogin.secretName,
       logGroup: this.logGroups.rotation,
       alarmTopic: this.alarmTopic,
       postgresCaPem: props.rotation?.postgresCaPem,
       vpc: rotationVpc,
     });
-    this.secrets[SECRET_FILES.n8nDbPassword].addRotation({
-      functionArn: this.rotationFunction.functionArn,
-      functionRoleArn: this.rotationFunction.roleArn,
-      afterDays: props.rotation?.scheduleDays ?? 30,
-    });
+    dbLogin.addRotation({ functionArn: fn.functionArn, functionRoleArn: fn.roleArn, afterDays: props.rotation?.scheduleDays ?? 30 });
     // The rotator's own login is read (never written) by the function.
-    this.secrets[SECRET_FILES.postgresRotatorPassword].grantRead(this.rotationFunction.roleArn);
+    rotatorLogin.grantRead(fn.roleArn);
+    return fn;
+  }
 
-    const secrets = Object.values(this.secrets);
-    secrets.forEach((s) => s.grantRead(this.hostRoleArn));
-    this.hostPolicyStatements = [
-      { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secrets.map((s) => s.secretArn) },
-      { Sid: "DecryptOwnSecretsViaSecretsManager", ...this.key.grantUseVia("secretsmanager", ["kms:Decrypt"], { SecretARN: secrets.map((s) => s.secretArn) }) },
-      {
-        Sid: "WriteOwnLogGroups",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: loggedServices(catalog).flatMap((svc) => [this.logGroups[svc.logKey].logGroupArn, `${this.logGroups[svc.logKey].logGroupArn}:log-stream:*`]),
-      },
-      ...this.backupBucket.grantWrite("backups/").map((st) => ({ ...st, Sid: `Backups${st.Sid ?? ""}` })),
-    ];
-    if (host && this.network) {
-      this.hostPolicyStatements.push({
-        Sid: "SessionManager",
-        Effect: "Allow",
-        // Operators reach the host through SSM Session Manager (no SSH port). These actions have no
-        // resource-level permissions: "*" is the only form AWS accepts.
-        Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
-        Resource: "*",
-      });
-      if (host.agent.backup) {
-        const namespace = prodMetricNamespace(prefix);
-        this.hostPolicyStatements.push({
-          Sid: "BackupSuccessMetric",
-          Effect: "Allow",
-          // PutMetricData has no resource-level permissions: "*" is the only form AWS accepts; the
-          // condition limits it to the project's namespace.
-          Action: "cloudwatch:PutMetricData",
-          Resource: "*",
-          Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
-        });
-        this.backupAlarm = new HeartbeatAlarm(this, "BackupMissing", {
-          alarmName: `${prefix}-BackupMissing`,
-          description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
-          namespace,
-          metricName: BACKUP_METRIC_NAME,
-          dimensions: { [BACKUP_METRIC_DIMENSION]: host.agent.backup.database },
-          withinHours: 26,
-          topic: this.alarmTopic,
-        });
-      }
-      this.dockerHost = new DockerHost(this, "Host", {
-        name: hostRoleName,
-        key: this.key,
-        roleName: this.hostRole.name,
-        vpcId: this.network.vpcId,
-        subnet: { id: this.network.publicSubnetId, cidr: this.network.publicSubnetCidr },
-        privateIp: host.privateIp,
-        amiId: host.amiId,
-        instanceType: host.instanceType,
-        rootVolumeGb: host.rootVolumeGb,
-        egressTcpPorts: host.egressTcpPorts,
-        postgresPort: host.postgresPort,
-        postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
-        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent, props.backupBucketName, catalog)),
-      });
-      this.network.addEndpoints({
-        clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
-        secretNamePrefixes: [`${prefix}/`],
-      });
-    }
-    new IamRolePolicy(this, "HostRolePolicy", { name: "least-privilege", role: this.hostRole.id, policy: policyDocument(this.hostPolicyStatements) });
+  /** The EC2 host with its user data (the secrets agent, the backup), Session Manager access and the VPC endpoints. */
+  private dockerHostOn(network: HostNetwork, props: ProdCloudStackProps, host: ProdHostProps, catalog: RuntimeCatalog): DockerHost {
+    const prefix = props.namePrefix;
+    this.hostRole.addToPolicy({
+      Sid: "SessionManager",
+      Effect: "Allow",
+      // Operators reach the host through SSM Session Manager (no SSH port). These actions have no
+      // resource-level permissions: "*" is the only form AWS accepts.
+      Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+      Resource: "*",
+    });
+    const rotationSecurityGroupId = this.rotationFunction.securityGroup!.id;
+    const dockerHost = new DockerHost(this, "Host", {
+      name: this.hostRole.roleName,
+      key: this.key,
+      roleName: this.hostRole.role.name,
+      vpcId: network.vpcId,
+      subnet: { id: network.publicSubnetId, cidr: network.publicSubnetCidr },
+      privateIp: host.privateIp,
+      amiId: host.amiId,
+      instanceType: host.instanceType,
+      rootVolumeGb: host.rootVolumeGb,
+      egressTcpPorts: host.egressTcpPorts,
+      postgresPort: host.postgresPort,
+      postgresClientSecurityGroupIds: [rotationSecurityGroupId],
+      userData: hostUserData(prodAgentProps(prefix, props.environment.region, host.agent, props.backupBucketName, catalog)),
+    });
+    network.addEndpoints({ clientSecurityGroupIds: [rotationSecurityGroupId, dockerHost.securityGroupId], secretNamePrefixes: [`${prefix}/`] });
+    return dockerHost;
+  }
 
+  /** With scheduled backups: the host may report each success, and an alarm fires when none came for 26 hours. */
+  private backupHeartbeat(props: ProdCloudStackProps, host: ProdHostProps): HeartbeatAlarm | undefined {
+    if (!host.agent.backup) return undefined;
+    const namespace = prodMetricNamespace(props.namePrefix);
+    this.hostRole.addToPolicy({
+      Sid: "BackupSuccessMetric",
+      Effect: "Allow",
+      // PutMetricData has no resource-level permissions: "*" is the only form AWS accepts; the
+      // condition limits it to the project's namespace.
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    });
+    return new HeartbeatAlarm(this, "BackupMissing", {
+      alarmName: `${props.namePrefix}-BackupMissing`,
+      description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
+      namespace,
+      metricName: BACKUP_METRIC_NAME,
+      dimensions: { [BACKUP_METRIC_DIMENSION]: host.agent.backup.database },
+      withinHours: 26,
+      topic: this.alarmTopic,
+    });
+  }
+
+  private addOutputs(): void {
     new TerraformOutput(this, "kms_key_arn", { value: this.keyArn });
-    new TerraformOutput(this, "host_role_arn", { value: this.hostRole.arn });
+    new TerraformOutput(this, "host_role_arn", { value: this.hostRole.role.arn });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopicArn });
     new TerraformOutput(this, "backup_bucket", { value: this.backupBucketName });
     new TerraformOutput(this, "backup_bucket_arn", { value: this.backupBucketArn });
