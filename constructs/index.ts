@@ -22,6 +22,7 @@ export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";
 export * from "./host/secrets-agent";
+export * from "./host/user-data";
 export * from "./policy/rule";
 export * from "./policy/packs";
 export * from "./policy/engine";

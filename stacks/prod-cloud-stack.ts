@@ -16,7 +16,8 @@ import { ManagedSecret } from "../constructs/aws/managed-secret";
 import { PostgresRotationFunction, RotationVpcPlacement } from "../constructs/aws/rotation-function";
 import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host-network";
 import { DockerHost } from "../constructs/aws/docker-host";
-import { AgentSecret, hostUserData, HostUserDataProps } from "../constructs/host/secrets-agent";
+import { AgentSecret, HostUserDataProps } from "../constructs/host/secrets-agent";
+import { hostUserData } from "../constructs/host/user-data";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
 
 /** The Docker host and its network (prod-cloud creates them; prod-runtime deploys to the host). */

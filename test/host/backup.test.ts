@@ -15,7 +15,8 @@ import {
   BackupProps,
 } from "../../constructs/host/backup";
 import { BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "../../constructs/host/backup-script";
-import { AGENT_PATHS, hostUserData, HostUserDataProps, secretsAgentInstallScript } from "../../constructs/host/secrets-agent";
+import { AGENT_PATHS, HostUserDataProps, secretsAgentInstallScript } from "../../constructs/host/secrets-agent";
+import { hostUserData } from "../../constructs/host/user-data";
 import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { agentSecrets } from "../../stacks/prod-cloud-stack";
 import { problemFields, problemLines } from "../helpers/validation";
