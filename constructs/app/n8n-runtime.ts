@@ -10,7 +10,7 @@ import { DockerSocketProxy } from "../edge/socket-proxy";
 import { Traefik, TraefikTls } from "../edge/traefik";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { N8n, N8nPublicPath } from "./n8n";
-import { RUNTIME_CATALOG, RUNTIME_SERVICES as BUILT_IN, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
+import { RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
 /** Resource limits of one container. */
 export interface ContainerLimits {
@@ -126,7 +126,7 @@ export class N8nRuntime extends Construct {
   }
 
   /** The container name of a built-in service, from the catalog. */
-  private nameOf(id: keyof typeof BUILT_IN): string {
+  private nameOf(id: keyof typeof RUNTIME_SERVICES): string {
     const spec = this.catalog.services.find((s) => s.id === id);
     if (!spec) throw new Error(`the runtime's catalog has no "${id}" service (extend RUNTIME_CATALOG instead of replacing it)`);
     return serviceContainerName(spec, this.networks.prefix);
