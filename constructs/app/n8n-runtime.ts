@@ -211,10 +211,10 @@ export class N8nRuntime extends Construct {
     });
   }
 
-  /** n8n and its task runners (N8n names them `<prefix>-main` and `<prefix>-runners`, as the catalog does). */
+  /** n8n and its task runners. */
   private buildN8n(props: N8nRuntimeProps): N8n {
     const { limits = {}, logging = {} } = props;
-    return new N8n(this, "N8n", {
+    const n8n = new N8n(this, "N8n", {
       networks: this.networks,
       traefik: this.traefik,
       ssoMiddleware: this.sso.middleware,
@@ -241,6 +241,12 @@ export class N8nRuntime extends Construct {
       logging: { n8n: logging.n8n, runners: logging.n8nRunners },
       dependsOn: [this.postgres.container],
     });
+    // N8n names both of its containers from one prefix (`<prefix>-main`, `<prefix>-runners`): a
+    // catalog that names them otherwise would leave the agent restarting containers that do not exist.
+    for (const [id, container] of [["n8n", n8n.main], ["n8nRunners", n8n.runners]] as const) {
+      if (container.containerName !== this.nameOf(id)) throw new Error(`the catalog names the ${id} container "${this.nameOf(id)}", but N8n names it "${container.containerName}"`);
+    }
+    return n8n;
   }
 
   /** The catalog's entries with a `build`, each with its context derived from its entry. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { App } from "cdktf";
+import { App, Testing } from "cdktf";
 import { parseConfig, prodConfigSchema, resolveRuntime } from "../../config/schema";
 import {
   containerNames,
@@ -17,6 +17,7 @@ import {
 import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, secretFilesOf } from "../../constructs/common/secret-catalog";
 import { SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
 import { DockerModel, dockerModel } from "../../constructs/policy/docker-model";
+import { DevStack } from "../../stacks/dev-stack";
 import { buildProdStacks } from "../../stacks/prod";
 import { devConfig, REPO_ROOT, synthDev } from "../helpers/synth";
 import { problemFields } from "../helpers/validation";
@@ -153,4 +154,10 @@ describe("the runtime's constructs follow the catalog", () => {
     const model = dockerModel(JSON.parse(readFileSync(path.join(outdir, "stacks", runtime.node.id, "cdk.tf.json"), "utf8")));
     expectModelMatchesCatalog(model, config.name, config.secretsDir, Object.keys(RUNTIME_SERVICES).filter((id) => id !== "devIdp"));
   });
+});
+
+test("a catalog that renames n8n's containers is refused: N8n names them from one prefix", () => {
+  const renamed: RuntimeCatalog = { services: services.map((s) => (s.id === "n8n" ? { ...s, nameSuffix: "n8n-main" } : s)), secrets: RUNTIME_SECRETS };
+  const config = devConfig();
+  expect(() => new DevStack(Testing.app(), "dev", { config, repoRoot: REPO_ROOT, catalog: renamed })).toThrow(/the catalog names the n8n container "n8n-n8n-main", but N8n names it "n8n-main"/);
 });
