@@ -161,3 +161,10 @@ test("a catalog that renames n8n's containers is refused: N8n names them from on
   const config = devConfig();
   expect(() => new DevStack(Testing.app(), "dev", { config, repoRoot: REPO_ROOT, catalog: renamed })).toThrow(/the catalog names the n8n container "n8n-n8n-main", but N8n names it "n8n-main"/);
 });
+
+test("the config's per-service images and limits name catalog services (the config calls the dev IdP `dex`)", () => {
+  const config = devConfig();
+  const ids = services.map((s) => (s.id === "devIdp" ? "dex" : s.id)).sort();
+  expect(Object.keys(config.resources).sort()).toEqual(ids);
+  expect(Object.keys(config.images).sort()).toEqual(ids);
+});
