@@ -20,15 +20,21 @@ test("LICENSE is the unmodified Apache License 2.0 text that package.json names"
 test("the README links every project document, and every link resolves", () => {
   const readme = read("README.md");
   const section = readme.slice(readme.indexOf("## More documentation"));
-  for (const f of ["docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md", "LICENSE"]) {
+  for (const f of ["docs/architecture.md", "docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md", "LICENSE"]) {
     expect(section).toContain(`](${f})`);
     expect(existsSync(path.join(REPO_ROOT, f))).toBe(true);
   }
-  for (const doc of ["docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md"]) {
+  for (const doc of ["docs/architecture.md", "docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md"]) {
     for (const [, target] of read(doc).matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)) {
       expect([doc, target, existsSync(path.resolve(REPO_ROOT, path.dirname(doc), target))]).toEqual([doc, target, true]);
     }
   }
+});
+
+test("docs/architecture.md names only paths that exist", () => {
+  const paths = [...read("docs/architecture.md").matchAll(/`((?:constructs|stacks|config|lambda|scripts|test|docs)\/[^`\s]*)`/g)].map((m) => m[1]);
+  expect(paths.length).toBeGreaterThan(20);
+  for (const p of paths) expect([p, existsSync(path.join(REPO_ROOT, p))]).toEqual([p, true]);
 });
 
 test("CHANGELOG follows Keep a Changelog and names the version in package.json", () => {
