@@ -2,8 +2,8 @@ import path from "node:path";
 import { App } from "cdktf";
 import { existsSync } from "node:fs";
 import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/schema";
-import { ValidationError } from "./constructs/common/validation";
-import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/aspect";
+import { explainUserErrors } from "./constructs/common/run-app";
+import { applyZeroTrustPolicy } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
 import { buildProdStacks } from "./stacks/prod";
 
@@ -52,16 +52,10 @@ function withoutTokenCreationTraces<T>(fn: () => T): T {
 }
 
 const app = new App({ stackTraces: false });
-try {
+// A config, props or policy error is the user's to fix: what is wrong, no stack trace.
+explainUserErrors(() =>
   withoutTokenCreationTraces(() => {
     build(app);
     app.synth();
-  });
-} catch (e) {
-  if (e instanceof ValidationError || e instanceof PolicyViolationError) {
-    // A config, props or policy error is the user's to fix: say what is wrong, no stack trace.
-    console.error(e.message);
-    process.exit(1);
-  }
-  throw e;
-}
+  }),
+);

@@ -13,7 +13,7 @@ import { postgresBootstrapProblems, renderPostgresBootstrap } from "../../constr
 import { OAuth2Proxy } from "../../constructs/edge/oauth2-proxy";
 import { DockerSocketProxy } from "../../constructs/edge/socket-proxy";
 import { Traefik } from "../../constructs/edge/traefik";
-import { hostUserData } from "../../constructs/host/secrets-agent";
+import { hostUserData } from "../../constructs/host/user-data";
 import { SegmentedNetworks } from "../../constructs/network/segmented-networks";
 import { N8n } from "../../constructs/app/n8n";
 import { REPO_ROOT } from "../helpers/synth";
