@@ -45,10 +45,15 @@ describe("the package manifest", () => {
     expect(manifest.files).toContain("dist");
   });
 
-  test.each([["constructs/index.ts"], ["scripts/review.ts"]])("every package %s imports is a dependency or a peer dependency", async (entry) => {
+  // The review bin reads plans: it reaches cdktf but no construct (the `constructs` package),
+  // since the secret patterns it shares with HardenedContainer live in common/secret-patterns.
+  test.each([
+    ["constructs/index.ts", ["cdktf", "constructs"]],
+    ["scripts/review.ts", ["cdktf"]],
+  ])("every package %s imports is a dependency or a peer dependency", async (entry, expected) => {
     const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
     const imported = await packagesImportedBy(entry);
-    expect(imported).toEqual(expect.arrayContaining(["cdktf", "constructs"]));
+    expect(imported).toEqual(expect.arrayContaining(expected));
     expect(imported.filter((p) => !declared.has(p))).toEqual([]);
   });
 
