@@ -5,6 +5,7 @@ import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/sche
 import { ValidationError } from "./constructs/common/validation";
 import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
+import { prepareLocalState } from "./stacks/local-state";
 import { buildProdStacks } from "./stacks/prod";
 
 /*
@@ -65,3 +66,5 @@ try {
   }
   throw e;
 }
+// dev's state lives beside the output folder (stacks/local-state.ts), in a folder only you can read.
+for (const note of prepareLocalState(app.outdir, ["dev"], repoRoot)) console.log(`[zero-trust] ${note}`);
