@@ -7,6 +7,7 @@ import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/
 import { DevStack } from "./stacks/dev-stack";
 import { prepareLocalState } from "./stacks/local-state";
 import { buildProdStacks } from "./stacks/prod";
+import { describeRemoved, removeSynthesizedStacks } from "./scripts/lib/synth-output.cjs";
 
 /*
  * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.cjs`
@@ -59,11 +60,16 @@ try {
     app.synth();
   });
 } catch (e) {
+  // Nothing in the output folder may pass for this run's plans: neither the earlier run's stacks
+  // nor the ones this run wrote before it failed (`cdktf synth` and `cdktf deploy` keep them).
+  const removed = describeRemoved(app.outdir, removeSynthesizedStacks(app.outdir));
   if (e instanceof ValidationError || e instanceof PolicyViolationError) {
     // A config, props or policy error is the user's to fix: say what is wrong, no stack trace.
     console.error(e.message);
+    console.error(removed);
     process.exit(1);
   }
+  console.error(removed);
   throw e;
 }
 // dev's state lives beside the output folder (stacks/local-state.ts), in a folder only you can read.

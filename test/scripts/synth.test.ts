@@ -2,7 +2,7 @@ import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { REPO_ROOT } from "../helpers/synth";
+import { rawDevConfig, REPO_ROOT } from "../helpers/synth";
 
 /*
  * `npm run synth` (scripts/synth.cjs) does what `cdktf synth` does without the CLI's start-up
@@ -117,5 +117,53 @@ process.exit(Number(process.env.FAKE_EXIT || 0));
     const empty = mkdtempSync(path.join(os.tmpdir(), "zt-no-project-"));
     expect(run(process.execPath, [SYNTH], { cwd: empty })).toMatchObject({ status: 1, stdout: "", stderr: `ERROR: ${empty} is not a cdktf project directory: cdktf.json is missing\n` });
     expect(run(process.execPath, [SYNTH, "--hcl"], { cwd: empty })).toMatchObject({ status: 2, stderr: "unknown option --hcl; allowed: --output\nusage: npm run synth -- [--output DIR]\n" });
+  });
+});
+
+describe("a failed synthesis leaves no stale stack (issue 13, item 4)", () => {
+  /** A project folder with a good synthesis in cdktf.out, Terraform's files in dev's folder, and a bad config at hand. */
+  function deployedProject() {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "zt-stale-"));
+    const out = path.join(tmp, "cdktf.out");
+    expect(run(process.execPath, [SYNTH, "--output", out]).status).toBe(0);
+    const dev = path.join(out, "stacks", "dev");
+    mkdirSync(path.join(dev, ".terraform", "providers"), { recursive: true });
+    writeFileSync(path.join(dev, ".terraform", "providers", "marker"), "provider");
+    writeFileSync(path.join(dev, ".terraform.lock.hcl"), "# lock");
+    writeFileSync(path.join(dev, "terraform.dev.tfstate"), '{"version":4}'); // the former place of the state
+    const bad = path.join(tmp, "config");
+    mkdirSync(bad);
+    const raw = rawDevConfig();
+    raw.images.traefik = "traefik:latest";
+    writeFileSync(path.join(bad, "dev.json"), JSON.stringify(raw));
+    writeFileSync(path.join(bad, "prod.example.json"), readFileSync(path.join(REPO_ROOT, "config", "prod.example.json")));
+    return { out, dev, bad };
+  }
+  const kept = (dev: string) => [readFileSync(path.join(dev, ".terraform", "providers", "marker"), "utf8"), readFileSync(path.join(dev, ".terraform.lock.hcl"), "utf8"), readFileSync(path.join(dev, "terraform.dev.tfstate"), "utf8")];
+  const left = (out: string) => Object.keys(files(out)).sort();
+
+  test("npm run synth on a bad config: no manifest, no plan, no asset; Terraform's files and the state kept", () => {
+    const { out, dev, bad } = deployedProject();
+    const r = run(process.execPath, [SYNTH, "--output", out], { env: { N8N_ZT_CONFIG_DIR: bad } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('- images.traefik: tag "latest" is not pinned');
+    expect(r.stderr).toContain(`${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed, Terraform's files and state kept\n`);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(`ERROR: synthesis failed: the app "node scripts/run-ts.cjs main.ts" exited with code 1; ${out} holds no synthesized stack`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(left(out)).toEqual(["stacks/dev/.terraform.lock.hcl", "stacks/dev/.terraform/providers/marker", "stacks/dev/terraform.dev.tfstate"]);
+    expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
+    // The next good run writes every stack again beside them.
+    expect(run(process.execPath, [SYNTH, "--output", out]).status).toBe(0);
+    expect(left(out)).toEqual(expect.arrayContaining(["manifest.json", "stacks/dev/cdk.tf.json", "stacks/dev/terraform.dev.tfstate"]));
+    expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
+  });
+
+  test("the app itself (what cdktf synth and cdktf deploy run) removes the earlier stacks when it fails", () => {
+    const { out, dev, bad } = deployedProject();
+    const r = run(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { env: { N8N_ZT_CONFIG_DIR: bad, CDKTF_OUTDIR: out } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed`);
+    expect(left(out)).toEqual(["stacks/dev/.terraform.lock.hcl", "stacks/dev/.terraform/providers/marker", "stacks/dev/terraform.dev.tfstate"]);
+    expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
   });
 });
