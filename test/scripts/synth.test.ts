@@ -2,6 +2,7 @@ import { spawnSync, SpawnSyncOptions } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { MANIFEST } from "../../scripts/lib/synth-output.cjs";
 import { rawDevConfig, REPO_ROOT } from "../helpers/synth";
 
 /*
@@ -57,7 +58,7 @@ test("npm run synth and npx cdktf synth write byte-identical stacks, manifest an
 
 describe("with a stand-in app", () => {
   // Writes one stack with a warning annotation, dumps its environment, and exits with $FAKE_EXIT.
-  const app = `
+  const appSource = `
 const fs = require("fs"), path = require("path");
 const out = process.env.CDKTF_OUTDIR;
 fs.writeFileSync(process.env.ENV_DUMP, JSON.stringify(process.env));
@@ -70,43 +71,68 @@ fs.writeFileSync(path.join(out, "manifest.json"), JSON.stringify({ version: "0.2
 console.log("the app speaks");
 process.exit(Number(process.env.FAKE_EXIT || 0));
 `;
-  function project(): string {
+  function project(app = "node app.js"): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), "zt-fake-app-"));
-    writeFileSync(path.join(dir, "app.js"), app);
-    writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node app.js", context: { team: "a" }, terraformModules: ["./modules/x", "hashicorp/consul/aws"] }));
+    writeFileSync(path.join(dir, "app.js"), appSource);
+    writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app, context: { team: "a" }, terraformModules: ["./modules/x", "hashicorp/consul/aws"] }));
     mkdirSync(path.join(dir, ".gen")); // declared modules need their bindings (`cdktf get`)
     return dir;
   }
   const env = (dir: string, extra: Record<string, string> = {}) => ({ ENV_DUMP: path.join(dir, "env.json"), TF_VAR_region: "x", ...extra });
+  // As package.json runs it: the CLI's heap setting is a flag of the process the app runs in.
+  const synth = (dir: string, extra: Record<string, string> = {}) => run(process.execPath, ["--max-old-space-size=4096", SYNTH], { cwd: dir, env: env(dir, extra) });
+  const dumpedEnv = (dir: string) => {
+    const e = JSON.parse(readFileSync(path.join(dir, "env.json"), "utf8"));
+    delete e._; // the shell's or node's own
+    return e;
+  };
 
-  test("the app gets the environment cdktf synth gives it, and the run prints the same lines", () => {
-    const dir = project();
-    const ours = run(process.execPath, [SYNTH], { cwd: dir, env: env(dir) });
+  test.each([
+    ["in its own process (node <script>)", "node app.js"],
+    ["through a shell (any other command)", "node app.js && true"],
+  ])("the app gets the environment cdktf synth gives it, and the run prints the same lines: %s", (_how, app) => {
+    const dir = project(app);
+    const ours = synth(dir);
     expect([ours.status, ours.stderr]).toEqual([0, ""]);
     expect(ours.stdout).toBe("the app speaks\nWARN [one/thing]: mind the gap\nGenerated Terraform code for the stacks: one\n");
-    const ourEnv = JSON.parse(readFileSync(path.join(dir, "env.json"), "utf8"));
+    const ourEnv = dumpedEnv(dir);
     const cli = run(CLI, ["synth"], { cwd: dir, env: env(dir) });
     expect(cli.status).toBe(0);
     expect(cliLines(cli.stdout)).toEqual(["the app speaks", "WARN [one/thing]: mind the gap", "Generated Terraform code for the stacks: one"]);
-    const cliEnv = JSON.parse(readFileSync(path.join(dir, "env.json"), "utf8"));
-    delete ourEnv._;
-    delete cliEnv._; // the shell's own
-    expect(ourEnv).toEqual(cliEnv);
-    expect(ourEnv).toMatchObject({ CDKTF_OUTDIR: "cdktf.out", CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true", SYNTH_HCL_OUTPUT: "false", CDKTF_CONTEXT_JSON: JSON.stringify({ team: "a", cdktfRelativeModules: ["./modules/x"] }) });
+    expect(ourEnv).toEqual(dumpedEnv(dir));
+    expect(ourEnv).toMatchObject({ CDKTF_OUTDIR: "cdktf.out", CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true", SYNTH_HCL_OUTPUT: "false", NODE_OPTIONS: "--max-old-space-size=4096", CDKTF_CONTEXT_JSON: JSON.stringify({ team: "a", cdktfRelativeModules: ["./modules/x"] }) });
     expect(ourEnv.TF_VAR_region).toBeUndefined();
   });
 
-  test("a failing app, an app killed mid-write and an error annotation exit 1 with one line saying so, like the CLI", () => {
+  test("run in its own process without the heap flag, the app keeps node's default heap and NODE_OPTIONS stays unset (a code cache is never offered under other flags)", () => {
     const dir = project();
-    const failing = run(process.execPath, [SYNTH], { cwd: dir, env: env(dir, { FAKE_EXIT: "3" }) });
+    expect(run(process.execPath, [SYNTH], { cwd: dir, env: env(dir) }).status).toBe(0);
+    expect(dumpedEnv(dir).NODE_OPTIONS).toBeUndefined();
+  });
+
+  test("a failing app and an error annotation exit 1 with one line saying so, like the CLI", () => {
+    const dir = project();
+    expect(synth(dir).status).toBe(0);
+    const failing = synth(dir, { FAKE_EXIT: "3" });
     expect([failing.status, failing.stderr]).toEqual([1, 'ERROR: synthesis failed: the app "node app.js" exited with code 3; cdktf.out holds no synthesized stack: the stacks it held (one) were removed, Terraform\'s files and state kept\n']);
-    expect(run(CLI, ["synth"], { cwd: dir, env: env(dir, { FAKE_EXIT: "3" }) }).status).toBe(1);
-    const killed = run(process.execPath, [SYNTH], { cwd: dir, env: env(dir, { FAKE_EXIT: "kill" }) });
-    expect([killed.status, killed.stderr]).toEqual([1, expect.stringMatching(/^ERROR: synthesis failed: the app "node app.js" exited with code 137; cdktf.out holds no synthesized stack: the stacks it held \(one\) were removed/m)]);
     expect(existsSync(path.join(dir, "cdktf.out", "stacks", "one"))).toBe(false);
-    const annotated = run(process.execPath, [SYNTH], { cwd: dir, env: env(dir, { FAKE_LEVEL: "@cdktf/error" }) });
+    expect(run(CLI, ["synth"], { cwd: dir, env: env(dir, { FAKE_EXIT: "3" }) }).status).toBe(1);
+    const annotated = synth(dir, { FAKE_LEVEL: "@cdktf/error" });
     expect([annotated.status, annotated.stdout, annotated.stderr]).toEqual([1, "the app speaks\nERROR [one/thing]: mind the gap\n", "ERROR: While synthesizing one or more error annotations have been encountered. Please check the log output above.\n"]);
     expect(run(CLI, ["synth"], { cwd: dir, env: env(dir, { FAKE_LEVEL: "@cdktf/error" }) }).status).toBe(1);
+  });
+
+  test("an app killed mid-write leaves neither the earlier run's stacks nor a manifest; through a shell, what it wrote goes too", () => {
+    const dir = project();
+    expect(synth(dir).status).toBe(0);
+    const killed = synth(dir, { FAKE_EXIT: "kill" });
+    expect(killed.signal).toBe("SIGKILL"); // the app ran in this process
+    expect(existsSync(path.join(dir, "cdktf.out", MANIFEST))).toBe(false);
+    const shell = project("node app.js && true");
+    expect(synth(shell).status).toBe(0);
+    const viaShell = synth(shell, { FAKE_EXIT: "kill" });
+    expect([viaShell.status, viaShell.stderr]).toEqual([1, expect.stringMatching(/^ERROR: synthesis failed: the app "node app.js && true" exited with code 137; cdktf.out holds no synthesized stack: the stacks it held \(one\) were removed/m)]);
+    expect(existsSync(path.join(shell, "cdktf.out", "stacks", "one"))).toBe(false);
   });
 
   test("outside a cdktf project, without the bindings of declared modules, or with an unknown option, it says so", () => {
@@ -147,8 +173,7 @@ describe("a failed synthesis leaves no stale stack (issue 13, item 4)", () => {
     const r = run(process.execPath, [SYNTH, "--output", out], { env: { N8N_ZT_CONFIG_DIR: bad } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('- images.traefik: tag "latest" is not pinned');
-    expect(r.stderr).toContain(`${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed, Terraform's files and state kept\n`);
-    expect(r.stderr.trim().split("\n").at(-1)).toBe(`ERROR: synthesis failed: the app "node scripts/run-ts.cjs main.ts" exited with code 1; ${out} holds no synthesized stack`);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(`ERROR: synthesis failed: the app "node scripts/run-ts.cjs main.ts" exited with code 1; ${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed, Terraform's files and state kept`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(left(out)).toEqual(["stacks/dev/.terraform.lock.hcl", "stacks/dev/.terraform/providers/marker", "stacks/dev/terraform.dev.tfstate"]);
     expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
