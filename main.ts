@@ -2,8 +2,8 @@ import path from "node:path";
 import { App } from "cdktf";
 import { existsSync } from "node:fs";
 import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/schema";
-import { ValidationError } from "./constructs/common/validation";
-import { applyZeroTrustPolicy, PolicyViolationError } from "./constructs/policy/aspect";
+import { explainUserErrors } from "./constructs/common/run-app";
+import { applyZeroTrustPolicy } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
 import { prepareLocalState } from "./stacks/local-state";
 import { buildProdStacks } from "./stacks/prod";
@@ -54,23 +54,20 @@ function withoutTokenCreationTraces<T>(fn: () => T): T {
 }
 
 const app = new App({ stackTraces: false });
-try {
+// A config, props or policy error is the user's to fix: what is wrong, no stack trace.
+explainUserErrors(() =>
   withoutTokenCreationTraces(() => {
-    build(app);
-    app.synth();
-  });
-} catch (e) {
-  // Nothing in the output folder may pass for this run's plans: neither the earlier run's stacks
-  // nor the ones this run wrote before it failed (`cdktf synth` and `cdktf deploy` keep them).
-  const removed = describeRemoved(app.outdir, removeSynthesizedStacks(app.outdir));
-  if (e instanceof ValidationError || e instanceof PolicyViolationError) {
-    // A config, props or policy error is the user's to fix: say what is wrong, no stack trace.
-    console.error(e.message);
-    console.error(removed);
-    process.exit(1);
-  }
-  console.error(removed);
-  throw e;
-}
+    try {
+      build(app);
+      app.synth();
+    } catch (e) {
+      // Nothing in the output folder may pass for this run's plans: neither the earlier run's
+      // stacks (`cdktf synth` and `cdktf deploy` keep them) nor those this run wrote before failing.
+      const removed = removeSynthesizedStacks(app.outdir);
+      if (removed.length > 0) console.error(describeRemoved(app.outdir, removed));
+      throw e;
+    }
+  }),
+);
 // dev's state lives beside the output folder (stacks/local-state.ts), in a folder only you can read.
 for (const note of prepareLocalState(app.outdir, ["dev"], repoRoot)) console.log(`[zero-trust] ${note}`);

@@ -1,11 +1,16 @@
 /**
  * Public API of the zero-trust n8n constructs. Import from here:
  *
- *   import { N8nRuntime, Traefik, OAuth2Proxy, N8n, Postgres } from "<package>/constructs";
+ *   import { N8nRuntime, Traefik, OAuth2Proxy, N8n, Postgres, runApp } from "n8n-zero-trust-cdktf";
+ *
+ * (built into dist/constructs/index.js and .d.ts by `npm run build`; this repository's own code
+ * imports the sources directly).
  */
 export * from "./common/validation";
+export * from "./common/run-app";
 export * from "./common/hardened-container";
 export * from "./common/secret-files";
+export * from "./common/secret-catalog";
 export * from "./network/segmented-networks";
 export * from "./edge/traefik-labels";
 export * from "./edge/socket-proxy";
@@ -14,12 +19,14 @@ export * from "./edge/oauth2-proxy";
 export * from "./edge/dev-idp";
 export * from "./app/n8n";
 export * from "./app/n8n-runtime";
+export * from "./app/service-catalog";
 export * from "./data/postgres";
 export * from "./data/postgres-bootstrap";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";
 export * from "./host/secrets-agent";
+export * from "./host/user-data";
 export * from "./policy/rule";
 export * from "./policy/packs";
 export * from "./policy/engine";

@@ -4,6 +4,7 @@ import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { DevConfig, resolveRuntime } from "../config/schema";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
+import { RuntimeCatalog } from "../constructs/app/service-catalog";
 import { localStatePath } from "./local-state";
 
 export interface DevStackProps {
@@ -11,6 +12,8 @@ export interface DevStackProps {
   readonly config: DevConfig;
   /** Repository root: relative paths in the config (secretsDir) resolve against it. */
   readonly repoRoot: string;
+  /** The runtime's services (see `extendCatalog`). @default RUNTIME_CATALOG */
+  readonly catalog?: RuntimeCatalog;
 }
 
 /**
@@ -56,6 +59,7 @@ export class DevStack extends SelfContainedStack {
       n8n: c.n8n,
       postgres: c.postgres,
       requireSecretFilesAtPlan: true,
+      catalog: props.catalog,
     });
 
     new TerraformOutput(this, "n8n_url", { value: `https://${rt.n8nHost}/`, description: "n8n editor (SSO)" });

@@ -2,48 +2,23 @@ import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { SECRET_FILES, TLS_FILES } from "../constructs/common/secret-files";
+import { SECRET_FILES } from "../constructs/common/secret-files";
+import { secretFilesOf } from "../constructs/common/secret-catalog";
+import { loggedServices, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
 import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
-import { AwsEnvironment, partitionOf, policyDocument, PolicyStatement } from "../constructs/aws/iam";
+import { AwsEnvironment, PolicyStatement } from "../constructs/aws/iam";
+import { HostRole, withSidPrefix } from "../constructs/aws/host-role";
+import { RuntimeLogGroups } from "../constructs/aws/runtime-log-groups";
+import { RuntimeSecrets } from "../constructs/aws/runtime-secrets";
 import { CustomerManagedKey } from "../constructs/aws/kms-key";
 import { EncryptedBucket } from "../constructs/aws/encrypted-bucket";
 import { ManagedSecret } from "../constructs/aws/managed-secret";
 import { PostgresRotationFunction, RotationVpcPlacement } from "../constructs/aws/rotation-function";
 import { ExistingVpcSpec, HostNetwork, NewVpcSpec } from "../constructs/aws/host-network";
 import { DockerHost } from "../constructs/aws/docker-host";
-import { AgentSecret, hostUserData, HostUserDataProps } from "../constructs/host/secrets-agent";
+import { AgentSecret, HostUserDataProps } from "../constructs/host/secrets-agent";
+import { hostUserData } from "../constructs/host/user-data";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
-
-/** Services of the runtime whose logs go to CloudWatch. */
-export const RUNTIME_LOG_SERVICES = ["traefik", "oauth2-proxy", "n8n", "n8n-runners", "postgres", "socket-proxy"] as const;
-export type RuntimeLogService = (typeof RUNTIME_LOG_SERVICES)[number];
-
-/** Secret holding Postgres' server certificate, key and CA (prod has no local CA generator). */
-export const POSTGRES_TLS_SECRET = "postgres-tls";
-
-/** The secrets the runtime reads, by secret-file name; the encryption key is never rotated. */
-export const RUNTIME_SECRETS: { readonly file: string; readonly description: string; readonly neverRotate?: boolean }[] = [
-  { file: SECRET_FILES.n8nEncryptionKey, description: "n8n credential encryption key (never rotated: a new key makes stored credentials unreadable)", neverRotate: true },
-  { file: SECRET_FILES.n8nDbPassword, description: "n8n's Postgres login as JSON {engine, host, port, dbname, username, password, masterarn}; rotated by alternating users" },
-  { file: SECRET_FILES.n8nRunnersAuthToken, description: "Token between n8n's task broker and the task runners" },
-  { file: SECRET_FILES.postgresSuperuserPassword, description: "Postgres bootstrap superuser password" },
-  { file: SECRET_FILES.postgresReportingPassword, description: "Password of the read-only reporting role" },
-  { file: SECRET_FILES.postgresAgentPassword, description: "Password of the AI-agent data role" },
-  { file: SECRET_FILES.postgresRotatorPassword, description: "The rotator role's login as JSON {engine, host, port, dbname, username, password}; it may only set the n8n login roles' passwords" },
-  { file: SECRET_FILES.oauth2ProxyCookieSecret, description: "oauth2-proxy cookie secret (32 random bytes, URL-safe base64)" },
-  { file: SECRET_FILES.oauth2ProxyClientSecret, description: "OIDC client secret of oauth2-proxy at the organisation's IdP" },
-  { file: POSTGRES_TLS_SECRET, description: "Postgres server TLS as JSON {cert, key, ca} (PEM): the host agent writes tls/cert.pem, tls/key.pem and tls/ca.pem" },
-];
-
-/** Names of the runtime's containers the host agent restarts after a rotation. */
-export interface RuntimeContainers {
-  readonly n8n: string;
-  readonly runners: string;
-  readonly oauth2Proxy: string;
-  readonly postgres: string;
-}
 
 /** The Docker host and its network (prod-cloud creates them; prod-runtime deploys to the host). */
 export interface ProdHostProps {
@@ -67,8 +42,11 @@ export interface ProdHostProps {
     readonly secretsDir: string;
     /** uid/gid the containers run as (owner of the secret files). */
     readonly owner: { readonly uid: number; readonly gid: number };
-    /** Names of the runtime's containers restarted after a rotation (see prod-runtime). */
-    readonly containers: RuntimeContainers;
+    /**
+     * Prefix of the runtime's Docker names (prod-runtime's `name`): the agent's restart lists and
+     * the backup's Postgres container derive from it through the service catalog.
+     */
+    readonly runtimePrefix: string;
     /** Minutes between refreshes. @default 5 */
     readonly intervalMinutes?: number;
     /** The deploy user (the user in prod-runtime's ssh:// docker host) and its public keys. */
@@ -115,6 +93,8 @@ export interface ProdCloudStackProps {
   };
   /** The Docker host, its VPC and endpoints. @default - none (bring your own host) */
   readonly host?: ProdHostProps;
+  /** The runtime's services and secrets: log groups, secrets, the agent's restarts. @default RUNTIME_CATALOG */
+  readonly catalog?: RuntimeCatalog;
 }
 
 /**
@@ -128,13 +108,18 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly key: CustomerManagedKey;
   /** ARN of the customer-managed key. */
   public readonly keyArn: string;
-  /** The runtime's secrets by secret-file name (see `SECRET_FILES`). */
-  public readonly secrets: Record<string, ManagedSecret> = {};
-  /** Secret ARNs by secret-file name. */
-  public readonly secretArns: Record<string, string> = {};
-  public readonly logGroups: Record<RuntimeLogService | "rotation", EncryptedLogGroup>;
-  /** Log group names by container (and `rotation` for the rotation function). */
-  public readonly logGroupNames: Record<RuntimeLogService | "rotation", string>;
+  /** The runtime's secrets (one per entry of the catalog's `secrets`). */
+  public readonly runtimeSecrets: RuntimeSecrets;
+  /** The runtime's secrets by catalog id (see `SECRET_FILES`). */
+  public readonly secrets: Readonly<Record<string, ManagedSecret>>;
+  /** Secret ARNs by catalog id. */
+  public readonly secretArns: Readonly<Record<string, string>>;
+  /** The runtime's log groups (one per logged service of the catalog) and the rotation function's. */
+  public readonly runtimeLogGroups: RuntimeLogGroups;
+  /** Log groups by the catalog's `logKey` (and `rotation` for the rotation function). */
+  public readonly logGroups: Readonly<Record<string, EncryptedLogGroup>>;
+  /** Log group names by the catalog's `logKey` (and `rotation` for the rotation function). */
+  public readonly logGroupNames: Readonly<Record<string, string>>;
   /** The rotation function must have this name: its log group and alarm already exist. */
   public readonly rotationFunctionName: string;
   public readonly backupBucket: EncryptedBucket;
@@ -143,10 +128,10 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly alarmTopic: AlarmTopic;
   public readonly alarmTopicArn: string;
   public readonly monitoring: SecurityMonitoring;
-  public readonly hostRole: IamRole;
+  /** The Docker host's role; every grant to the host attaches to its policy. */
+  public readonly hostRole: HostRole;
   /** The host role's ARN, known before apply (built from the account and the role name). */
   public readonly hostRoleArn: string;
-  public readonly hostPolicyStatements: PolicyStatement[];
   /** The Lambda that rotates n8n's database login. */
   public readonly rotationFunction: PostgresRotationFunction;
   /** The host's network, when `host` is set. */
@@ -160,6 +145,8 @@ export class ProdCloudStack extends SelfContainedStack {
     super(scope, id);
     const env = props.environment;
     const prefix = props.namePrefix;
+    const catalog = props.catalog ?? RUNTIME_CATALOG;
+    validateCatalog(catalog);
     new AwsProvider(this, "aws", {
       region: env.region,
       allowedAccountIds: [env.accountId],
@@ -169,43 +156,21 @@ export class ProdCloudStack extends SelfContainedStack {
 
     this.key = new CustomerManagedKey(this, "Key", { environment: env, alias: prefix, description: `${prefix}: secrets, logs, backups, alarms` });
     this.keyArn = this.key.keyArn;
+    this.hostRole = new HostRole(this, "HostRole", { environment: env, roleName: `${prefix}-docker-host`, description: "The Docker host: reads its secrets, writes its logs and backups" });
+    this.hostRoleArn = this.hostRole.principalArn;
 
-    const hostRoleName = `${prefix}-docker-host`;
-    this.hostRole = new IamRole(this, "HostRole", {
-      name: hostRoleName,
-      description: "The Docker host: reads its secrets, writes its logs and backups",
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": env.accountId } } }]),
-      maxSessionDuration: 3600,
-    });
-    // A literal ARN (not the role's attribute) so secret policies do not wait for the role.
-    this.hostRoleArn = `arn:${partitionOf(env)}:iam::${env.accountId}:role/${hostRoleName}`;
-
-    const retention = props.logRetentionDays ?? 365;
     this.rotationFunctionName = `${prefix}-rotation`;
-    const logGroup = (name: string, id2: string) => new EncryptedLogGroup(this, id2, { name, key: this.key, retentionInDays: retention });
-    this.logGroups = Object.fromEntries([
-      ...RUNTIME_LOG_SERVICES.map((svc) => [svc, logGroup(`/${prefix}/${svc}`, `Logs-${svc}`)]),
-      // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
-      ["rotation", logGroup(`/aws/lambda/${this.rotationFunctionName}`, "Logs-rotation")],
-    ]) as Record<RuntimeLogService | "rotation", EncryptedLogGroup>;
-    this.logGroupNames = Object.fromEntries(Object.entries(this.logGroups).map(([k, g]) => [k, g.logGroupName])) as Record<RuntimeLogService | "rotation", string>;
+    this.runtimeLogGroups = new RuntimeLogGroups(this, { prefix, logKeys: loggedServices(catalog).map((s) => s.logKey), key: this.key, retentionInDays: props.logRetentionDays ?? 365 });
+    // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
+    this.runtimeLogGroups.add("rotation", `/aws/lambda/${this.rotationFunctionName}`);
+    this.logGroups = this.runtimeLogGroups.groups;
+    this.logGroupNames = this.runtimeLogGroups.names;
 
     this.alarmTopic = new AlarmTopic(this, "Alarms", { name: `${prefix}-alarms`, key: this.key, emails: props.alarmEmails });
     this.alarmTopicArn = this.alarmTopic.topicArn;
-
-    for (const s of RUNTIME_SECRETS) {
-      const secret = new ManagedSecret(this, `Secret-${s.file}`, {
-        name: `${prefix}/${s.file}`,
-        description: s.description,
-        key: this.key,
-        readers: [this.hostRoleArn],
-        writers: props.operatorRoleArns,
-        neverRotate: s.neverRotate,
-        recoveryWindowInDays: 30,
-      });
-      this.secrets[s.file] = secret;
-      this.secretArns[s.file] = secret.secretArn;
-    }
+    this.runtimeSecrets = new RuntimeSecrets(this, { prefix, secrets: catalog.secrets, key: this.key, readers: [this.hostRoleArn], writers: props.operatorRoleArns });
+    this.secrets = this.runtimeSecrets.byId;
+    this.secretArns = this.runtimeSecrets.arns;
 
     this.backupBucket = new EncryptedBucket(this, "Backups", {
       bucketName: props.backupBucketName,
@@ -215,8 +180,33 @@ export class ProdCloudStack extends SelfContainedStack {
     });
     this.backupBucketName = this.backupBucket.bucketName;
     this.backupBucketArn = this.backupBucket.bucketArn;
+    this.monitoring = this.securityMonitoring(prefix);
 
-    this.monitoring = new SecurityMonitoring(this, "Monitoring", {
+    if (props.host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: props.host.network.create, existing: props.host.network.existing });
+    // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
+    // host and the rotation function, in a log group like the others (customer key, retention).
+    if (this.network?.vpc) this.network.addFlowLog({ logGroup: this.runtimeLogGroups.addOther("vpc-flow-logs", `/${prefix}/vpc-flow-logs`) });
+    this.rotationFunction = this.dbLoginRotation(props);
+
+    // In this order: the host policy's statements keep it.
+    this.runtimeSecrets.grantRead(this.hostRole);
+    this.runtimeLogGroups.grantWrite(this.hostRole);
+    this.hostRole.addToPolicy(...withSidPrefix("Backups", this.backupBucket.grantWrite("backups/")));
+    if (props.host && this.network) {
+      this.dockerHost = this.dockerHostOn(this.network, props, props.host, catalog);
+      this.backupAlarm = this.backupHeartbeat(props, props.host);
+    }
+    this.addOutputs();
+  }
+
+  /** The statements of the host role's policy, in order. */
+  public get hostPolicyStatements(): readonly PolicyStatement[] {
+    return this.hostRole.statements;
+  }
+
+  /** Metric filters and alarms on the edge's and the rotation's logs, to the alarm topic. */
+  private securityMonitoring(prefix: string): SecurityMonitoring {
+    return new SecurityMonitoring(this, "Monitoring", {
       prefix,
       namespace: prodMetricNamespace(prefix),
       topic: this.alarmTopic,
@@ -232,12 +222,11 @@ export class ProdCloudStack extends SelfContainedStack {
         { name: "RotationFailures", logGroup: this.logGroups.rotation, pattern: ROTATION_FAILED_PATTERN, threshold: 1, periodSeconds: 60, description: "A secret rotation step failed" },
       ],
     });
+  }
 
+  /** The function that rotates n8n's database login (in the host's private subnets when there is a host), wired to its secrets. */
+  private dbLoginRotation(props: ProdCloudStackProps): PostgresRotationFunction {
     const host = props.host;
-    if (host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: host.network.create, existing: host.network.existing });
-    // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
-    // host and the rotation function, in a log group like the others (customer key, retention).
-    if (this.network?.vpc) this.network.addFlowLog({ logGroup: logGroup(`/${prefix}/vpc-flow-logs`, "Logs-vpc-flow-logs") });
     const rotationVpc: RotationVpcPlacement | undefined =
       props.rotation?.vpc ??
       (this.network && host
@@ -248,92 +237,82 @@ export class ProdCloudStack extends SelfContainedStack {
             secretsManagerEndpointCidrs: this.network.secretsManagerEndpointCidrs,
           }
         : undefined);
-
-    this.rotationFunction = new PostgresRotationFunction(this, "Rotation", {
+    const dbLogin = this.runtimeSecrets.get(SECRET_FILES.n8nDbPassword);
+    const rotatorLogin = this.runtimeSecrets.get(SECRET_FILES.postgresRotatorPassword);
+    const fn = new PostgresRotationFunction(this, "Rotation", {
       functionName: this.rotationFunctionName,
       key: this.key,
-      rotatedSecretNames: [this.secrets[SECRET_FILES.n8nDbPassword].secretName],
-      masterSecretName: this.secrets[SECRET_FILES.postgresRotatorPassword].secretName,
+      rotatedSecretNames: [dbLogin.secretName],
+      masterSecretName: rotatorLogin.secretName,
       logGroup: this.logGroups.rotation,
       alarmTopic: this.alarmTopic,
       postgresCaPem: props.rotation?.postgresCaPem,
       vpc: rotationVpc,
     });
-    this.secrets[SECRET_FILES.n8nDbPassword].addRotation({
-      functionArn: this.rotationFunction.functionArn,
-      functionRoleArn: this.rotationFunction.roleArn,
-      afterDays: props.rotation?.scheduleDays ?? 30,
-    });
+    dbLogin.addRotation({ functionArn: fn.functionArn, functionRoleArn: fn.roleArn, afterDays: props.rotation?.scheduleDays ?? 30 });
     // The rotator's own login is read (never written) by the function.
-    this.secrets[SECRET_FILES.postgresRotatorPassword].grantRead(this.rotationFunction.roleArn);
+    rotatorLogin.grantRead(fn.roleArn);
+    return fn;
+  }
 
-    const secrets = Object.values(this.secrets);
-    secrets.forEach((s) => s.grantRead(this.hostRoleArn));
-    this.hostPolicyStatements = [
-      { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secrets.map((s) => s.secretArn) },
-      { Sid: "DecryptOwnSecretsViaSecretsManager", ...this.key.grantUseVia("secretsmanager", ["kms:Decrypt"], { SecretARN: secrets.map((s) => s.secretArn) }) },
-      {
-        Sid: "WriteOwnLogGroups",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: RUNTIME_LOG_SERVICES.flatMap((svc) => [this.logGroups[svc].logGroupArn, `${this.logGroups[svc].logGroupArn}:log-stream:*`]),
-      },
-      ...this.backupBucket.grantWrite("backups/").map((st) => ({ ...st, Sid: `Backups${st.Sid ?? ""}` })),
-    ];
-    if (host && this.network) {
-      this.hostPolicyStatements.push({
-        Sid: "SessionManager",
-        Effect: "Allow",
-        // Operators reach the host through SSM Session Manager (no SSH port). These actions have no
-        // resource-level permissions: "*" is the only form AWS accepts.
-        Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
-        Resource: "*",
-      });
-      if (host.agent.backup) {
-        const namespace = prodMetricNamespace(prefix);
-        this.hostPolicyStatements.push({
-          Sid: "BackupSuccessMetric",
-          Effect: "Allow",
-          // PutMetricData has no resource-level permissions: "*" is the only form AWS accepts; the
-          // condition limits it to the project's namespace.
-          Action: "cloudwatch:PutMetricData",
-          Resource: "*",
-          Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
-        });
-        this.backupAlarm = new HeartbeatAlarm(this, "BackupMissing", {
-          alarmName: `${prefix}-BackupMissing`,
-          description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
-          namespace,
-          metricName: BACKUP_METRIC_NAME,
-          dimensions: { [BACKUP_METRIC_DIMENSION]: host.agent.backup.database },
-          withinHours: 26,
-          topic: this.alarmTopic,
-        });
-      }
-      this.dockerHost = new DockerHost(this, "Host", {
-        name: hostRoleName,
-        key: this.key,
-        roleName: this.hostRole.name,
-        vpcId: this.network.vpcId,
-        subnet: { id: this.network.publicSubnetId, cidr: this.network.publicSubnetCidr },
-        privateIp: host.privateIp,
-        amiId: host.amiId,
-        instanceType: host.instanceType,
-        rootVolumeGb: host.rootVolumeGb,
-        egressTcpPorts: host.egressTcpPorts,
-        postgresPort: host.postgresPort,
-        postgresClientSecurityGroupIds: [this.rotationFunction.securityGroup!.id],
-        userData: hostUserData(prodAgentProps(prefix, env.region, host.agent, props.backupBucketName)),
-      });
-      this.network.addEndpoints({
-        clientSecurityGroupIds: [this.rotationFunction.securityGroup!.id, this.dockerHost.securityGroupId],
-        secretNamePrefixes: [`${prefix}/`],
-      });
-    }
-    new IamRolePolicy(this, "HostRolePolicy", { name: "least-privilege", role: this.hostRole.id, policy: policyDocument(this.hostPolicyStatements) });
+  /** The EC2 host with its user data (the secrets agent, the backup), Session Manager access and the VPC endpoints. */
+  private dockerHostOn(network: HostNetwork, props: ProdCloudStackProps, host: ProdHostProps, catalog: RuntimeCatalog): DockerHost {
+    const prefix = props.namePrefix;
+    this.hostRole.addToPolicy({
+      Sid: "SessionManager",
+      Effect: "Allow",
+      // Operators reach the host through SSM Session Manager (no SSH port). These actions have no
+      // resource-level permissions: "*" is the only form AWS accepts.
+      Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+      Resource: "*",
+    });
+    const rotationSecurityGroupId = this.rotationFunction.securityGroup!.id;
+    const dockerHost = new DockerHost(this, "Host", {
+      name: this.hostRole.roleName,
+      key: this.key,
+      roleName: this.hostRole.role.name,
+      vpcId: network.vpcId,
+      subnet: { id: network.publicSubnetId, cidr: network.publicSubnetCidr },
+      privateIp: host.privateIp,
+      amiId: host.amiId,
+      instanceType: host.instanceType,
+      rootVolumeGb: host.rootVolumeGb,
+      egressTcpPorts: host.egressTcpPorts,
+      postgresPort: host.postgresPort,
+      postgresClientSecurityGroupIds: [rotationSecurityGroupId],
+      userData: hostUserData(prodAgentProps(prefix, props.environment.region, host.agent, props.backupBucketName, catalog)),
+    });
+    network.addEndpoints({ clientSecurityGroupIds: [rotationSecurityGroupId, dockerHost.securityGroupId], secretNamePrefixes: [`${prefix}/`] });
+    return dockerHost;
+  }
 
+  /** With scheduled backups: the host may report each success, and an alarm fires when none came for 26 hours. */
+  private backupHeartbeat(props: ProdCloudStackProps, host: ProdHostProps): HeartbeatAlarm | undefined {
+    if (!host.agent.backup) return undefined;
+    const namespace = prodMetricNamespace(props.namePrefix);
+    this.hostRole.addToPolicy({
+      Sid: "BackupSuccessMetric",
+      Effect: "Allow",
+      // PutMetricData has no resource-level permissions: "*" is the only form AWS accepts; the
+      // condition limits it to the project's namespace.
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    });
+    return new HeartbeatAlarm(this, "BackupMissing", {
+      alarmName: `${props.namePrefix}-BackupMissing`,
+      description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
+      namespace,
+      metricName: BACKUP_METRIC_NAME,
+      dimensions: { [BACKUP_METRIC_DIMENSION]: host.agent.backup.database },
+      withinHours: 26,
+      topic: this.alarmTopic,
+    });
+  }
+
+  private addOutputs(): void {
     new TerraformOutput(this, "kms_key_arn", { value: this.keyArn });
-    new TerraformOutput(this, "host_role_arn", { value: this.hostRole.arn });
+    new TerraformOutput(this, "host_role_arn", { value: this.hostRole.role.arn });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopicArn });
     new TerraformOutput(this, "backup_bucket", { value: this.backupBucketName });
     new TerraformOutput(this, "backup_bucket_arn", { value: this.backupBucketArn });
@@ -357,14 +336,14 @@ export function prodMetricNamespace(prefix: string): string {
 }
 
 /** The host agent's and cloud-init's settings for prod (user data, and the install script for a running host). */
-export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string): HostUserDataProps {
+export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string, catalog: RuntimeCatalog = RUNTIME_CATALOG): HostUserDataProps {
   return {
     backup: agent.backup
       ? {
           bucket: backupBucketName,
           prefix: "backups/",
           region,
-          postgresContainer: agent.containers.postgres,
+          postgresContainer: serviceContainerName(RUNTIME_SERVICES.postgres, agent.runtimePrefix),
           database: agent.backup.database,
           onCalendar: agent.backup.onCalendar,
           metricNamespace: prodMetricNamespace(prefix),
@@ -377,35 +356,16 @@ export function prodAgentProps(prefix: string, region: string, agent: ProdHostPr
     deployUser: agent.deployUser,
     sshAuthorizedKeys: agent.sshAuthorizedKeys,
     acmeStorageDir: agent.acmeStorageDir,
-    secrets: agentSecrets(prefix, agent.containers),
+    secrets: agentSecrets(prefix, agent.runtimePrefix, catalog),
   };
 }
 
 /**
- * What the host agent writes from each secret, and which containers it restarts when a rotation
- * changes the secret. The database login is one JSON secret split into two files (the role in use
- * alternates); the encryption key never rotates; Postgres' own passwords are read only by its
- * first-start scripts, so a change restarts nothing.
+ * What the host agent writes from each of the catalog's secrets (`files`), and which containers
+ * it restarts when a rotation changes the secret (the services' `restartOn`, derived from the
+ * runtime's prefix).
  */
-export function agentSecrets(prefix: string, containers: RuntimeContainers): AgentSecret[] {
-  const restartFor: Record<string, string[]> = {
-    [POSTGRES_TLS_SECRET]: [containers.postgres, containers.n8n],
-    [SECRET_FILES.n8nDbPassword]: [containers.n8n],
-    [SECRET_FILES.n8nRunnersAuthToken]: [containers.n8n, containers.runners],
-    [SECRET_FILES.oauth2ProxyCookieSecret]: [containers.oauth2Proxy],
-    [SECRET_FILES.oauth2ProxyClientSecret]: [containers.oauth2Proxy],
-  };
-  const filesFor: Record<string, { name: string; jsonKey?: string }[]> = {
-    [SECRET_FILES.n8nDbPassword]: [
-      { name: SECRET_FILES.n8nDbPassword, jsonKey: "password" },
-      { name: SECRET_FILES.n8nDbUser, jsonKey: "username" },
-    ],
-    [SECRET_FILES.postgresRotatorPassword]: [{ name: SECRET_FILES.postgresRotatorPassword, jsonKey: "password" }],
-    [POSTGRES_TLS_SECRET]: [
-      { name: TLS_FILES.cert, jsonKey: "cert" },
-      { name: TLS_FILES.key, jsonKey: "key" },
-      { name: TLS_FILES.caCert, jsonKey: "ca" },
-    ],
-  };
-  return RUNTIME_SECRETS.map((s) => ({ secretId: `${prefix}/${s.file}`, files: filesFor[s.file] ?? [{ name: s.file }], restart: restartFor[s.file] ?? [] }));
+export function agentSecrets(prefix: string, runtimePrefix: string, catalog: RuntimeCatalog = RUNTIME_CATALOG): AgentSecret[] {
+  const restartFor = restartsOnRotation(catalog, runtimePrefix);
+  return catalog.secrets.map((s) => ({ secretId: `${prefix}/${s.id}`, files: secretFilesOf(s), restart: restartFor[s.id] }));
 }

@@ -3,29 +3,23 @@ import { TerraformStack } from "cdktf";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { ProdConfig } from "../config/schema";
 import { ContainerLogging } from "../constructs/common/hardened-container";
-import { N8nRuntime, RuntimeService } from "../constructs/app/n8n-runtime";
+import { N8nRuntime } from "../constructs/app/n8n-runtime";
+import { loggedServices, RUNTIME_CATALOG, RuntimeCatalog } from "../constructs/app/service-catalog";
 import { PostgresBootstrapProps } from "../constructs/data/postgres-bootstrap";
 
-/** Log group of each runtime service (from prod-cloud: cross-stack references). */
-export type RuntimeLogGroups = Record<"traefik" | "oauth2-proxy" | "n8n" | "n8n-runners" | "postgres" | "socket-proxy", string>;
+/** Log group names by the services' `logKey` (from prod-cloud: cross-stack references). */
+export type RuntimeLogGroups = Readonly<Record<string, string>>;
 
 export interface ProdRuntimeStackProps {
   /** Validated prod config. */
   readonly config: ProdConfig;
-  /** CloudWatch log groups per service, e.g. `prodCloud.logGroups.traefik.logGroup.name`. */
+  /** CloudWatch log group of every logged service of the catalog, by `logKey`, e.g. `prodCloud.logGroups.traefik.logGroup.name`. */
   readonly logGroups: RuntimeLogGroups;
   /** Region of the log groups. */
   readonly region: string;
+  /** The runtime's services (see `extendCatalog`). @default RUNTIME_CATALOG */
+  readonly catalog?: RuntimeCatalog;
 }
-
-const SERVICE_LOG_GROUP: Record<RuntimeService, keyof RuntimeLogGroups> = {
-  traefik: "traefik",
-  socketProxy: "socket-proxy",
-  oauth2Proxy: "oauth2-proxy",
-  n8n: "n8n",
-  n8nRunners: "n8n-runners",
-  postgres: "postgres",
-};
 
 /**
  * prod's Postgres bootstrap: rotation by alternating login roles, and a rotator role that may log
@@ -55,15 +49,18 @@ export class ProdRuntimeStack extends TerraformStack {
     }
     new DockerProvider(this, "docker", { host: c.runtimeHost.dockerHost });
 
-    const logging: Partial<Record<RuntimeService, ContainerLogging>> = Object.fromEntries(
-      Object.entries(SERVICE_LOG_GROUP).map(([service, group]) => [
-        service,
+    const catalog = props.catalog ?? RUNTIME_CATALOG;
+    const missing = loggedServices(catalog).filter((s) => props.logGroups[s.logKey] === undefined);
+    if (missing.length > 0) throw new Error(`prod-runtime: logGroups has no log group for ${missing.map((s) => `"${s.logKey}"`).join(", ")}`);
+    const logging: Record<string, ContainerLogging> = Object.fromEntries(
+      loggedServices(catalog).map((service) => [
+        service.id,
         {
           driver: "awslogs",
           options: {
             "awslogs-region": props.region,
-            "awslogs-group": props.logGroups[group],
-            "awslogs-stream": `${c.name}-${group}`,
+            "awslogs-group": props.logGroups[service.logKey],
+            "awslogs-stream": `${c.name}-${service.logKey}`,
             // Never block a container on CloudWatch; drop (and count) instead.
             mode: "non-blocking",
             "max-buffer-size": "8m",
@@ -95,6 +92,7 @@ export class ProdRuntimeStack extends TerraformStack {
       n8n: c.n8n,
       postgres: prodPostgresBootstrap(c),
       logging,
+      catalog,
       databaseUserFromFile: true,
       postgresPrivateHostBinding: {
         ip: c.runtimeHost.privateIp,

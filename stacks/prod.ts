@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { ProdConfig } from "../config/schema";
+import { loggedServices, RUNTIME_CATALOG, RuntimeCatalog } from "../constructs/app/service-catalog";
 import { useS3StateBackend } from "../constructs/common/s3-backend";
 import { ProdCloudStack, ProdHostProps } from "./prod-cloud-stack";
 import { ProdRuntimeStack, RuntimeLogGroups } from "./prod-runtime-stack";
@@ -18,6 +19,8 @@ export interface BuildProdOptions {
   readonly s3Backend?: boolean;
   /** Only for tests (offline plans): extra AWS provider settings. */
   readonly providerOverrides?: Partial<AwsProviderConfig>;
+  /** The runtime's services, for both stacks (see `extendCatalog`). @default RUNTIME_CATALOG */
+  readonly catalog?: RuntimeCatalog;
 }
 
 /** The deploy user of `ssh://user@host`. */
@@ -53,7 +56,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
     agent: {
       secretsDir: prod.secretsDir,
       owner: prod.runAs,
-      containers: { n8n: `${prod.name}-main`, runners: `${prod.name}-runners`, oauth2Proxy: `${prod.name}-oauth2-proxy`, postgres: `${prod.name}-postgres` },
+      runtimePrefix: prod.name,
       intervalMinutes: h.secretsRefreshMinutes,
       deployUser: deployUserOf(h.dockerHost),
       sshAuthorizedKeys: h.sshAuthorizedKeys,
@@ -71,6 +74,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
  * so what is tested is what is deployed.
  */
 export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptions = {}): ProdStacks {
+  const catalog = opts.catalog ?? RUNTIME_CATALOG;
   const cloud = new ProdCloudStack(app, opts.cloudId ?? "prod-cloud", {
     environment: { accountId: prod.aws.accountId, region: prod.aws.region },
     namePrefix: prod.aws.namePrefix,
@@ -83,19 +87,12 @@ export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptio
     providerOverrides: opts.providerOverrides,
     rotation: { scheduleDays: prod.aws.rotationDays, postgresCaPem: prod.aws.postgresCaPem },
     host: prodHostProps(prod),
+    catalog,
   });
   // Attributes of the log-group resources (not the literal names), so prod-runtime reads them from
   // prod-cloud's outputs: the runtime cannot be deployed before its log groups exist.
-  const g = cloud.logGroups;
-  const logGroups: RuntimeLogGroups = {
-    traefik: g.traefik.logGroup.name,
-    "oauth2-proxy": g["oauth2-proxy"].logGroup.name,
-    n8n: g.n8n.logGroup.name,
-    "n8n-runners": g["n8n-runners"].logGroup.name,
-    postgres: g.postgres.logGroup.name,
-    "socket-proxy": g["socket-proxy"].logGroup.name,
-  };
-  const runtime = new ProdRuntimeStack(app, opts.runtimeId ?? "prod-runtime", { config: prod, logGroups, region: prod.aws.region });
+  const logGroups: RuntimeLogGroups = Object.fromEntries(loggedServices(catalog).map((s) => [s.logKey, cloud.logGroups[s.logKey].logGroup.name]));
+  const runtime = new ProdRuntimeStack(app, opts.runtimeId ?? "prod-runtime", { config: prod, logGroups, region: prod.aws.region, catalog });
   if (opts.s3Backend ?? true) {
     useS3StateBackend(cloud, prod.backend);
     useS3StateBackend(runtime, prod.backend);

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, TerraformLocal } from "cdktf";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { SECRETS_MOUNT_DIR } from "../common/secret-files";
 import { Postgres } from "../data/postgres";
 import { PostgresBootstrapProps } from "../data/postgres-bootstrap";
 import { DevIdp } from "../edge/dev-idp";
@@ -9,15 +10,13 @@ import { DockerSocketProxy } from "../edge/socket-proxy";
 import { Traefik, TraefikTls } from "../edge/traefik";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { N8n, N8nPublicPath } from "./n8n";
+import { RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
 /** Resource limits of one container. */
 export interface ContainerLimits {
   readonly memoryMb: number;
   readonly cpus?: string;
 }
-
-/** Which services get logs where (e.g. the awslogs driver into CloudWatch in prod). */
-export type RuntimeService = "traefik" | "socketProxy" | "oauth2Proxy" | "n8n" | "n8nRunners" | "postgres";
 
 export interface N8nRuntimeProps {
   /** Prefix of every Docker name; lets several tenants share one host. */
@@ -58,8 +57,8 @@ export interface N8nRuntimeProps {
     readonly n8nRunners: string;
     readonly postgres: string;
   };
-  /** Resource limits per service. @default - each construct's defaults */
-  readonly limits?: Partial<Record<RuntimeService, ContainerLimits>>;
+  /** Resource limits per service id (see the service catalog). @default - each construct's defaults */
+  readonly limits?: Partial<Record<RuntimeService, ContainerLimits>> & { readonly [service: string]: ContainerLimits | undefined };
   /** n8n settings. */
   readonly n8n?: {
     readonly publicPaths?: N8nPublicPath[];
@@ -72,8 +71,13 @@ export interface N8nRuntimeProps {
   };
   /** Postgres role model. */
   readonly postgres: PostgresBootstrapProps;
-  /** Log driver per service. @default - json-file with rotation */
-  readonly logging?: Partial<Record<RuntimeService, ContainerLogging>>;
+  /** Log driver per service id (prod: awslogs into each service's log group). @default - json-file with rotation */
+  readonly logging?: Partial<Record<RuntimeService, ContainerLogging>> & { readonly [service: string]: ContainerLogging | undefined };
+  /**
+   * The services: container names, secret files, networks; entries with a `build` are built here
+   * after the built-in ones (see `extendCatalog`). @default RUNTIME_CATALOG
+   */
+  readonly catalog?: RuntimeCatalog;
   /**
    * Fail `terraform plan` with a clear message when a secret file is missing. Only meaningful
    * when Terraform runs on the Docker host itself (dev). @default false
@@ -99,24 +103,52 @@ export class N8nRuntime extends Construct {
   public readonly idp?: DevIdp;
   public readonly postgres: Postgres;
   public readonly n8n: N8n;
+  /** The catalog the runtime was built from. */
+  public readonly catalog: RuntimeCatalog;
+  /** Constructs of the catalog entries with a `build` (services added with `extendCatalog`), by id. */
+  public readonly services: Readonly<Record<string, Construct>>;
 
   constructor(scope: Construct, id: string, props: N8nRuntimeProps) {
     super(scope, id);
-    const { prefix, secretsDir, runAs, limits = {}, logging = {} } = props;
-    this.networks = new SegmentedNetworks(this, "Networks", { prefix, edgeSubnet: props.edgeSubnet });
-    const networks = this.networks;
+    this.catalog = props.catalog ?? RUNTIME_CATALOG;
+    validateCatalog(this.catalog);
+    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet });
+    // In this order (each needs the one before): the resources keep their order in the plan.
+    const edge = this.buildEdge(props);
+    this.socketProxy = edge.socketProxy;
+    this.traefik = edge.traefik;
+    this.idp = edge.idp;
+    this.sso = edge.sso;
+    this.postgres = this.buildPostgres(props);
+    this.n8n = this.buildN8n(props);
+    this.services = this.buildCatalogServices(props);
+    if (props.requireSecretFilesAtPlan) this.requireSecretFilesAtPlan(props.secretsDir);
+  }
 
-    this.socketProxy = new DockerSocketProxy(this, "SocketProxy", {
+  /** The container name of a built-in service, from the catalog. */
+  private nameOf(id: keyof typeof RUNTIME_SERVICES): string {
+    const spec = this.catalog.services.find((s) => s.id === id);
+    if (!spec) throw new Error(`the runtime's catalog has no "${id}" service (extend RUNTIME_CATALOG instead of replacing it)`);
+    return serviceContainerName(spec, this.networks.prefix);
+  }
+
+  /** Socket proxy, Traefik, the dev IdP and oauth2-proxy. */
+  private buildEdge(props: N8nRuntimeProps): { socketProxy: DockerSocketProxy; traefik: Traefik; idp?: DevIdp; sso: OAuth2Proxy } {
+    const { secretsDir, runAs, limits = {}, logging = {} } = props;
+    const networks = this.networks;
+    const socketProxy = new DockerSocketProxy(this, "SocketProxy", {
       networks,
+      name: this.nameOf("socketProxy"),
       image: props.images.socketProxy,
       dockerSocketPath: props.dockerSocketPath,
       memoryMb: limits.socketProxy?.memoryMb,
       cpus: limits.socketProxy?.cpus,
       logging: logging.socketProxy,
     });
-    this.traefik = new Traefik(this, "Traefik", {
+    const traefik = new Traefik(this, "Traefik", {
       networks,
-      socketProxy: this.socketProxy,
+      name: this.nameOf("traefik"),
+      socketProxy,
       image: props.images.traefik,
       tls: props.tls.mode === "local" ? { mode: "local", secretsDir } : props.tls,
       runAs,
@@ -127,21 +159,23 @@ export class N8nRuntime extends Construct {
       cpus: limits.traefik?.cpus,
       logging: logging.traefik,
     });
-    if (props.devIdp) {
-      this.idp = new DevIdp(this, "DevIdp", {
-        networks,
-        traefik: this.traefik,
-        image: props.devIdp.image,
-        host: props.devIdp.host,
-        secretsDir,
-        runAs,
-        memoryMb: props.devIdp.limits?.memoryMb,
-        cpus: props.devIdp.limits?.cpus,
-      });
-    }
-    this.sso = new OAuth2Proxy(this, "Sso", {
+    const idp = props.devIdp
+      ? new DevIdp(this, "DevIdp", {
+          networks,
+          name: this.nameOf("devIdp"),
+          traefik,
+          image: props.devIdp.image,
+          host: props.devIdp.host,
+          secretsDir,
+          runAs,
+          memoryMb: props.devIdp.limits?.memoryMb,
+          cpus: props.devIdp.limits?.cpus,
+        })
+      : undefined;
+    const sso = new OAuth2Proxy(this, "Sso", {
       networks,
-      traefik: this.traefik,
+      name: this.nameOf("oauth2Proxy"),
+      traefik,
       image: props.images.oauth2Proxy,
       issuerUrl: props.sso.issuerUrl,
       clientId: props.sso.clientId,
@@ -158,19 +192,30 @@ export class N8nRuntime extends Construct {
       cpus: limits.oauth2Proxy?.cpus,
       logging: logging.oauth2Proxy,
     });
-    this.postgres = new Postgres(this, "Postgres", {
-      networks,
+    return { socketProxy, traefik, idp, sso };
+  }
+
+  private buildPostgres(props: N8nRuntimeProps): Postgres {
+    const { limits = {}, logging = {} } = props;
+    return new Postgres(this, "Postgres", {
+      networks: this.networks,
+      name: this.nameOf("postgres"),
       image: props.images.postgres,
       bootstrap: props.postgres,
-      secretsDir,
-      runAs,
+      secretsDir: props.secretsDir,
+      runAs: props.runAs,
       memoryMb: limits.postgres?.memoryMb,
       cpus: limits.postgres?.cpus,
       logging: logging.postgres,
       privateHostBinding: props.postgresPrivateHostBinding,
     });
-    this.n8n = new N8n(this, "N8n", {
-      networks,
+  }
+
+  /** n8n and its task runners. */
+  private buildN8n(props: N8nRuntimeProps): N8n {
+    const { limits = {}, logging = {} } = props;
+    const n8n = new N8n(this, "N8n", {
+      networks: this.networks,
       traefik: this.traefik,
       ssoMiddleware: this.sso.middleware,
       image: props.images.n8n,
@@ -183,8 +228,8 @@ export class N8nRuntime extends Construct {
         user: props.postgres.n8nRole,
         userFromFile: props.databaseUserFromFile,
       },
-      secretsDir,
-      runAs,
+      secretsDir: props.secretsDir,
+      runAs: props.runAs,
       publicPaths: props.n8n?.publicPaths,
       webhookRateLimit: props.n8n?.webhookRateLimit,
       executionsMaxAgeHours: props.n8n?.executionsMaxAgeHours,
@@ -196,24 +241,58 @@ export class N8nRuntime extends Construct {
       logging: { n8n: logging.n8n, runners: logging.n8nRunners },
       dependsOn: [this.postgres.container],
     });
+    // N8n names both of its containers from one prefix (`<prefix>-main`, `<prefix>-runners`): a
+    // catalog that names them otherwise would leave the agent restarting containers that do not exist.
+    for (const [id, container] of [["n8n", n8n.main], ["n8nRunners", n8n.runners]] as const) {
+      if (container.containerName !== this.nameOf(id)) throw new Error(`the catalog names the ${id} container "${this.nameOf(id)}", but N8n names it "${container.containerName}"`);
+    }
+    return n8n;
+  }
 
-    if (props.requireSecretFilesAtPlan) {
-      // `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
-      // before any container is created, instead of surfacing as a crash loop. Terraform refuses
-      // a condition that refers to no object ("must refer to at least one object from elsewhere
-      // in the configuration"), so the folder is a local value the conditions refer to.
-      const secretsLocal = new TerraformLocal(this, "SecretsDir", secretsDir);
-      for (const c of this.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
-        const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
-        if (sources.length === 0) continue;
-        c.container.lifecycle = {
-          ...c.container.lifecycle,
-          precondition: sources.map((source) => ({
-            condition: Fn.fileexists(`${secretsLocal.asString}${source.slice(secretsDir.length)}`),
-            errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
-          })),
-        };
-      }
+  /** The catalog's entries with a `build`, each with its context derived from its entry. */
+  private buildCatalogServices(props: N8nRuntimeProps): Record<string, Construct> {
+    const built: Record<string, Construct> = {};
+    for (const spec of this.catalog.services) {
+      if (!spec.build) continue;
+      built[spec.id] = spec.build(this, spec.id, this.contextOf(spec, props));
+    }
+    return built;
+  }
+
+  private contextOf(spec: RuntimeServiceSpec, props: N8nRuntimeProps): RuntimeServiceContext {
+    return {
+      spec,
+      name: serviceContainerName(spec, this.networks.prefix),
+      prefix: this.networks.prefix,
+      networks: this.networks,
+      networkAttachments: spec.networks.map((role) => ({ network: this.networks[role] })),
+      traefik: this.traefik,
+      secretsDir: props.secretsDir,
+      runAs: props.runAs,
+      secretMounts: spec.secretFiles.map((f) => ({ source: `${props.secretsDir}/${f}`, target: `${SECRETS_MOUNT_DIR}/${f}` })),
+      limits: props.limits?.[spec.id],
+      logging: props.logging?.[spec.id],
+    };
+  }
+
+  /**
+   * `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
+   * before any container is created, instead of surfacing as a crash loop. Terraform refuses
+   * a condition that refers to no object ("must refer to at least one object from elsewhere
+   * in the configuration"), so the folder is a local value the conditions refer to.
+   */
+  private requireSecretFilesAtPlan(secretsDir: string): void {
+    const secretsLocal = new TerraformLocal(this, "SecretsDir", secretsDir);
+    for (const c of this.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
+      const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
+      if (sources.length === 0) continue;
+      c.container.lifecycle = {
+        ...c.container.lifecycle,
+        precondition: sources.map((source) => ({
+          condition: Fn.fileexists(`${secretsLocal.asString}${source.slice(secretsDir.length)}`),
+          errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
+        })),
+      };
     }
   }
 }

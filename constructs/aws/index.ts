@@ -7,3 +7,6 @@ export * from "./rotation-function";
 export * from "./cidr";
 export * from "./host-network";
 export * from "./docker-host";
+export * from "./host-role";
+export * from "./runtime-secrets";
+export * from "./runtime-log-groups";

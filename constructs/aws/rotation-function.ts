@@ -7,11 +7,11 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { bundleLambda } from "../../lambda/build";
 import { isUnresolved, Validator } from "../common/validation";
 import { ipv4CidrProblem } from "./cidr";
 import { AWS_NAME_PATTERN, partitionOf, policyDocument, PolicyStatement } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
+import { lambdaZipPath } from "./lambda-code";
 import { AlarmTopic, EncryptedLogGroup } from "./monitoring";
 
 export interface RotationVpcPlacement {
@@ -142,8 +142,7 @@ export class PostgresRotationFunction extends Construct {
       });
     }
 
-    const bundle = bundleLambda("rotation");
-    const asset = new TerraformAsset(this, "Code", { path: bundle.zipPath, type: AssetType.FILE });
+    const asset = new TerraformAsset(this, "Code", { path: lambdaZipPath("rotation"), type: AssetType.FILE });
     this.function = new LambdaFunction(this, "Resource", {
       functionName: props.functionName,
       description: "Secrets Manager rotation for n8n's Postgres login (alternating users)",

@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomInt } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
+import { DevSecretFormat, RUNTIME_SECRETS, RuntimeSecretSpec } from "./secret-catalog";
 import { SECRET_FILES, TLS_FILES } from "./secret-files";
 
 /*
@@ -43,6 +44,8 @@ export interface DevSecretsOptions {
    * root; the caller passes this when it runs as root. @default - the user who runs the generator
    */
   readonly owner?: { readonly uid: number; readonly gid: number };
+  /** The runtime's secrets; each with a `dev` format gets a file. @default RUNTIME_SECRETS (the service catalog's `secrets`) */
+  readonly secrets?: readonly RuntimeSecretSpec[];
 }
 
 export interface DevSecretsResult {
@@ -66,19 +69,27 @@ export function randomUrlSafeBase64(bytes: number): string {
   return randomBytes(bytes).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
 }
 
-/** The secret files and how each is made. */
-const GENERATED: { file: string; make: () => string }[] = [
-  { file: SECRET_FILES.n8nEncryptionKey, make: () => randomBytes(36).toString("base64url") },
-  { file: SECRET_FILES.n8nDbPassword, make: () => randomAlnum(32) },
-  { file: SECRET_FILES.n8nRunnersAuthToken, make: () => randomBytes(32).toString("hex") },
-  { file: SECRET_FILES.postgresSuperuserPassword, make: () => randomAlnum(32) },
-  { file: SECRET_FILES.postgresReportingPassword, make: () => randomAlnum(32) },
-  { file: SECRET_FILES.postgresAgentPassword, make: () => randomAlnum(32) },
-  { file: SECRET_FILES.postgresRotatorPassword, make: () => randomAlnum(32) },
-  { file: SECRET_FILES.oauth2ProxyCookieSecret, make: () => randomUrlSafeBase64(32) },
-  { file: SECRET_FILES.oauth2ProxyClientSecret, make: () => randomAlnum(40) },
-  { file: SECRET_FILES.devIdpDemoPassword, make: () => randomAlnum(20) },
-];
+/** A random value in the given format. */
+function makeSecret(format: DevSecretFormat): string {
+  switch (format.kind) {
+    case "alnum":
+      return randomAlnum(format.length);
+    case "hex":
+      return randomBytes(format.bytes).toString("hex");
+    case "base64url":
+      return randomBytes(format.bytes).toString("base64url");
+    case "urlsafe-base64":
+      return randomUrlSafeBase64(format.bytes);
+  }
+}
+
+/** The secret files and how each is made: the catalog's secrets, then the dev IdP's demo password. */
+function generatedFiles(secrets: readonly RuntimeSecretSpec[] = RUNTIME_SECRETS): { file: string; make: () => string }[] {
+  return [
+    ...secrets.flatMap((s) => (s.dev ? [{ file: s.id, make: () => makeSecret(s.dev!) }] : [])),
+    { file: SECRET_FILES.devIdpDemoPassword, make: () => randomAlnum(20) },
+  ];
+}
 
 /** Writes a new file atomically with the given mode; refuses to replace an existing one. */
 function writeNew(file: string, content: string | Buffer, mode: number): void {
@@ -178,7 +189,7 @@ export function generateDevSecrets(opts: DevSecretsOptions): DevSecretsResult {
   const kept: string[] = [];
   mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dir, 0o700);
-  for (const g of GENERATED) {
+  for (const g of generatedFiles(opts.secrets)) {
     const file = path.join(opts.dir, g.file);
     if (existsSync(file)) {
       kept.push(g.file);
@@ -211,9 +222,10 @@ function chownTree(dir: string, uid: number, gid: number): void {
 }
 
 /** Problems with a secrets folder (missing files, loose modes, trailing newlines, bad formats). */
-export function checkDevSecrets(dir: string): string[] {
+export function checkDevSecrets(dir: string, secrets: readonly RuntimeSecretSpec[] = RUNTIME_SECRETS): string[] {
   const problems: string[] = [];
-  const secretFiles = [...GENERATED.map((g) => g.file), SECRET_FILES.devIdpConfig, TLS_FILES.key, TLS_FILES.caKey];
+  const generated = generatedFiles(secrets);
+  const secretFiles = [...generated.map((g) => g.file), SECRET_FILES.devIdpConfig, TLS_FILES.key, TLS_FILES.caKey];
   for (const f of [...secretFiles, TLS_FILES.cert, TLS_FILES.caCert]) {
     const file = path.join(dir, f);
     if (!existsSync(file)) {
@@ -223,7 +235,7 @@ export function checkDevSecrets(dir: string): string[] {
     const mode = statSync(file).mode & 0o777;
     if (secretFiles.includes(f) && (mode & 0o077) !== 0) problems.push(`${f}: mode ${mode.toString(8)} lets others read it; expected 600`);
     const content = readFileSync(file, "utf8");
-    if (GENERATED.some((g) => g.file === f) && /[\r\n]$/.test(content)) problems.push(`${f}: ends with a newline (n8n and oauth2-proxy read the bytes as they are)`);
+    if (generated.some((g) => g.file === f) && /[\r\n]$/.test(content)) problems.push(`${f}: ends with a newline (n8n and oauth2-proxy read the bytes as they are)`);
   }
   const cookie = path.join(dir, SECRET_FILES.oauth2ProxyCookieSecret);
   if (existsSync(cookie)) {

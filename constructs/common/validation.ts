@@ -11,7 +11,7 @@ export interface ValidationProblem {
   readonly message: string;
 }
 
-/** Thrown for invalid props or config. `main.ts` prints `message` without a stack trace. */
+/** Thrown for invalid props or config. `runApp` / `explainUserErrors` print `message` without a stack trace. */
 export class ValidationError extends Error {
   public readonly problems: readonly ValidationProblem[];
   constructor(subject: string, problems: readonly ValidationProblem[]) {

@@ -103,6 +103,11 @@ function declaredSuppressions(stack: StackJson): { resource: string; path?: stri
   return out;
 }
 
+/** A rule cannot find anything in a stack without the resources it is about (`appliesTo`): the engine skips it there. */
+export function ruleApplies(rule: Pick<Rule, "appliesTo">, stack: StackJson): boolean {
+  return rule.appliesTo === undefined || Object.keys(stack.resource ?? {}).some((t) => t.startsWith(rule.appliesTo!));
+}
+
 /** Runs rules over one stack's synthesized JSON and applies suppressions. Pure. */
 export function evaluateStack(stackName: string, stack: StackJson, rulesOrOptions: readonly Rule[] | EvaluateOptions = {}): StackResult {
   const opts: EvaluateOptions = Array.isArray(rulesOrOptions) ? { rules: rulesOrOptions as readonly Rule[] } : (rulesOrOptions as EvaluateOptions);
@@ -131,11 +136,8 @@ export function evaluateStack(stackName: string, stack: StackJson, rulesOrOption
   const covers = (r: (typeof records)[number], f: { resource: string; path?: string }) =>
     r.resource === f.resource || (f.path !== undefined && (r.resource === f.path || `${r.resource}/Resource` === f.path));
 
-  // A rule cannot find anything in a stack without the resources it is about: skip it.
-  const types = Object.keys(stack.resource ?? {});
-  const applies = (rule: Rule) => rule.appliesTo === undefined || types.some((t) => t.startsWith(rule.appliesTo!));
   for (const rule of rules) {
-    if (!applies(rule)) continue;
+    if (!ruleApplies(rule, stack)) continue;
     for (const f of rule.evaluate(stack, ctx)) {
       const s = records.find((r) => r.valid && r.rule === rule.id && covers(r, f));
       if (s) s.used = true;

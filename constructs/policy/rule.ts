@@ -56,6 +56,8 @@ export interface RuleContext {
   resources(type: string): [string, Record<string, any>][];
   /** `[name, body]` of every data source of a type. */
   dataSources(type: string): [string, Record<string, any>][];
+  /** The resource types of the stack, in the order of the JSON. */
+  resourceTypes(): string[];
   /** The body behind an address (`aws_kms_key.Key_1234` or `data.aws_iam_policy_document.Doc_1234`). */
   lookup(address: string): Record<string, any> | undefined;
   /** Computes a value once per stack (indexes that several rules share). */
@@ -112,6 +114,7 @@ export function makeContext(stackName: string, stack: StackJson, options: Policy
     },
     resources: (type) => Object.entries(resources[type] ?? {}),
     dataSources: (type) => Object.entries(data[type] ?? {}),
+    resourceTypes: () => Object.keys(resources),
     lookup(address) {
       const parts = address.split(".");
       return parts[0] === "data" ? data[parts[1]]?.[parts[2]] : resources[parts[0]]?.[parts[1]];

@@ -3,8 +3,12 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SECRET_FILES } from "../../constructs/common/secret-files";
-import { ProdCloudStack, ProdCloudStackProps, RUNTIME_LOG_SERVICES } from "../../stacks/prod-cloud-stack";
+import { ProdCloudStack, ProdCloudStackProps } from "../../stacks/prod-cloud-stack";
+import { loggedServices, RUNTIME_CATALOG } from "../../constructs/app/service-catalog";
 import { problemLines } from "../helpers/validation";
+
+/** The catalog's logged services: one log group each. */
+const RUNTIME_LOG_SERVICES = loggedServices(RUNTIME_CATALOG).map((s) => s.logKey);
 
 /** The stack exactly as main.ts builds it from config (no test-only settings). */
 function props(overrides: Partial<ProdCloudStackProps> = {}): ProdCloudStackProps {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { App } from "cdktf";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { buildProdStacks } from "../../stacks/prod";
+import { rulesOf } from "../../constructs/policy/packs";
 import { REPO_ROOT } from "../helpers/synth";
 
 /* The project files a new user and an importing team meet: they exist, are linked, and say what the code does. */
@@ -19,15 +20,21 @@ test("LICENSE is the unmodified Apache License 2.0 text that package.json names"
 test("the README links every project document, and every link resolves", () => {
   const readme = read("README.md");
   const section = readme.slice(readme.indexOf("## More documentation"));
-  for (const f of ["docs/troubleshooting.md", "docs/uninstall.md", "SECURITY.md", "CHANGELOG.md", "LICENSE"]) {
+  for (const f of ["docs/architecture.md", "docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md", "LICENSE"]) {
     expect(section).toContain(`](${f})`);
     expect(existsSync(path.join(REPO_ROOT, f))).toBe(true);
   }
-  for (const doc of ["docs/troubleshooting.md", "docs/uninstall.md", "SECURITY.md", "CHANGELOG.md"]) {
+  for (const doc of ["docs/architecture.md", "docs/troubleshooting.md", "docs/uninstall.md", "docs/cdk-terrain.md", "SECURITY.md", "CHANGELOG.md"]) {
     for (const [, target] of read(doc).matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)) {
       expect([doc, target, existsSync(path.resolve(REPO_ROOT, path.dirname(doc), target))]).toEqual([doc, target, true]);
     }
   }
+});
+
+test("docs/architecture.md names only paths that exist", () => {
+  const paths = [...read("docs/architecture.md").matchAll(/`((?:constructs|stacks|config|lambda|scripts|test|docs)\/[^`\s]*)`/g)].map((m) => m[1]);
+  expect(paths.length).toBeGreaterThan(20);
+  for (const p of paths) expect([p, existsSync(path.join(REPO_ROOT, p))]).toEqual([p, true]);
 });
 
 test("CHANGELOG follows Keep a Changelog and names the version in package.json", () => {
@@ -85,4 +92,44 @@ describe("docs/uninstall.md quotes the protections the prod-cloud plan really ha
     expect(doc).toMatch(/noncurrent versions expire after 90 days, current `backups\/` objects after `aws\.backupRetentionDays` \(35\)/);
     expect(doc).toMatch(/logs expire after 365 days, noncurrent versions after 30/);
   });
+});
+
+test("the README's rule counts are the packs' counts", () => {
+  const readme = read("README.md");
+  const [, total, docker, aws] = readme.match(/^(\d+) rules \((\d+) Docker, (\d+) AWS\)/m) ?? [];
+  const [, own] = readme.match(/(\d+) of the Docker rules check each component's \*own\* settings/) ?? [];
+  expect([total, docker, aws, own]).toEqual([
+    String(rulesOf(["all"]).length),
+    String(rulesOf(["docker"]).length),
+    String(rulesOf(["aws"]).length),
+    String(rulesOf(["docker"]).filter((r) => r.settings !== undefined).length),
+  ]);
+});
+
+test("the README's prerequisites say why Terraform >= 1.11 is needed, and the code still needs it", () => {
+  const readme = read("README.md");
+  const prereqs = readme.slice(readme.indexOf("## Prerequisites"), readme.indexOf("## Two commands"));
+  expect(prereqs).toMatch(/\| Terraform ≥ 1\.11 \|[^\n]*`use_lockfile`/);
+  for (const tool of ["openssl", "`psql`", "`jq`"]) expect(prereqs).toContain(tool);
+  // The reason given: S3's native lock file on both prod stacks' backends.
+  const prod = parseConfig(prodConfigSchema, JSON.parse(read("config/prod.example.json")), "prod.example.json");
+  const { cloud, runtime } = buildProdStacks(new App({ stackTraces: false }), prod);
+  for (const stack of [cloud, runtime]) expect(JSON.parse(JSON.stringify(stack.toTerraform())).terraform.backend.s3.use_lockfile).toBe(true);
+  // .ci/run installs what the table says the tests need.
+  const ci = read(".ci/run");
+  for (const pkg of ["openssl", "postgresql-client", "jq"]) expect(ci).toContain(`need_apt+=(${pkg})`);
+});
+
+test("docs/cdk-terrain.md names the pins package.json really has", () => {
+  const pkg = JSON.parse(read("package.json"));
+  const deps = { ...pkg.peerDependencies, ...pkg.devDependencies, ...pkg.dependencies }; // the exact pins win over a peer range
+  const doc = read("docs/cdk-terrain.md");
+  for (const name of ["cdktf", "cdktf-cli", "@cdktf/provider-aws", "@cdktf/provider-docker"]) {
+    const version = String(deps[name]).replace(/^[\^~]/, "");
+    expect([name, doc.includes(`\`${name}\``) && doc.includes(version)]).toEqual([name, true]);
+  }
+});
+
+test("no document gives write-only attributes as the reason for Terraform >= 1.11 (the stacks use none)", () => {
+  for (const doc of ["README.md", "docs/troubleshooting.md"]) expect([doc, /write-only[^.]*1\.11|1\.11[^.]*write-only/.test(read(doc))]).toEqual([doc, false]);
 });

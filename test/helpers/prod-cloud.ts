@@ -29,7 +29,7 @@ export const TEST_HOST: ProdHostProps = {
   agent: {
     secretsDir: "/run/n8n-secrets",
     owner: { uid: 1000, gid: 1000 },
-    containers: { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" },
+    runtimePrefix: "n8n",
     deployUser: "n8n",
     acmeStorageDir: "/var/lib/n8n-zero-trust/acme",
     backup: { database: "n8n" },

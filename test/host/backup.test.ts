@@ -15,7 +15,8 @@ import {
   BackupProps,
 } from "../../constructs/host/backup";
 import { BACKUP_SCRIPT, CONTAINER_DUMP_COMMAND } from "../../constructs/host/backup-script";
-import { AGENT_PATHS, hostUserData, HostUserDataProps, secretsAgentInstallScript } from "../../constructs/host/secrets-agent";
+import { AGENT_PATHS, HostUserDataProps, secretsAgentInstallScript } from "../../constructs/host/secrets-agent";
+import { hostUserData } from "../../constructs/host/user-data";
 import { secretValueProblem } from "../../constructs/policy/secret-patterns";
 import { agentSecrets } from "../../stacks/prod-cloud-stack";
 import { problemFields, problemLines } from "../helpers/validation";
@@ -422,7 +423,7 @@ describe("backups in the host user data and the install script", () => {
     owner: { uid: 10001, gid: 10001 },
     acmeStorageDir: "/var/lib/n8n-zero-trust/acme",
     sshAuthorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0mV9c3n6Jm0cP1pP6aG8b3y7H5k3d0Qm1m2n3o4p5 ops@example.com"],
-    secrets: agentSecrets("n8n-prod", { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" }),
+    secrets: agentSecrets("n8n-prod", "n8n"),
   };
   const runcmd = (text: string) => ((yaml.safeLoad(text) as any).runcmd as (string | string[])[]).map((c) => (typeof c === "string" ? c : c.join(" ")));
 

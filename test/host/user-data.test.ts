@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import { gzipBase64, USER_DATA_LIMIT_BYTES } from "../../constructs/aws/docker-host";
 import { SECRET_FILES } from "../../constructs/common/secret-files";
 import { secretValueProblem } from "../../constructs/policy/secret-patterns";
-import { AGENT_PATHS, AgentSecret, DOCKER_DAEMON_CONFIG, hostUserData, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
+import { AGENT_PATHS, AgentSecret, HostUserDataProps, secretsAgentFiles } from "../../constructs/host/secrets-agent";
+import { DOCKER_DAEMON_CONFIG, hostUserData } from "../../constructs/host/user-data";
 import { toYaml, YamlValue } from "../../constructs/host/yaml";
-import { agentSecrets, RUNTIME_SECRETS } from "../../stacks/prod-cloud-stack";
+import { agentSecrets } from "../../stacks/prod-cloud-stack";
+import { RUNTIME_SECRETS } from "../../constructs/common/secret-catalog";
 import { problemFields, problemLines } from "../helpers/validation";
 
 // js-yaml is in node_modules (through the toolchain); YAML 1.2 like cloud-init's PyYAML for these documents.
@@ -51,7 +53,7 @@ describe("host user data (cloud-init, Amazon Linux 2023)", () => {
   });
 
   test("fits EC2's 16 KiB user-data limit (gzip + base64, as the instance gets it) with every secret prod-cloud creates, with room to grow", () => {
-    const prodText = hostUserData({ ...PROPS, secrets: agentSecrets("n8n-prod", { n8n: "n8n-main", runners: "n8n-runners", oauth2Proxy: "n8n-oauth2-proxy", postgres: "n8n-postgres" }) });
+    const prodText = hostUserData({ ...PROPS, secrets: agentSecrets("n8n-prod", "n8n") });
     expect(prodText.split("\n").filter((l) => l.startsWith("      n8n-prod/")).length).toBe(RUNTIME_SECRETS.length);
     expect(gzipBase64(prodText).length).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.75);
   });

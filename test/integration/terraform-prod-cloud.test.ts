@@ -3,10 +3,13 @@ import { gunzipSync } from "node:zlib";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { RUNTIME_LOG_SERVICES } from "../../stacks/prod-cloud-stack";
+import { loggedServices, RUNTIME_CATALOG } from "../../constructs/app/service-catalog";
 import { synthProdFromExampleConfigToDir } from "../helpers/prod-cloud";
 import { REPO_ROOT } from "../helpers/synth";
 import { AWS_PROVIDER_VERSION, planStack, PlanResult } from "../helpers/terraform";
+
+/** The catalog's logged services: one log group each. */
+const RUNTIME_LOG_SERVICES = loggedServices(RUNTIME_CATALOG).map((s) => s.logKey);
 
 /*
  * The synthesized prod-cloud stack through the real terraform CLI and the real hashicorp/aws

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ALL_RULES } from "../../constructs/policy/packs";
 import { REPO_ROOT, synthDev } from "../helpers/synth";
 import { env, flag, weaken, yamlFile } from "./weaken";
 
@@ -40,6 +42,14 @@ describe("npm run review on a stack from another project", () => {
     expect(report).toContain("| shop-backend | data (inferred) | yes | shop-traefik, shop-postgres, shop-n8n |");
   });
 
+  test("its provenance names the config given with --config, and the plan's sha256", () => {
+    const given = review([BAD_STACK, "--out", path.join(dir, "given.md"), "--config", "config/dev.json"]);
+    expect(given.status).toBe(1);
+    const text = readFileSync(path.join(dir, "given.md"), "utf8");
+    expect(text).toMatch(/- Config: `config\/dev\.json` \(sha256 `[0-9a-f]{64}`, [^)]+\); as given with --config/);
+    expect(text).toContain(`| shop | \`${BAD_STACK}\` |`);
+  });
+
   test("the packs can be chosen", () => {
     const docker = review([BAD_STACK, "--out", path.join(dir, "docker.md"), "--pack", "docker"]);
     expect(docker.stdout).toContain("ZT-NET-001");
@@ -59,6 +69,8 @@ describe("npm run review on a stack from another project", () => {
     writeFileSync(notJson, "{ not json");
     expect(review([notJson]).status).toBe(2);
     expect(review([BAD_STACK, "--frobnicate"]).status).toBe(2);
+    const config = review([BAD_STACK, "--config", "/nonexistent.json"]);
+    expect([config.status, config.stderr]).toEqual([2, expect.stringContaining("--config names a file that does not exist: /nonexistent.json")]);
   });
 });
 
@@ -69,6 +81,11 @@ describe("npm run review on the project's own synthesized stacks", () => {
   const r = review([path.join(out, "cdktf.out"), "--out", reportFile]);
   const report = existsSync(reportFile) ? readFileSync(reportFile, "utf8") : "";
   const manifest = JSON.parse(readFileSync(path.join(out, "cdktf.out", "manifest.json"), "utf8"));
+  const section = (name: string) => {
+    const start = report.indexOf(`## Stack \`${name}\``);
+    const next = report.indexOf("\n## ", start + 1);
+    return report.slice(start, next < 0 ? undefined : next);
+  };
 
   test("main.ts synthesizes with the policy on, and every stack it builds passes the review with zero error findings", () => {
     // The one stated suppression (Postgres on the prod host's private address) is reported on every
@@ -99,6 +116,8 @@ describe("npm run review on the project's own synthesized stacks", () => {
     const check = checkMermaid(reportFile);
     expect(check.stderr).toBe("");
     expect(check.stdout).toMatch(/diagram 1: flowchart-v2 parsed and rendered \(13 nodes, \d+ edges/);
+    // prod-runtime's, with Postgres drawn from prod-cloud's security group.
+    expect(check.stdout).toMatch(/diagram 2: flowchart-v2 parsed and rendered \(13 nodes, \d+ edges/);
     expect(check.status).toBe(0);
   });
 
@@ -117,9 +136,60 @@ describe("npm run review on the project's own synthesized stacks", () => {
     expect(report).toMatch(/\| \/run\/secrets\/n8n-encryption-key \| secret \| .*\.secrets\/dev\/n8n-encryption-key \| n8n-main \(read-only\) \|/);
     expect(report).toContain("### IAM summary");
     expect(report).toMatch(/\| n8n-prod-docker-host \| ec2\.amazonaws\.com/);
-    expect(report).toMatch(/List prices for us-east-1 in USD, compiled on \d{4}-\d{2}-\d{2}/);
-    expect(report).toMatch(/\| \*\*total\*\* \| \| \| \*\*\$\d+\.\d\d\*\* \|/);
+    // prod-cloud is in eu-central-1, for which the price table has no prices: the report says so.
+    expect(section("prod-cloud")).toContain("**No prices are known for this stack's region (eu-central-1)**: the price table covers us-east-1 only.");
+    expect(report).toMatch(/the amounts are us-east-1 list prices \(compiled on \d{4}-\d{2}-\d{2}\), for orientation only/);
+    expect(report).toMatch(/\| \*\*total\*\* \| \| \| \*\*\$\d+\.\d\d\*\* \(us-east-1 prices\) \|/);
     expect(report).toContain("| secretPerMonth | 0.4 |");
+  });
+
+  test("prod-cloud's exposure: its security groups with sources resolved, the Elastic IP and the endpoints", () => {
+    const cloud = section("prod-cloud");
+    expect(cloud).toContain("- instance n8n-prod-docker-host through Elastic IP n8n-prod-docker-host: tcp 80 (security group n8n-prod-docker-host), tcp 443 (security group n8n-prod-docker-host)");
+    expect(cloud).toMatch(/\| n8n-prod-docker-host — .* \| instance n8n-prod-docker-host \| .*tcp 5432 from security group n8n-prod-rotation-egress \(used by lambda function n8n-prod-rotation\)/);
+    expect(cloud).toMatch(/\| n8n-prod-secretsmanager \| Interface \| com\.amazonaws\.eu-central-1\.secretsmanager \| subnet n8n-prod-private-0, subnet n8n-prod-private-1 \| n8n-prod-endpoints: tcp 443 from .* \| yes \| yes/);
+  });
+
+  test("Postgres on the prod host's private address is shown gated by prod-cloud's security group, not internet-exposed, and drawn so", () => {
+    const gated = "private address, gated by security group n8n-prod-docker-host in prod-cloud (admits: security group n8n-prod-rotation-egress (used by lambda function n8n-prod-rotation) on tcp 5432)";
+    const runtime = section("prod-runtime");
+    expect(runtime).toContain(`- \`10.20.1.10:5432\` → n8n-postgres:5432 — **not the edge proxy** — ${gated}`);
+    expect(report).toMatch(new RegExp(`\\| prod-runtime \\| 10\\.20\\.1\\.10:5432 → n8n-postgres \\| instance n8n-prod-docker-host \\(prod-cloud\\) \\| ${gated.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    expect(report).toContain("- **prod-runtime** runs on instance n8n-prod-docker-host in prod-cloud: the port's address 10.20.1.10 is the private address of instance n8n-prod-docker-host in prod-cloud");
+    expect(report).toMatch(/- \*\*prod-runtime\*\* reads \*\*prod-cloud\*\*'s state .*cloudwatch log group \/n8n-prod\/traefik \(name\)/);
+    expect(runtime).not.toMatch(/internet -->\|"[^"]*5432/);
+    expect(runtime).toContain('g_n8n_postgres_5432 -->|"10.20.1.10:5432→5432"| c_n8n_postgres');
+  });
+
+  test("each secret's rotation in prod-cloud agrees with the host agent and prod-runtime's readers", () => {
+    expect(report).toContain("fetches every 5 minutes into /run/n8n-secrets; the readers are the containers of prod-runtime that mount files from there. 10 of 10 agree.");
+    expect(report).toMatch(/\| n8n-prod\/n8n-db-password \| every 30 days by n8n-prod-rotation \(prod-cloud\) \| every 5 min → n8n-db-password, n8n-db-user; restarts n8n-main \| n8n-main, n8n-postgres \| yes \|/);
+  });
+
+  test("every rule id of the packs appears in each stack's list of controls, with its outcome", () => {
+    for (const name of ["dev", "prod-cloud", "prod-runtime"]) {
+      const controls = section(name).split("### Controls")[1].split("</details>")[0];
+      for (const rule of ALL_RULES) expect(controls).toMatch(new RegExp(`\\| ${rule.id} \\| ${rule.level} \\| .* \\| (PASS|NOT APPLICABLE|\\*\\*SUPPRESSED\\*\\* \\(\\d+\\)) \\|`));
+    }
+    expect(section("prod-runtime")).toContain("| ZT-NET-001 | error | A container other than the edge proxy publishes host ports | **SUPPRESSED** (1) |");
+    expect(section("prod-cloud")).toContain("| ZT-NET-001 | error | A container other than the edge proxy publishes host ports | NOT APPLICABLE |");
+  });
+
+  test("provenance: the commit, the config files, the tool's versions and the sha256 of each plan", () => {
+    expect(report).toContain(`- Commit: \`${spawnSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).stdout.trim()}\``);
+    expect(report).toMatch(/- Config: `config\/dev\.json` \(sha256 `[0-9a-f]{64}`, [^)]+\), `config\/prod(\.example)?\.json`/);
+    expect(report).toMatch(/- Tool: n8n-zero-trust-cdktf \d+\.\d+\.\d+, Node\.js v\d+/);
+    for (const s of Object.values(manifest.stacks) as { name: string; synthesizedStackPath: string }[]) {
+      const file = path.join(out, "cdktf.out", s.synthesizedStackPath);
+      expect(report).toContain(`| ${s.name} | \`${file}\` | ${statSync(file).size} | \`${createHash("sha256").update(readFileSync(file)).digest("hex")}\` |`);
+    }
+  });
+
+  test("residual risk: the public webhook routes and who can read which secret", () => {
+    const risk = report.slice(report.indexOf("## Residual risk"));
+    expect(risk).toMatch(/- \*\*prod-runtime\*\* \(edge: \*\*internet-exposed\*\*.*\n(  - .*\n)*  - n8n-public: .*PathPrefix\(`\/webhook\/`\).* → n8n-n8n → n8n-main:5678, no SSO; limited by ratelimit, buffering/);
+    expect(risk).toMatch(/\| n8n-prod\/n8n-encryption-key \| prod-cloud \| only arn:aws:iam::123456789012:role\/n8n-prod-docker-host, arn:aws:iam::123456789012:role\/platform-admin .*\| instance n8n-prod-docker-host: n8n-encryption-key → n8n-main \(prod-runtime\) \|/);
+    expect(risk).toContain("n8n is in the `docker` group: root-equivalent on the host");
   });
 });
 

@@ -21,7 +21,7 @@ function run(script: string, args: string[]) {
 }
 
 const USAGES: Record<string, string> = {
-  "scripts/review.ts": "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]]",
+  "scripts/review.ts": "usage: npm run review -- <cdktf.out dir | cdk.tf.json> [--out report.md] [--pack docker|aws|all[,...]] [--config file[,file]]",
   "scripts/print-postgres-bootstrap.ts": "usage: npm run db:bootstrap:print -- [--config config/dev.json|config/prod.json] [--hba | --init-script | --server-args] [--alternate-login]",
   "scripts/print-host-user-data.ts": "usage: npm run -s host:print -- [--config config/prod.json] [--install-script]",
   "scripts/generate-dev-secrets.ts": "usage: npm run secrets:dev -- [--config config/dev.json] [--renew-certificate | --check]",
@@ -35,7 +35,7 @@ const USAGES: Record<string, string> = {
 
 describe("bad usage exits 2 with the problem and the usage line, no stack trace", () => {
   test.each([
-    ["scripts/review.ts", ["--frobnicate"], "unknown option --frobnicate; allowed: --out, --pack"],
+    ["scripts/review.ts", ["--frobnicate"], "unknown option --frobnicate; allowed: --out, --pack, --config"],
     ["scripts/review.ts", [], "missing the input: a cdktf.out folder, a stacks folder or a cdk.tf.json"],
     ["scripts/review.ts", ["cdktf.out", "--out"], "--out needs a value"],
     ["scripts/review.ts", ["cdktf.out", "--out", "--pack", "aws"], "--out needs a value"],

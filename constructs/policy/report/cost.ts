@@ -1,4 +1,5 @@
-import { block, RuleContext, strings } from "../rule";
+import { StackJson } from "../docker-model";
+import { block, isExpression, RuleContext, strings } from "../rule";
 import { cell, table } from "./markdown";
 
 /**
@@ -50,6 +51,22 @@ export const PRICE_TABLE = {
   },
 };
 
+export type PriceTable = typeof PRICE_TABLE;
+
+/**
+ * The price tables the estimate knows, by region. Only us-east-1 so far: a region is added with
+ * its own compiled table (and date), never by scaling another region's prices.
+ */
+export const PRICE_TABLES: Readonly<Record<string, PriceTable>> = { [PRICE_TABLE.region]: PRICE_TABLE };
+
+/** The regions of a stack's AWS providers, as literals (a provider without one reads AWS_REGION at plan time). */
+export function awsRegions(json: StackJson): { regions: string[]; unset: boolean } {
+  const aws = (json.provider as Record<string, unknown> | undefined)?.aws;
+  const blocks = (Array.isArray(aws) ? aws : aws ? [aws] : []) as Record<string, unknown>[];
+  const regions = [...new Set(blocks.map((b) => b.region).filter((r): r is string => typeof r === "string" && !isExpression(r)))];
+  return { regions, unset: blocks.some((b) => typeof b.region !== "string" || isExpression(b.region)) };
+}
+
 /** What the estimate assumes about usage; the report prints this table. */
 export const USAGE_ASSUMPTIONS = {
   hoursPerMonth: 730,
@@ -68,8 +85,12 @@ const price = (n: number) => `$${Number(n.toPrecision(3))}`;
 const countOf = (body: Record<string, any>) => (typeof body.count === "number" ? body.count : 1);
 
 /** Estimated monthly cost of the AWS resources in a stack, with the price table and assumptions used. */
-export function costSection(ctx: RuleContext): string {
-  const p = PRICE_TABLE.prices;
+export function costSection(ctx: RuleContext, json: StackJson = {}): string {
+  const { regions, unset } = awsRegions(json);
+  // Prices of the stack's own region; without a table for it, us-east-1's, said to be for orientation only.
+  const own = regions.length === 1 && !unset ? PRICE_TABLES[regions[0]] : undefined;
+  const prices = own ?? PRICE_TABLE;
+  const p = prices.prices;
   const a = USAGE_ASSUMPTIONS;
   const rows: { item: string; qty: number; unit: number; basis: string }[] = [];
   const add = (item: string, qty: number, unit: number, basis: string) => {
@@ -114,16 +135,21 @@ export function costSection(ctx: RuleContext): string {
 
   if (rows.length === 0) return "";
   const total = rows.reduce((s, r) => s + r.qty * r.unit, 0);
+  const region = regions.length > 0 ? regions.join(", ") : "not set in the plan";
+  const statement = own
+    ? `List prices for ${own.region} (the stack's region) in ${own.currency}, compiled on ${own.compiledOn} (not fetched live: check aws.amazon.com/pricing before budgeting). Data transfer, taxes and support plans are not included.`
+    : `**No prices are known for this stack's region (${region}${unset ? "; a provider without a region reads AWS_REGION at plan time" : ""})**: the price table covers ${Object.keys(PRICE_TABLES).join(", ")} only. The quantities are this stack's; the amounts are ${PRICE_TABLE.region} list prices (compiled on ${PRICE_TABLE.compiledOn}), for orientation only — not this region's prices. Data transfer, taxes and support plans are not included.`;
+  const perMonth = own ? "per month" : `per month at ${PRICE_TABLE.region} prices`;
   return [
     "### Estimated monthly AWS cost",
     "",
-    `List prices for ${PRICE_TABLE.region} in ${PRICE_TABLE.currency}, compiled on ${PRICE_TABLE.compiledOn} (not fetched live: check aws.amazon.com/pricing before budgeting). Data transfer, taxes and support plans are not included; other regions cost more.`,
+    statement,
     "",
     ...table(
-      ["item", "quantity", "basis", "per month"],
+      ["item", "quantity", "basis", perMonth],
       rows.map((r) => [cell(r.item), String(Number.isInteger(r.qty) ? r.qty : Number(r.qty.toFixed(1))), cell(r.basis), usd(r.qty * r.unit)]),
     ),
-    `| **total** | | | **${usd(total)}** |`,
+    `| **total** | | | **${usd(total)}**${own ? "" : ` (${PRICE_TABLE.region} prices)`} |`,
     "",
     "Usage assumptions:",
     "",
@@ -132,11 +158,11 @@ export function costSection(ctx: RuleContext): string {
       Object.entries(USAGE_ASSUMPTIONS).map(([k, v]) => [k, String(v)]),
     ),
     "",
-    "Price table used:",
+    `Price table used (${prices.region}, compiled on ${prices.compiledOn}):`,
     "",
     ...table(
       ["price", "USD"],
-      Object.entries(PRICE_TABLE.prices).flatMap(([k, v]) => (typeof v === "number" ? [[k, String(v)]] : Object.entries(v).map(([t, r]) => [`ec2 ${t} per hour`, String(r)]))),
+      Object.entries(prices.prices).flatMap(([k, v]) => (typeof v === "number" ? [[k, String(v)]] : Object.entries(v).map(([t, r]) => [`ec2 ${t} per hour`, String(r)]))),
     ),
     "",
   ].join("\n");

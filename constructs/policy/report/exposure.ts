@@ -1,6 +1,7 @@
 import { DockerModel, findMiddleware, ModelRouter, traefikStaticConfig } from "../docker-model";
 import { RuleContext } from "../rule";
 import { hasSso, isEdgeProxy, networkRole, networkRoleSource, PUBLIC_REASON_LABEL } from "../rules/docker/roles";
+import { gateKey, gateText, PortGate } from "./cross-stack";
 import { cell, code, table } from "./markdown";
 
 /** Entry point name → how it is reached: `:8443, host 0.0.0.0:443`. */
@@ -34,7 +35,7 @@ export function serviceTarget(model: DockerModel, r: ModelRouter): string {
 }
 
 /** Entry point → router → middlewares → service, the networks and which of them reach which. */
-export function exposureSection(ctx: RuleContext): string {
+export function exposureSection(ctx: RuleContext, gates: readonly PortGate[] = []): string {
   const model = ctx.docker;
   if (model.containers.length === 0) return "";
   const lines: string[] = ["### Exposure map", ""];
@@ -42,7 +43,19 @@ export function exposureSection(ctx: RuleContext): string {
   lines.push("**Host ports** (who reaches each: loopback = this machine only; any other address = whatever reaches the host there):", "");
   const published = model.containers.filter((c) => c.ports.length > 0);
   const reach = (ip: string) => (/^127\./.test(ip) || ip === "::1" ? " — loopback only" : ip === "0.0.0.0" || ip === "::" ? " — every address of the host" : "");
-  lines.push(...(published.length > 0 ? published.flatMap((c) => c.ports.map((p) => `- \`${p.ip ?? "0.0.0.0"}:${p.external ?? "random"}\` → ${c.name}:${p.internal}${isEdgeProxy(c) ? " (edge proxy)" : " — **not the edge proxy**"}${reach(p.ip ?? "0.0.0.0")}`)) : ["- none"]), "");
+  // A port matched to another stack's instance says what that instance's security groups admit (see cross-stack.ts).
+  const gated = (c: { name: string }, p: { ip?: string; external?: number; internal: number }) => gates.find((g) => gateKey(g.container, g.ip, g.port) === gateKey(c.name, p.ip ?? "0.0.0.0", p.external ?? p.internal));
+  lines.push(
+    ...(published.length > 0
+      ? published.flatMap((c) =>
+          c.ports.map((p) => {
+            const gate = gated(c, p);
+            return `- \`${p.ip ?? "0.0.0.0"}:${p.external ?? "random"}\` → ${c.name}:${p.internal}${isEdgeProxy(c) ? " (edge proxy)" : " — **not the edge proxy**"}${gate ? ` — ${gateText(gate)}` : reach(p.ip ?? "0.0.0.0")}`;
+          }),
+        )
+      : ["- none"]),
+    "",
+  );
 
   const eps = entrypointAddresses(model);
   lines.push("**Routes** (entry point → router → middlewares → service), highest priority first:", "");

@@ -1,5 +1,6 @@
 import { RuleContext } from "../rule";
 import { hasSso, isEdgeProxy, networkRole } from "../rules/docker/roles";
+import { gateKey, PortGate } from "./cross-stack";
 import { serviceTarget } from "./exposure";
 
 /** Mermaid ids: letters, digits and underscores, unique per kind. */
@@ -12,7 +13,7 @@ const label = (s: string) => `"${s.replace(/"/g, "#quot;").replace(/[<>]/g, "").
  * dashed when internal) with their members, routes from the edge proxy (thick when without SSO),
  * and which networks are routed to the outside.
  */
-export function mermaidDiagram(ctx: RuleContext): string {
+export function mermaidDiagram(ctx: RuleContext, gates: readonly PortGate[] = []): string {
   const model = ctx.docker;
   if (model.containers.length === 0) return "";
   const out = ["flowchart LR", `  internet((${label("Internet")}))`];
@@ -22,8 +23,17 @@ export function mermaidDiagram(ctx: RuleContext): string {
   }
   for (const c of model.containers) out.push(`  ${id("c", c.name)}[${label(c.name)}]`);
   for (const c of model.containers) {
-    const ports = c.ports.map((p) => `:${p.external ?? "?"}→${p.internal}`).join(" ");
+    // A port behind another stack's security group that does not admit the internet is drawn from that group, not from the internet.
+    const gateOf = (p: (typeof c.ports)[number]) => gates.find((g) => gateKey(g.container, g.ip, g.port) === gateKey(c.name, p.ip ?? "0.0.0.0", p.external ?? p.internal));
+    const open = c.ports.filter((p) => gateOf(p)?.verdict !== "gated" && gateOf(p)?.verdict !== "closed");
+    const ports = open.map((p) => `:${p.external ?? "?"}→${p.internal}${gateOf(p) ? ` via SG ${gateOf(p)!.groups.join(", ")}` : ""}`).join(" ");
     if (ports) out.push(`  internet -->|${label(ports)}| ${id("c", c.name)}`);
+    for (const p of c.ports.filter((x) => !open.includes(x))) {
+      const g = gateOf(p)!;
+      const node = id("g", `${c.name}_${p.external ?? p.internal}`);
+      out.push(`  ${node}[${label(`SG ${g.groups.join(", ")} (${g.host.stack}) admits ${g.verdict === "closed" ? "nothing" : g.admits.map((a) => a.replace(/ \(used by [^)]*\)/g, "")).join("; ")}`)}]`);
+      out.push(`  ${node} -->|${label(`${p.ip}:${p.external ?? "?"}→${p.internal}`)}| ${id("c", c.name)}`);
+    }
     for (const n of c.networks) out.push(`  ${id("c", c.name)} --- ${id("n", n.name)}`);
   }
   const edge = model.containers.find((c) => isEdgeProxy(c) && c.ports.length > 0) ?? model.containers.find(isEdgeProxy);

@@ -70,6 +70,15 @@ function policyReaders(ctx: RuleContext, policy: unknown): string | undefined {
   return parts.join("; ") || undefined;
 }
 
+/** Who can read a Secrets Manager secret: its resource policy's allow-list, and the principals IAM grants GetSecretValue. */
+export function secretReaders(ctx: RuleContext, key: string, s: Record<string, any>): string {
+  const address = `aws_secretsmanager_secret.${key}`;
+  const policies = attachedBy(ctx, "aws_secretsmanager_secret_policy", "secret_arn", "aws_secretsmanager_secret", "name");
+  const fromPolicy = [...(policies.get(address) ?? []).map(([, p]) => p.policy), s.policy].map((p) => policyReaders(ctx, p)).filter(Boolean);
+  const fromIam = identityReaders(ctx, address, "secretsmanager:GetSecretValue");
+  return [...fromPolicy, fromIam.length > 0 ? `IAM grants: ${fromIam.join(", ")}` : "no IAM grant in this stack"].join("; ");
+}
+
 /** Each secret: where it lives, which key encrypts it, who can read it, how it rotates. */
 export function secretsSection(ctx: RuleContext): string {
   const lines: string[] = [];
@@ -77,7 +86,6 @@ export function secretsSection(ctx: RuleContext): string {
   const ssm = ctx.resources("aws_ssm_parameter").filter(([, p]) => p.type === "SecureString");
   if (secrets.length > 0 || ssm.length > 0) {
     const rotations = attachedBy(ctx, "aws_secretsmanager_secret_rotation", "secret_id", "aws_secretsmanager_secret", "name");
-    const policies = attachedBy(ctx, "aws_secretsmanager_secret_policy", "secret_arn", "aws_secretsmanager_secret", "name");
     const rows = secrets.map(([key, s]) => {
       const address = `aws_secretsmanager_secret.${key}`;
       const rot = rotations.get(address)?.[0]?.[1];
@@ -87,9 +95,7 @@ export function secretsSection(ctx: RuleContext): string {
         : s.tags?.[ROTATION_DECISION_TAG]
           ? `${s.tags[ROTATION_DECISION_TAG]} (recorded decision)`
           : "**none**";
-      const fromPolicy = [...(policies.get(address) ?? []).map(([, p]) => p.policy), s.policy].map((p) => policyReaders(ctx, p)).filter(Boolean);
-      const fromIam = identityReaders(ctx, address, "secretsmanager:GetSecretValue");
-      const readers = [...fromPolicy, fromIam.length > 0 ? `IAM grants: ${fromIam.join(", ")}` : "no IAM grant in this stack"].join("; ");
+      const readers = secretReaders(ctx, key, s);
       return [cell(displayName(s, key)), "Secrets Manager", cell(keyName(ctx, s.kms_key_id) || "**AWS-managed aws/secretsmanager**"), cell(readers), cell(rotation)];
     });
     for (const [key, p] of ssm) {
