@@ -5,7 +5,9 @@ import { devConfigSchema, loadConfigFile, prodConfigSchema } from "./config/sche
 import { explainUserErrors } from "./constructs/common/run-app";
 import { applyZeroTrustPolicy } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
+import { prepareLocalState } from "./stacks/local-state";
 import { buildProdStacks } from "./stacks/prod";
+import { describeRemoved, removeSynthesizedStacks } from "./scripts/lib/synth-output.cjs";
 
 /*
  * The cdktf app: builds every stack from config/*.json. Run through `node scripts/run-ts.cjs`
@@ -55,7 +57,17 @@ const app = new App({ stackTraces: false });
 // A config, props or policy error is the user's to fix: what is wrong, no stack trace.
 explainUserErrors(() =>
   withoutTokenCreationTraces(() => {
-    build(app);
-    app.synth();
+    try {
+      build(app);
+      app.synth();
+    } catch (e) {
+      // Nothing in the output folder may pass for this run's plans: neither the earlier run's
+      // stacks (`cdktf synth` and `cdktf deploy` keep them) nor those this run wrote before failing.
+      const removed = removeSynthesizedStacks(app.outdir);
+      if (removed.length > 0) console.error(describeRemoved(app.outdir, removed));
+      throw e;
+    }
   }),
 );
+// dev's state lives beside the output folder (stacks/local-state.ts), in a folder only you can read.
+for (const note of prepareLocalState(app.outdir, ["dev"], repoRoot)) console.log(`[zero-trust] ${note}`);

@@ -5,6 +5,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { DevConfig, resolveRuntime } from "../config/schema";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
 import { RuntimeCatalog } from "../constructs/app/service-catalog";
+import { localStatePath } from "./local-state";
 
 export interface DevStackProps {
   /** Validated dev config (`config/dev.json`). */
@@ -27,7 +28,7 @@ export class DevStack extends SelfContainedStack {
     const c = props.config;
     const rt = resolveRuntime(c, props.repoRoot);
 
-    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    new LocalBackend(this, { path: localStatePath(id) });
     // With config.dockerSocket, Terraform talks to the same engine whose socket the proxy mounts;
     // without it, the provider follows DOCKER_HOST like the docker CLI.
     new DockerProvider(this, "docker", c.dockerSocket ? { host: `unix://${c.dockerSocket}` } : {});

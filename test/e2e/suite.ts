@@ -14,6 +14,7 @@ import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUT
 import { benchEdge, benchTable } from "./bench-edge";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
+import { LOCAL_STATE_FOLDER, localStatePath } from "../../stacks/local-state";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
 
 // Bundled by scripts/run-ts.cjs into .cache/, so __dirname is not the source folder: run from the repository root.
@@ -63,6 +64,8 @@ const SOCKET_PATH = DOCKER_HOST.replace(/^unix:\/\//, "");
 const STACK = "dev";
 const OUT = path.join(W, "cdktf.out");
 const STACK_DIR = path.join(OUT, "stacks", STACK);
+/** dev's local state: beside the output folder (stacks/local-state.ts), so <work>/state/terraform.dev.tfstate. */
+const STATE_FILE = path.resolve(STACK_DIR, localStatePath(STACK));
 /** The cases the edge benchmark needs: a deployed stack with a published webhook and a signed-in owner. */
 const BENCH_CASES = new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]);
 const suite = new Suite(path.join(W, args.bench ? "bench-results.json" : "results.json"), args.bench ? BENCH_CASES : undefined);
@@ -149,7 +152,8 @@ function cliConfig(): string {
 
 async function main(): Promise<void> {
   mkdirSync(W, { recursive: true });
-  for (const d of ["config", "cdktf.out", "secrets", "validate"]) rmSync(path.join(W, d), { recursive: true, force: true });
+  // The state goes too: every run deploys from nothing, on a daemon of its own.
+  for (const d of ["config", "cdktf.out", LOCAL_STATE_FOLDER, "secrets", "validate"]) rmSync(path.join(W, d), { recursive: true, force: true });
   mkdirSync(path.join(W, "config"));
   writeFileSync(path.join(W, "config", "dev.json"), `${JSON.stringify(devRaw, null, 2)}\n`);
   // main.ts builds every stack; the prod stacks come from the example config, as in CI.
@@ -187,7 +191,8 @@ async function main(): Promise<void> {
     const log = path.join(W, "deploy.log");
     const r = await runLogged("npx", ["cdktf", "deploy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 900 });
     if (r.status !== 0) throw new CheckError(`cdktf deploy exited ${r.status} (log ${log}):\n${r.tail}`);
-    return { log, state: existsSync(path.join(STACK_DIR, `terraform.${STACK}.tfstate`)) ? path.join(STACK_DIR, `terraform.${STACK}.tfstate`) : "not found" };
+    // attack.no-secret-values reads the state there: a state anywhere else fails that case.
+    return { log, state: existsSync(STATE_FILE) ? STATE_FILE : "not found" };
   }, { needs: ["secrets.generate"] });
 
   await suite.case("healthy", "every container is running and healthy per Docker", () => waitHealthy(420), { needs: ["deploy"] });
@@ -211,7 +216,7 @@ async function main(): Promise<void> {
     probeImage: localProbeImage,
     env: childEnv(),
     secretsDir: path.join(W, "secrets"),
-    stateFile: path.join(STACK_DIR, `terraform.${STACK}.tfstate`),
+    stateFile: STATE_FILE,
     containers: containerNames,
     postgres: { database: config.postgres.database, n8nRole: config.postgres.n8nRole },
   };
