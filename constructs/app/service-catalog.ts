@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { ContainerLogging, ContainerNetworkAttachment, HostPathMount } from "../common/hardened-container";
-import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf } from "../common/secret-catalog";
-import { SECRET_FILES, TLS_FILES } from "../common/secret-files";
+import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf, VALKEY_SECRET } from "../common/secret-catalog";
+import { QUEUE_SECRET_FILES, SECRET_FILES, TLS_FILES } from "../common/secret-files";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 import type { Traefik } from "../edge/traefik";
 import type { NetworkRole, SegmentedNetworks } from "../network/segmented-networks";
@@ -61,6 +61,12 @@ export interface RuntimeServiceSpec {
   readonly restartOn: readonly string[];
   /** The networks it joins (see `SegmentedNetworks`). */
   readonly networks: readonly NetworkRole[];
+  /**
+   * For one of several instances of a kind (queue-mode worker 2): the kind's id, whose
+   * `limits` it takes when the runtime's props name none for the instance itself.
+   * @default - a service of its own
+   */
+  readonly instanceOf?: string;
   /** Services it starts after; a rotation that restarts both restarts these first. @default - none */
   readonly dependsOn?: readonly string[];
   /**
@@ -265,4 +271,100 @@ export function extendCatalog(base: RuntimeCatalog, add: { readonly services?: r
   const catalog = { services: [...base.services, ...(add.services ?? [])], secrets: [...base.secrets, ...(add.secrets ?? [])] };
   validateCatalog(catalog);
   return catalog;
+}
+
+/**
+ * `count` instances of one kind of service, numbered from 1: ids `<id><i>`, container names
+ * `<nameSuffix>-<i>`, log keys `<logKey>-<i>` (each its own log group and stream), each with
+ * `instanceOf` set to the kind's id. `dependsOn` may name the instance's siblings of other kinds
+ * with `{i}` (a worker's runners depend on `n8nWorker{i}`).
+ */
+export function serviceInstances(kind: RuntimeServiceSpec, count: number): RuntimeServiceSpec[] {
+  return Array.from({ length: count }, (_, k) => {
+    const i = k + 1;
+    return {
+      ...kind,
+      id: `${kind.id}${i}`,
+      nameSuffix: `${kind.nameSuffix}-${i}`,
+      ...(kind.logKey !== undefined ? { logKey: `${kind.logKey}-${i}` } : {}),
+      instanceOf: kind.id,
+      ...(kind.dependsOn ? { dependsOn: kind.dependsOn.map((d) => d.replace("{i}", String(i))) } : {}),
+    };
+  });
+}
+
+/** How many queue-mode processes of each kind the catalog has. */
+export interface QueueModeCounts {
+  /** `n8n worker` processes (each with its own runners container). */
+  readonly workers: number;
+  /** `n8n webhook` processes. */
+  readonly webhookProcessors: number;
+}
+
+/** The queue-mode services' kinds (ids of `instanceOf`, keys of `N8nRuntimeProps.limits`). */
+export const QUEUE_SERVICES = {
+  valkey: {
+    id: "valkey",
+    nameSuffix: "valkey",
+    logKey: "valkey",
+    // The ACL file holds only the sha256 of n8n's password; the TLS files are the stack's.
+    secretFiles: [QUEUE_SECRET_FILES.valkeyAcl, TLS_FILES.cert, TLS_FILES.key, TLS_FILES.caCert],
+    restartOn: [VALKEY_SECRET.id, POSTGRES_TLS_SECRET],
+    networks: ["data"],
+  },
+  n8nWorker: {
+    id: "n8nWorker",
+    nameSuffix: "worker",
+    logKey: "n8n-worker",
+    secretFiles: [...RUNTIME_SERVICES.n8n.secretFiles, QUEUE_SECRET_FILES.valkeyPassword],
+    restartOn: [...RUNTIME_SERVICES.n8n.restartOn, VALKEY_SECRET.id],
+    // app only for its own runners (Traefik has no router to a worker); data: Postgres, Valkey;
+    // egress: it runs the workflows.
+    networks: ["app", "data", "egress"],
+    dependsOn: ["postgres", "valkey"],
+  },
+  n8nWorkerRunners: {
+    id: "n8nWorkerRunners",
+    nameSuffix: "worker-runners",
+    logKey: "n8n-worker-runners",
+    secretFiles: [SECRET_FILES.n8nRunnersAuthToken],
+    restartOn: [SECRET_FILES.n8nRunnersAuthToken],
+    networks: ["app"],
+    dependsOn: ["n8nWorker{i}"],
+  },
+  n8nWebhook: {
+    id: "n8nWebhook",
+    nameSuffix: "webhook",
+    logKey: "n8n-webhook",
+    // No runners token: `n8n webhook` starts no task broker.
+    secretFiles: [SECRET_FILES.n8nDbPassword, SECRET_FILES.n8nDbUser, SECRET_FILES.n8nEncryptionKey, TLS_FILES.caCert, QUEUE_SECRET_FILES.valkeyPassword],
+    restartOn: [POSTGRES_TLS_SECRET, SECRET_FILES.n8nDbPassword, VALKEY_SECRET.id],
+    networks: ["app", "data"],
+    dependsOn: ["postgres", "valkey"],
+  },
+} as const satisfies Record<string, RuntimeServiceSpec>;
+
+/** Ids of the queue-mode kinds that take `limits` from the runtime's props. */
+export type QueueService = keyof typeof QUEUE_SERVICES;
+
+/**
+ * The catalog with queue mode's services and secret appended: Valkey, `workers` workers each with
+ * its runners, `webhookProcessors` webhook processes, and Valkey's secret. Log groups, the host
+ * agent's secret files and rotation restarts follow from the entries like for any service.
+ */
+export function queueModeCatalog(base: RuntimeCatalog, counts: QueueModeCounts): RuntimeCatalog {
+  return extendCatalog(base, {
+    services: [
+      QUEUE_SERVICES.valkey,
+      ...serviceInstances(QUEUE_SERVICES.n8nWorker, counts.workers),
+      ...serviceInstances(QUEUE_SERVICES.n8nWorkerRunners, counts.workers),
+      ...serviceInstances(QUEUE_SERVICES.n8nWebhook, counts.webhookProcessors),
+    ],
+    secrets: [VALKEY_SECRET],
+  });
+}
+
+/** The catalog's instances of one kind, in order (`n8nWorker1`, `n8nWorker2`, ...). */
+export function instancesOf(catalog: RuntimeCatalog, kind: string): RuntimeServiceSpec[] {
+  return catalog.services.filter((s) => s.instanceOf === kind);
 }

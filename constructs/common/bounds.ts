@@ -65,6 +65,16 @@ export const PUBLIC_BODY_MB: Bound = { min: 1, max: 512 };
  * (100 by default) decides anyway.
  */
 export const CONNECTION_LIMIT: Bound = { min: 5, max: 500 };
+/** Postgres connections of one n8n process (`DB_POSTGRESDB_POOL_SIZE`; n8n's default is 2). */
+export const DB_POOL_SIZE: Bound = { min: 1, max: 50 };
+
+// ---- Queue mode ------------------------------------------------------------------------------
+
+/** Executions one worker runs at once (`n8n worker --concurrency`; n8n warns below 5). */
+export const QUEUE_CONCURRENCY: Bound = { min: 1, max: 100 };
+/** Workers and webhook processors of one runtime. */
+export const QUEUE_WORKERS: Bound = { min: 1, max: 20 };
+export const QUEUE_WEBHOOK_PROCESSORS: Bound = { min: 0, max: 20 };
 
 // ---- Networks (IPv4 prefix lengths) ------------------------------------------------------------
 

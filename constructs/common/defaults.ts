@@ -61,3 +61,13 @@ export const DOCKER_HOST_DEFAULTS = {
   /** Minutes between the secrets agent's refreshes. */
   secretsRefreshMinutes: 5,
 } as const;
+
+/** Queue mode's processes when the config's `n8n.queue` leaves them out. */
+export const QUEUE_DEFAULTS = {
+  workers: 2,
+  webhookProcessors: 1,
+  /** n8n's own default for `n8n worker --concurrency`. */
+  concurrency: 10,
+  /** n8n's own default for `DB_POSTGRESDB_POOL_SIZE`. */
+  dbPoolSize: 2,
+} as const;

@@ -1,4 +1,4 @@
-import { SECRET_FILES, TLS_FILES } from "./secret-files";
+import { QUEUE_SECRET_FILES, SECRET_FILES, TLS_FILES } from "./secret-files";
 
 /** One file the prod host agent writes from a secret: the whole SecretString, or one key of its JSON. */
 export interface RuntimeSecretFile {
@@ -90,3 +90,19 @@ export const RUNTIME_SECRETS: readonly RuntimeSecretSpec[] = [
 export function secretFilesOf(secret: RuntimeSecretSpec): readonly RuntimeSecretFile[] {
   return secret.files ?? [{ name: secret.id }];
 }
+
+/**
+ * Queue mode's Valkey login as one JSON secret `{password, acl}`: the host agent writes the clear
+ * password (for n8n) and the ACL file (for Valkey, which sees only the password's sha256) from one
+ * version, so a rotation can never hand the two sides different passwords. Not in
+ * `RUNTIME_SECRETS`: `queueModeCatalog` adds it. The dev generator makes both files (see
+ * `renderValkeyAcl`).
+ */
+export const VALKEY_SECRET: RuntimeSecretSpec = {
+  id: "valkey",
+  description: "Valkey's n8n ACL user as JSON {password, acl}: the host agent writes valkey-password (n8n) and valkey-users.acl (Valkey, the password's sha256 only)",
+  files: [
+    { name: QUEUE_SECRET_FILES.valkeyPassword, jsonKey: "password" },
+    { name: QUEUE_SECRET_FILES.valkeyAcl, jsonKey: "acl" },
+  ],
+};

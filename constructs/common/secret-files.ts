@@ -55,3 +55,14 @@ export type SecretFileName = (typeof SECRET_FILES)[keyof typeof SECRET_FILES];
 
 /** Where secret files are mounted inside containers. */
 export const SECRETS_MOUNT_DIR = "/run/secrets";
+
+/**
+ * Secret files of queue mode (`n8n.mode: "queue"`), written only when the catalog has the queue
+ * services (`queueModeCatalog`): regular mode's folder, plan and agent stay as they were.
+ */
+export const QUEUE_SECRET_FILES = {
+  /** Password of Valkey's `n8n` ACL user; n8n reads it as `QUEUE_BULL_REDIS_PASSWORD_FILE`. */
+  valkeyPassword: "valkey-password",
+  /** Valkey's ACL file (`aclfile`): `default` off, a ping-only health user, `n8n` with the sha256 of its password. */
+  valkeyAcl: "valkey-users.acl",
+} as const;
