@@ -1,0 +1,127 @@
+import { Construct } from "constructs";
+import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
+import { QUEUE_SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { boundMessage, inBound, MEMORY_MB } from "../common/bounds";
+import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
+import { SegmentedNetworks } from "../network/segmented-networks";
+
+/** The ACL user n8n logs in as (`QUEUE_BULL_REDIS_USERNAME`). */
+export const VALKEY_N8N_USER = "n8n";
+/** A user that may only `PING` (the container's healthcheck); `nopass`, so no secret is in the healthcheck. */
+export const VALKEY_HEALTH_USER = "health";
+/** Valkey's TLS port (plain TCP is off: `--port 0`). */
+export const VALKEY_TLS_PORT = 6379;
+
+/**
+ * Valkey's ACL file for n8n (research memo §4.3, verified on valkey 8.1.1 with Bull 4.16.4):
+ * the `default` user off, a health user that may only `PING`, and n8n's user on its own key and
+ * channel prefixes (`bull:*` for Bull, `n8n:*` for n8n's cache, locks and pub/sub) with every
+ * category it uses and nothing `@dangerous` or `@admin`. Only the password's sha256 is in it.
+ */
+export function renderValkeyAcl(passwordSha256Hex: string): string {
+  if (!/^[0-9a-f]{64}$/.test(passwordSha256Hex)) throw new Error("renderValkeyAcl: expected the lower-case hex sha256 of the password");
+  return [
+    "user default off resetkeys resetchannels -@all",
+    `user ${VALKEY_HEALTH_USER} on nopass resetkeys resetchannels -@all +ping`,
+    `user ${VALKEY_N8N_USER} on #${passwordSha256Hex} resetkeys resetchannels ~bull:* ~n8n:* &bull:* &n8n:* -@all +@read +@write +@keyspace +@list +@hash +@set +@sortedset +@string +@scripting +@pubsub +@transaction +@connection +@fast +@slow +@blocking -@dangerous -@admin`,
+    "",
+  ].join("\n");
+}
+
+export interface ValkeyProps {
+  /** The runtime's networks; Valkey joins only `data` (internal). */
+  readonly networks: SegmentedNetworks;
+  /** Container name (also its DNS name, which its certificate must carry). */
+  readonly name: string;
+  /** Pinned Valkey image (`valkey/valkey:<version>`; Redis ≥ 6 works the same). */
+  readonly image: string;
+  /** Host folder with the secret files (the ACL file and the stack's TLS files). */
+  readonly secretsDir: string;
+  /** uid/gid to run as; must own the TLS key and the ACL file (0600). */
+  readonly runAs: { readonly uid: number; readonly gid: number };
+  /** Memory limit in MiB; `maxmemory` is three quarters of it, so Valkey refuses writes before the kernel kills it. @default 256 */
+  readonly memoryMb?: number;
+  /** CPU limit. @default "0.5" */
+  readonly cpus?: string;
+  /** Log driver. @default - json-file with rotation */
+  readonly logging?: ContainerLogging;
+}
+
+/** Valkey's server arguments: TLS only, ACL file, no eviction, AOF every second. No secret in them. */
+export function valkeyServerArgs(maxmemoryMb: number): string[] {
+  const secret = (f: string) => `${SECRETS_MOUNT_DIR}/${f}`;
+  return [
+    "valkey-server",
+    "--bind", "0.0.0.0",
+    "--protected-mode", "yes",
+    "--port", "0",
+    "--tls-port", String(VALKEY_TLS_PORT),
+    "--tls-cert-file", secret(TLS_FILES.cert),
+    "--tls-key-file", secret(TLS_FILES.key),
+    "--tls-ca-cert-file", secret(TLS_FILES.caCert),
+    // n8n (ioredis) cannot present a client certificate; clients authenticate with the ACL instead.
+    "--tls-auth-clients", "no",
+    "--tls-protocols", "TLSv1.2 TLSv1.3",
+    "--aclfile", secret(QUEUE_SECRET_FILES.valkeyAcl),
+    // Bull's queue keys must never be evicted (BullMQ "going to production": the only safe setting).
+    "--maxmemory", `${maxmemoryMb}mb`,
+    "--maxmemory-policy", "noeviction",
+    "--appendonly", "yes",
+    "--appendfsync", "everysec",
+    "--dir", "/data",
+    "--daemonize", "no",
+    "--logfile", "",
+  ];
+}
+
+/**
+ * Valkey for n8n's queue mode, on the internal data network only (n8n's processes reach it, nothing
+ * else): TLS with the stack's certificate and CA (no plain port), the `default` user off and n8n's
+ * own ACL user whose password only n8n sees (Valkey mounts the ACL file with its sha256),
+ * `maxmemory-policy noeviction` and AOF persistence (`appendfsync everysec`) on a volume. The
+ * healthcheck pings as a user that may do nothing else.
+ *
+ * @example
+ * new Valkey(this, "Valkey", { networks, name: "n8n-valkey", image: "valkey/valkey:8.1.1",
+ *   secretsDir: "/run/n8n-secrets", runAs: { uid: 1000, gid: 1000 } });
+ */
+export class Valkey extends Construct {
+  public readonly container: HardenedContainer;
+  /** Host name of the server on the data network. */
+  public readonly host: string;
+  /** Its TLS port. */
+  public readonly port: number = VALKEY_TLS_PORT;
+
+  constructor(scope: Construct, id: string, props: ValkeyProps) {
+    super(scope, id);
+    const memoryMb = props.memoryMb ?? 256;
+    const v = new Validator(`Invalid props for ${this.node.path}`);
+    v.check(RESOURCE_NAME_PATTERN.test(props.name), "name", `${RESOURCE_NAME_RULE}; got "${props.name}"`);
+    v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    v.check(inBound(memoryMb, MEMORY_MB) && memoryMb >= 64, "memoryMb", `${boundMessage({ min: 64, max: MEMORY_MB.max }, " (MiB)")}, got ${memoryMb}`);
+    v.throwIfAny();
+    this.host = props.name;
+    const secret = (f: string) => `${SECRETS_MOUNT_DIR}/${f}`;
+    const mount = (f: string) => ({ source: `${props.secretsDir}/${f}`, target: secret(f) });
+    this.container = new HardenedContainer(this, "Container", {
+      name: props.name,
+      image: props.image,
+      networks: [{ network: props.networks.data }],
+      memoryMb,
+      cpus: props.cpus ?? "0.5",
+      user: `${props.runAs.uid}:${props.runAs.gid}`,
+      command: valkeyServerArgs(Math.floor(memoryMb * 0.75)),
+      readOnlyMounts: [mount(QUEUE_SECRET_FILES.valkeyAcl), mount(TLS_FILES.cert), mount(TLS_FILES.key), mount(TLS_FILES.caCert)],
+      volumes: { [`${props.name}-data`]: "/data" },
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+      healthcheck: {
+        // valkey-cli exits 0 on an error reply too, hence the grep. The health user is `nopass`:
+        // any password is accepted, and it may only PING.
+        test: ["CMD-SHELL", `valkey-cli --tls --cacert ${secret(TLS_FILES.caCert)} --sni ${props.name} -h 127.0.0.1 -p ${VALKEY_TLS_PORT} --user ${VALKEY_HEALTH_USER} --pass nopass --no-auth-warning ping | grep -q PONG`],
+        startPeriod: "20s",
+      },
+      stopTimeoutSeconds: 30,
+      logging: props.logging,
+    });
+  }
+}
