@@ -3,14 +3,15 @@ import { Fn, TerraformLocal } from "cdktf";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { SECRETS_MOUNT_DIR } from "../common/secret-files";
 import { Postgres } from "../data/postgres";
+import { Valkey, VALKEY_N8N_USER } from "../data/valkey";
 import { PostgresBootstrapProps } from "../data/postgres-bootstrap";
 import { DevIdp } from "../edge/dev-idp";
 import { OAuth2Proxy } from "../edge/oauth2-proxy";
 import { DockerSocketProxy } from "../edge/socket-proxy";
 import { Traefik, TraefikTls } from "../edge/traefik";
 import { SegmentedNetworks } from "../network/segmented-networks";
-import { N8n, N8nPublicPath } from "./n8n";
-import { RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
+import { N8n, N8nProps, N8nPublicPath } from "./n8n";
+import { instancesOf, QUEUE_SERVICES, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
 /** Resource limits of one container. */
 export interface ContainerLimits {
@@ -87,6 +88,18 @@ export interface N8nRuntimeProps {
   readonly databaseUserFromFile?: boolean;
   /** Publish Postgres on one private host address (for the rotation function). @default - not published */
   readonly postgresPrivateHostBinding?: { readonly ip: string; readonly port?: number; readonly reason: string };
+  /**
+   * n8n's queue mode: Valkey, workers and webhook processors. How many of each is the catalog's
+   * (`queueModeCatalog`); the runtime refuses one without the other. @default - regular mode
+   */
+  readonly queue?: {
+    /** Pinned Valkey image. */
+    readonly valkeyImage: string;
+    /** Executions each worker runs at once. */
+    readonly concurrency: number;
+    /** Postgres connections of each n8n process. */
+    readonly dbPoolSize: number;
+  };
 }
 
 /**
@@ -103,6 +116,8 @@ export class N8nRuntime extends Construct {
   public readonly idp?: DevIdp;
   public readonly postgres: Postgres;
   public readonly n8n: N8n;
+  /** Queue mode's Valkey. @default - none (regular mode) */
+  public readonly valkey?: Valkey;
   /** The catalog the runtime was built from. */
   public readonly catalog: RuntimeCatalog;
   /** Constructs of the catalog entries with a `build` (services added with `extendCatalog`), by id. */
@@ -120,6 +135,7 @@ export class N8nRuntime extends Construct {
     this.idp = edge.idp;
     this.sso = edge.sso;
     this.postgres = this.buildPostgres(props);
+    this.valkey = this.buildValkey(props);
     this.n8n = this.buildN8n(props);
     this.services = this.buildCatalogServices(props);
     if (props.requireSecretFilesAtPlan) this.requireSecretFilesAtPlan(props.secretsDir);
@@ -211,6 +227,51 @@ export class N8nRuntime extends Construct {
     });
   }
 
+  /** Queue mode's Valkey, when the catalog has it; refuses a catalog and props that disagree. */
+  private buildValkey(props: N8nRuntimeProps): Valkey | undefined {
+    const spec = this.catalog.services.find((s) => s.id === QUEUE_SERVICES.valkey.id);
+    if (!spec && !props.queue) return undefined;
+    if (!spec || !props.queue) {
+      throw new Error(spec ? "the catalog has queue mode's services but N8nRuntimeProps.queue is unset (the valkey image, concurrency, pool size)" : "N8nRuntimeProps.queue is set but the catalog has no queue-mode services: build it with queueModeCatalog");
+    }
+    const limits = this.limitsOf(spec, props);
+    return new Valkey(this, "Valkey", {
+      networks: this.networks,
+      name: serviceContainerName(spec, this.networks.prefix),
+      image: props.queue.valkeyImage,
+      secretsDir: props.secretsDir,
+      runAs: props.runAs,
+      memoryMb: limits?.memoryMb,
+      cpus: limits?.cpus,
+      logging: props.logging?.[spec.id],
+    });
+  }
+
+  /** A service's limits: its own entry in `limits`, else its kind's (`instanceOf`). */
+  private limitsOf(spec: RuntimeServiceSpec, props: N8nRuntimeProps): ContainerLimits | undefined {
+    return props.limits?.[spec.id] ?? (spec.instanceOf !== undefined ? props.limits?.[spec.instanceOf] : undefined);
+  }
+
+  /** Queue mode's processes for N8n, one per catalog instance. */
+  private queueProps(props: N8nRuntimeProps): N8nProps["queue"] {
+    if (!this.valkey || !props.queue) return undefined;
+    const proc = (spec: RuntimeServiceSpec) => {
+      const l = this.limitsOf(spec, props);
+      return { name: serviceContainerName(spec, this.networks.prefix), memoryMb: l?.memoryMb, cpus: l?.cpus, logging: props.logging?.[spec.id] };
+    };
+    const workers = instancesOf(this.catalog, QUEUE_SERVICES.n8nWorker.id);
+    const runners = instancesOf(this.catalog, QUEUE_SERVICES.n8nWorkerRunners.id);
+    if (runners.length !== workers.length) throw new Error(`the catalog has ${workers.length} queue workers but ${runners.length} worker runners: every worker needs its own`);
+    return {
+      redis: { host: this.valkey.host, port: this.valkey.port, user: VALKEY_N8N_USER },
+      workers: workers.map((w, i) => ({ worker: proc(w), runners: proc(runners[i]) })),
+      webhookProcessors: instancesOf(this.catalog, QUEUE_SERVICES.n8nWebhook.id).map(proc),
+      concurrency: props.queue.concurrency,
+      dbPoolSize: props.queue.dbPoolSize,
+      dependsOn: [this.valkey.container],
+    };
+  }
+
   /** n8n and its task runners. */
   private buildN8n(props: N8nRuntimeProps): N8n {
     const { limits = {}, logging = {} } = props;
@@ -240,6 +301,7 @@ export class N8nRuntime extends Construct {
       cpus: { n8n: limits.n8n?.cpus, runners: limits.n8nRunners?.cpus },
       logging: { n8n: logging.n8n, runners: logging.n8nRunners },
       dependsOn: [this.postgres.container],
+      queue: this.queueProps(props),
     });
     // N8n names both of its containers from one prefix (`<prefix>-main`, `<prefix>-runners`): a
     // catalog that names them otherwise would leave the agent restarting containers that do not exist.
@@ -270,7 +332,7 @@ export class N8nRuntime extends Construct {
       secretsDir: props.secretsDir,
       runAs: props.runAs,
       secretMounts: spec.secretFiles.map((f) => ({ source: `${props.secretsDir}/${f}`, target: `${SECRETS_MOUNT_DIR}/${f}` })),
-      limits: props.limits?.[spec.id],
+      limits: this.limitsOf(spec, props),
       logging: props.logging?.[spec.id],
     };
   }

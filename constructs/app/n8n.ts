@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
-import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
+import { QUEUE_SECRET_FILES, SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { ipCidrProblem } from "../aws/cidr";
-import { boundMessage, EXECUTIONS_MAX_AGE_HOURS, inBound, PUBLIC_BODY_MB, WEBHOOK_RATE_LIMIT } from "../common/bounds";
+import { boundMessage, DB_POOL_SIZE, EXECUTIONS_MAX_AGE_HOURS, inBound, PUBLIC_BODY_MB, QUEUE_CONCURRENCY, WEBHOOK_RATE_LIMIT } from "../common/bounds";
 import { CONTAINER_LIMITS, N8N_DEFAULTS, N8N_PUBLIC_PATHS } from "../common/defaults";
-import { imageTagOf, isHostname, isUnresolved, timeZoneProblem, Validator } from "../common/validation";
+import { imageTagOf, isHostname, isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, timeZoneProblem, Validator } from "../common/validation";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
 import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
 import { SegmentedNetworks } from "../network/segmented-networks";
@@ -80,6 +80,40 @@ export interface N8nProps {
   readonly logging?: { readonly n8n?: ContainerLogging; readonly runners?: ContainerLogging };
   /** The Postgres container, so n8n is created after it. */
   readonly dependsOn?: HardenedContainer[];
+  /**
+   * Queue mode: main keeps the editor, the test webhooks and manual executions; workers run the
+   * executions from Valkey; webhook processors take the public production paths.
+   * @default - regular mode: main runs every execution and serves every path
+   */
+  readonly queue?: N8nQueueProps;
+}
+
+/** One queue-mode process (a worker, its runners, a webhook processor): its name and overrides. */
+export interface N8nProcessSpec {
+  /** Container name (also its DNS name). */
+  readonly name: string;
+  /** Memory limit in MiB. @default - main's (workers, webhook processors) or the runners' default */
+  readonly memoryMb?: number;
+  /** CPU limit. @default - as memoryMb */
+  readonly cpus?: string;
+  /** Log driver. @default - json-file with rotation */
+  readonly logging?: ContainerLogging;
+}
+
+/** n8n's queue mode (`EXECUTIONS_MODE=queue`) on Valkey. */
+export interface N8nQueueProps {
+  /** Valkey (or Redis ≥ 6) on the data network: TLS with the stack's CA, n8n's ACL user. */
+  readonly redis: { readonly host: string; readonly port: number; readonly user: string };
+  /** The workers (`n8n worker`), each with its own runners container (every worker is its own task broker). */
+  readonly workers: readonly { readonly worker: N8nProcessSpec; readonly runners: N8nProcessSpec }[];
+  /** The webhook processors (`n8n webhook`); the public router balances over them. */
+  readonly webhookProcessors: readonly N8nProcessSpec[];
+  /** Executions each worker runs at once (`--concurrency`). n8n warns below 5. */
+  readonly concurrency: number;
+  /** Postgres connections each n8n process opens (`DB_POSTGRESDB_POOL_SIZE`). */
+  readonly dbPoolSize: number;
+  /** Valkey's container: every queue-mode process is created after it. */
+  readonly dependsOn?: HardenedContainer[];
 }
 
 /** n8n's SSRF protection settings (N8N_SSRF_*), validated: ranges are CIDRs, host names DNS names. */
@@ -136,6 +170,20 @@ export function n8nRouterNames(prefix: string): { readonly editor: string; reado
  *   the public path prefixes, behind the security headers, a per-IP rate limit and a body limit.
  */
 export function n8nRouterLabels(r: N8nRouting): Record<string, string> {
+  const p = n8nRouterLabelParts(r);
+  return { ...p.expose, ...p.service, ...p.editor, ...p.public };
+}
+
+/** The router and service names of queue mode's webhook processors (one service over every processor). */
+export function n8nWebhookServiceName(prefix: string): string {
+  return `${prefix}-webhook`;
+}
+
+/**
+ * {@link n8nRouterLabels} in parts, so queue mode can put the public router on the webhook
+ * processors (`publicService`) and leave main with the editor router.
+ */
+export function n8nRouterLabelParts(r: N8nRouting, publicService?: string): { expose: Record<string, string>; service: Record<string, string>; editor: Record<string, string>; public: Record<string, string> } {
   const names = n8nRouterNames(r.prefix);
   const host = hostRule(r.host);
   const rateLimit = dockerMiddleware(`${r.prefix}-public-ratelimit`, "ratelimit", {
@@ -147,9 +195,9 @@ export function n8nRouterLabels(r: N8nRouting): Record<string, string> {
   });
   const bodyLimit = dockerMiddleware(`${r.prefix}-public-bodylimit`, "buffering", { maxRequestBodyBytes: String(r.maxBodyMb * 1024 * 1024) });
   return {
-    ...exposeLabels(r.instance, r.network),
-    ...serviceLabels(names.service, PORT),
-    ...routerLabels({
+    expose: exposeLabels(r.instance, r.network),
+    service: serviceLabels(names.service, PORT),
+    editor: routerLabels({
       name: names.editor,
       rule: `${host} && ${NEVER_ROUTED.map((p) => `!${pathPrefixRule(p)}`).join(" && ")}`,
       priority: 10,
@@ -157,16 +205,18 @@ export function n8nRouterLabels(r: N8nRouting): Record<string, string> {
       service: names.service,
       certResolver: r.certResolver,
     }),
-    ...routerLabels({
-      name: names.public,
-      rule: `${host} && (${r.publicPathPrefixes.map(pathPrefixRule).join(" || ")})`,
-      priority: 100,
-      middlewares: [SECURITY_HEADERS_MIDDLEWARE, rateLimit.ref, bodyLimit.ref],
-      service: names.service,
-      certResolver: r.certResolver,
-    }),
-    ...rateLimit.labels,
-    ...bodyLimit.labels,
+    public: {
+      ...routerLabels({
+        name: names.public,
+        rule: `${host} && (${r.publicPathPrefixes.map(pathPrefixRule).join(" || ")})`,
+        priority: 100,
+        middlewares: [SECURITY_HEADERS_MIDDLEWARE, rateLimit.ref, bodyLimit.ref],
+        service: publicService ?? names.service,
+        certResolver: r.certResolver,
+      }),
+      ...rateLimit.labels,
+      ...bodyLimit.labels,
+    },
   };
 }
 
@@ -218,7 +268,24 @@ function validateN8nProps(path: string, props: N8nProps, s: N8nSettings): void {
     });
     (props.ssrfProtection.allowedHostnames ?? []).forEach((h, i) => v.check(isHostname(h.replace(/^\*\./, "")), `ssrfProtection.allowedHostnames.${i}`, `must be a DNS name (optionally *.name), got "${h}"`));
   }
+  if (props.queue) queueProblems(v, props.queue, s);
   v.throwIfAny();
+}
+
+/** Queue-mode props: counts, concurrency, pool size and names (every name its own DNS name). */
+function queueProblems(v: Validator, q: N8nQueueProps, s: N8nSettings): void {
+  v.check(q.workers.length >= 1, "queue.workers", "must list at least one worker: in queue mode only workers run production executions");
+  v.check(inBound(q.concurrency, QUEUE_CONCURRENCY), "queue.concurrency", `${boundMessage(QUEUE_CONCURRENCY)}, got ${q.concurrency}`);
+  v.check(inBound(q.dbPoolSize, DB_POOL_SIZE), "queue.dbPoolSize", `${boundMessage(DB_POOL_SIZE)}, got ${q.dbPoolSize}`);
+  v.check(RESOURCE_NAME_PATTERN.test(q.redis.host), "queue.redis.host", `${RESOURCE_NAME_RULE}; got "${q.redis.host}"`);
+  const names = [...q.workers.flatMap((w) => [w.worker.name, w.runners.name]), ...q.webhookProcessors.map((p) => p.name)];
+  names.forEach((n, i) => {
+    v.check(RESOURCE_NAME_PATTERN.test(n), `queue.names.${i}`, `${RESOURCE_NAME_RULE}; got "${n}"`);
+    v.check(names.indexOf(n) === i, `queue.names.${i}`, `"${n}" is used twice`);
+  });
+  // The webhook processors serve no test paths: those stay on main, behind SSO (the editor router).
+  const test = s.publicPaths.filter((p) => p.endsWith("-test"));
+  v.check(q.webhookProcessors.length === 0 || test.length === 0, "publicPaths", `must not list ${test.join(", ")} in queue mode: the webhook processors do not serve test paths, main serves them behind SSO`);
 }
 
 /**
@@ -286,6 +353,34 @@ function mainEnvironment(props: N8nProps, s: N8nSettings): Record<string, string
 }
 
 /**
+ * What every n8n process of queue mode adds: the queue on Valkey over verified TLS (the stack's
+ * CA through NODE_EXTRA_CA_CERTS: n8n passes no CA option to ioredis), n8n's ACL user with its
+ * password as a file, a reconnect window that rides out a Valkey restart, and the pool size the
+ * config's connection budget counts with.
+ */
+function queueEnvironment(q: N8nQueueProps): Record<string, string> {
+  const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+  return {
+    EXECUTIONS_MODE: "queue",
+    QUEUE_BULL_REDIS_HOST: q.redis.host,
+    QUEUE_BULL_REDIS_PORT: String(q.redis.port),
+    QUEUE_BULL_REDIS_USERNAME: q.redis.user,
+    QUEUE_BULL_REDIS_PASSWORD_FILE: secret(QUEUE_SECRET_FILES.valkeyPassword),
+    QUEUE_BULL_REDIS_TLS: "true",
+    QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE: "true",
+    NODE_EXTRA_CA_CERTS: secret(TLS_FILES.caCert),
+    // n8n exits after this much failed reconnecting (default 10 s): a Valkey restart would kill every process.
+    QUEUE_BULL_REDIS_TIMEOUT_THRESHOLD: "60000",
+    DB_POSTGRESDB_POOL_SIZE: String(q.dbPoolSize),
+  };
+}
+
+/** The environment without the task runner settings (a webhook processor starts no broker). */
+function withoutRunners(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("N8N_RUNNERS_")));
+}
+
+/**
  * n8n 2.x with external task runners, on Postgres, behind two routers:
  *
  * - `<prefix>-editor`: everything on the host (UI, REST API, test webhooks) **behind SSO**, except
@@ -315,6 +410,10 @@ export class N8n extends Construct {
   public readonly publicWebhookRouter: string;
   /** The public path prefixes, e.g. `/webhook/`. */
   public readonly publicPathPrefixes: string[];
+  /** Queue mode's workers, each with its runners. @default - none (regular mode) */
+  public readonly workers: readonly { readonly worker: HardenedContainer; readonly runners: HardenedContainer }[] = [];
+  /** Queue mode's webhook processors. @default - none (regular mode) */
+  public readonly webhookProcessors: readonly HardenedContainer[] = [];
 
   constructor(scope: Construct, id: string, props: N8nProps) {
     super(scope, id);
@@ -329,7 +428,7 @@ export class N8n extends Construct {
     const mainName = `${prefix}-main`;
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
     const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
-    const labels = n8nRouterLabels({
+    const routing: N8nRouting = {
       instance: props.networks.prefix,
       network: props.networks.app.name,
       prefix,
@@ -339,7 +438,11 @@ export class N8n extends Construct {
       rateLimit: rate,
       maxBodyMb,
       certResolver: props.traefik.certResolver,
-    });
+    };
+    const q = props.queue;
+    const parts = n8nRouterLabelParts(routing, q ? n8nWebhookServiceName(prefix) : undefined);
+    // Queue mode: the public router lives on the webhook processors; main keeps the editor (SSO).
+    const labels = q ? { ...parts.expose, ...parts.service, ...parts.editor } : n8nRouterLabels(routing);
 
     const db = props.database;
     this.main = new HardenedContainer(this, "Main", {
@@ -354,7 +457,10 @@ export class N8n extends Construct {
       memoryMb: props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
       cpus: props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
       user: `${props.runAs.uid}:${props.runAs.gid}`,
-      env: mainEnvironment(props, settings),
+      env: q
+        ? // n8n's docs: with webhook processors, main serves no production webhook (test paths stay on main).
+          { ...mainEnvironment(props, settings), ...queueEnvironment(q), N8N_DISABLE_PRODUCTION_MAIN_PROCESS: "true" }
+        : mainEnvironment(props, settings),
       labels,
       readOnlyMounts: [
         mount(SECRET_FILES.n8nDbPassword),
@@ -362,6 +468,7 @@ export class N8n extends Construct {
         mount(SECRET_FILES.n8nEncryptionKey),
         mount(SECRET_FILES.n8nRunnersAuthToken),
         mount(TLS_FILES.caCert),
+        ...(q ? [mount(QUEUE_SECRET_FILES.valkeyPassword)] : []),
       ],
       volumes: { [`${prefix}-n8n-data`]: "/home/node/.n8n", [`${prefix}-n8n-files`]: "/home/node/.n8n-files" },
       // n8n compiles the editor's static assets into ~/.cache/n8n/public at every start (found on
@@ -370,7 +477,7 @@ export class N8n extends Construct {
       healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },
       stopTimeoutSeconds: 30,
       logging: props.logging?.n8n,
-      dependsOn: props.dependsOn?.map((c) => c.container),
+      dependsOn: q ? [...(props.dependsOn ?? []), ...(q.dependsOn ?? [])].map((c) => c.container) : props.dependsOn?.map((c) => c.container),
     });
 
     this.runners = new HardenedContainer(this, "Runners", {
@@ -394,5 +501,109 @@ export class N8n extends Construct {
       logging: props.logging?.runners,
       dependsOn: [this.main.container],
     });
+
+    if (q) {
+      const built = this.buildQueueProcesses(props, settings, q, { ...parts.expose, ...serviceLabels(n8nWebhookServiceName(prefix), PORT), ...parts.public });
+      this.workers = built.workers;
+      this.webhookProcessors = built.webhookProcessors;
+    }
+  }
+
+  /**
+   * Queue mode's processes. Each shares main's database role, pool size, encryption key file and
+   * public URLs (workers build resume and form URLs), and gets a tmpfs `~/.n8n` (n8n writes the key
+   * there at first start; main's volume is never shared).
+   */
+  private buildQueueProcesses(props: N8nProps, s: N8nSettings, q: N8nQueueProps, webhookLabels: Record<string, string>) {
+    const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
+    const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
+    const uidGid = `uid=${props.runAs.uid},gid=${props.runAs.gid}`;
+    const tmpfs = {
+      "/tmp": "rw,noexec,nosuid,size=256m",
+      "/home/node/.n8n": `rw,noexec,nosuid,size=16m,mode=0700,${uidGid}`,
+      "/home/node/.n8n-files": `rw,noexec,nosuid,size=256m,mode=0700,${uidGid}`,
+      "/home/node/.cache": `rw,noexec,nosuid,size=128m,mode=0700,${uidGid}`,
+    };
+    const dbMounts = [mount(SECRET_FILES.n8nDbPassword), ...(props.database.userFromFile ? [mount(SECRET_FILES.n8nDbUser)] : []), mount(SECRET_FILES.n8nEncryptionKey), mount(TLS_FILES.caCert), mount(QUEUE_SECRET_FILES.valkeyPassword)];
+    const after = [...(props.dependsOn ?? []), ...(q.dependsOn ?? []), this.main].map((c) => c.container);
+    const base = { ...mainEnvironment(props, s), ...queueEnvironment(q) };
+
+    const workers = q.workers.map(({ worker, runners }, k) => {
+      const broker = `${worker.name}-broker`;
+      const w = new HardenedContainer(this, `Worker${k + 1}`, {
+        name: worker.name,
+        image: props.image,
+        command: ["worker", `--concurrency=${q.concurrency}`],
+        networks: [
+          // Its own runners reach its task broker by this name: unique per worker (a shared alias would round-robin).
+          { network: props.networks.app, aliases: [broker] },
+          { network: props.networks.data },
+          { network: props.networks.egress },
+        ],
+        memoryMb: worker.memoryMb ?? props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
+        cpus: worker.cpus ?? props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
+        user: `${props.runAs.uid}:${props.runAs.gid}`,
+        env: {
+          ...base,
+          // The worker's health server (/healthz, /healthz/readiness: DB and Valkey connected), on loopback only.
+          QUEUE_HEALTH_CHECK_ACTIVE: "true",
+          QUEUE_HEALTH_CHECK_PORT: String(PORT),
+          N8N_WORKER_SERVER_ADDRESS: "127.0.0.1",
+          N8N_GRACEFUL_SHUTDOWN_TIMEOUT: "30",
+        },
+        readOnlyMounts: [...dbMounts, mount(SECRET_FILES.n8nRunnersAuthToken)],
+        tmpfs,
+        healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },
+        // Above N8N_GRACEFUL_SHUTDOWN_TIMEOUT: running executions finish before the kill.
+        stopTimeoutSeconds: 45,
+        logging: worker.logging,
+        dependsOn: after,
+      });
+      const r = new HardenedContainer(this, `Worker${k + 1}Runners`, {
+        name: runners.name,
+        image: props.runnersImage,
+        networks: [{ network: props.networks.app }],
+        memoryMb: runners.memoryMb ?? props.memoryMb?.runners ?? CONTAINER_LIMITS.n8nRunners.memoryMb,
+        cpus: runners.cpus ?? props.cpus?.runners ?? CONTAINER_LIMITS.n8nRunners.cpus,
+        user: `${props.runAs.uid}:${props.runAs.gid}`,
+        env: {
+          N8N_RUNNERS_TASK_BROKER_URI: `http://${broker}:${BROKER_PORT}`,
+          N8N_RUNNERS_AUTH_TOKEN_FILE: secret(SECRET_FILES.n8nRunnersAuthToken),
+          N8N_RUNNERS_LAUNCHER_HEALTH_CHECK_PORT: String(RUNNERS_HEALTH_PORT),
+          N8N_RUNNERS_AUTO_SHUTDOWN_TIMEOUT: "15",
+          GENERIC_TIMEZONE: s.timezone,
+        },
+        readOnlyMounts: [mount(SECRET_FILES.n8nRunnersAuthToken)],
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=256m" },
+        healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${RUNNERS_HEALTH_PORT}/healthz`) },
+        logging: runners.logging,
+        dependsOn: [w.container],
+      });
+      return { worker: w, runners: r };
+    });
+
+    const webhookProcessors = q.webhookProcessors.map(
+      (p, k) =>
+        new HardenedContainer(this, `Webhook${k + 1}`, {
+          name: p.name,
+          image: props.image,
+          command: ["webhook"],
+          // app: Traefik's public router; data: Postgres and Valkey. No egress, no runners.
+          networks: [{ network: props.networks.app }, { network: props.networks.data }],
+          memoryMb: p.memoryMb ?? props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
+          cpus: p.cpus ?? props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
+          user: `${props.runAs.uid}:${props.runAs.gid}`,
+          env: withoutRunners(base),
+          // Every processor carries the same labels: Traefik merges them into one service over all of them.
+          labels: webhookLabels,
+          readOnlyMounts: dbMounts,
+          tmpfs,
+          healthcheck: { test: nodeHttpCheck(`http://127.0.0.1:${PORT}/healthz/readiness`), startPeriod: "60s" },
+          stopTimeoutSeconds: 30,
+          logging: p.logging,
+          dependsOn: after,
+        }),
+    );
+    return { workers, webhookProcessors };
   }
 }

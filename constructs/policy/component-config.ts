@@ -40,6 +40,16 @@ export function componentOf(c: ModelContainer): Component | undefined {
   return undefined;
 }
 
+/**
+ * Which n8n process a container runs, the way n8n decides (its first argument): `worker`,
+ * `webhook`, or main for anything else (research memo §1.4). With the official image the
+ * container's command is n8n's arguments; `n8n worker` as a command counts the same.
+ */
+export function n8nProcessType(c: ModelContainer): "main" | "worker" | "webhook" {
+  const args = c.command[0] === "n8n" ? c.command.slice(1) : c.command;
+  return args[0] === "worker" || args[0] === "webhook" ? args[0] : "main";
+}
+
 /** Memoized per container and component: several rules read the same settings. */
 const cache = new WeakMap<ModelContainer, Map<string, unknown>>();
 function memo<T>(c: ModelContainer, key: string, compute: () => T): T {

@@ -1,4 +1,4 @@
-import { componentOf } from "../../component-config";
+import { componentOf, n8nProcessType } from "../../component-config";
 import { Rule } from "../../rule";
 import { componentRule, envBool, envValue } from "./helpers";
 
@@ -113,9 +113,10 @@ export const N8nCodeIsolation = componentRule({
     "container that holds the encryption key and the database login; run them external, in their own container. " +
     "N8N_RUNNERS_INSECURE_MODE=true drops the runner's sandbox. A NODES_EXCLUDE that no longer lists " +
     "n8n-nodes-base.executeCommand (any value that is not a JSON array counts as empty) lets workflows run shell " +
-    "commands in n8n's container. N8N_EXPRESSION_ENGINE=legacy evaluates expressions without isolation.",
+    "commands in n8n's container. N8N_EXPRESSION_ENGINE=legacy evaluates expressions without isolation. A queue-mode " +
+    "webhook processor (`n8n webhook`) starts no runner, so its mode is not checked.",
   settings: [
-    ["N8N_RUNNERS_MODE", "external"],
+    ["N8N_RUNNERS_MODE", "external (main and workers; `n8n webhook` starts none)"],
     ["N8N_RUNNERS_INSECURE_MODE", "false (the default)"],
     ["NODES_EXCLUDE", 'a JSON array that keeps "n8n-nodes-base.executeCommand" (the default excludes it and localFileTrigger)'],
     ["N8N_EXPRESSION_ENGINE", "vm (the default) or quickjs, not legacy"],
@@ -123,8 +124,10 @@ export const N8nCodeIsolation = componentRule({
   check: (c) => {
     const mode = c.env.N8N_RUNNERS_MODE ?? "internal";
     const excluded = parseNodesExclude(c.env.NODES_EXCLUDE);
+    // `n8n webhook` (queue mode) starts no task runner whatever the mode: executions run on workers.
+    const startsRunners = n8nProcessType(c) !== "webhook";
     return [
-      mode !== "external" && `N8N_RUNNERS_MODE=${c.env.N8N_RUNNERS_MODE ?? "unset (internal)"} (Code nodes run inside n8n's container)`,
+      startsRunners && mode !== "external" && `N8N_RUNNERS_MODE=${c.env.N8N_RUNNERS_MODE ?? "unset (internal)"} (Code nodes run inside n8n's container)`,
       envBool(c.env, "N8N_RUNNERS_INSECURE_MODE") === true && "N8N_RUNNERS_INSECURE_MODE=true (no sandbox for user code)",
       !excluded.includes("n8n-nodes-base.executeCommand") && `NODES_EXCLUDE=${c.env.NODES_EXCLUDE === "" ? "(empty)" : c.env.NODES_EXCLUDE} re-enables the Execute Command node (shell in n8n's container)`,
       envValue(c.env, "N8N_EXPRESSION_ENGINE") === "legacy" && "N8N_EXPRESSION_ENGINE=legacy (expressions without isolation)",
