@@ -42,7 +42,11 @@ import {
   Bound,
   boundMessage,
   CONNECTION_LIMIT,
+  DB_POOL_SIZE,
   inBound,
+  QUEUE_CONCURRENCY,
+  QUEUE_WEBHOOK_PROCESSORS,
+  QUEUE_WORKERS,
   EDGE_SUBNET_BITS,
   EXECUTIONS_MAX_AGE_HOURS,
   ROOT_VOLUME_GB,
@@ -57,7 +61,7 @@ import {
   WEBHOOK_RATE_LIMIT,
 } from "../constructs/common/bounds";
 import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
-import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SECRET_ROTATION_DAYS, SSO_DEFAULTS } from "../constructs/common/defaults";
+import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, QUEUE_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SECRET_ROTATION_DAYS, SSO_DEFAULTS } from "../constructs/common/defaults";
 import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
 
 /*
@@ -182,6 +186,12 @@ const limits = (service: keyof typeof SERVICE_MEMORY_MB) =>
 
 const publicPath = z.enum(N8N_PUBLIC_PATHS);
 
+/** A queue-mode service's limits (no default entry: regular mode's parsed config stays as it was). */
+const queueLimits = z.object({ memoryMb: intIn({ min: 64, max: 65536 }, " (MiB)"), cpus: cpus.optional() }).strict();
+
+/** n8n's execution mode (issue 14): `regular` runs everything in main; `queue` adds Valkey, workers and webhook processors. */
+export const N8N_MODES = ["regular", "queue"] as const;
+
 export const runtimeConfigSchema = z
   .object({
     /** Prefix of every Docker name (containers, networks, volumes, routers). */
@@ -235,6 +245,8 @@ export const runtimeConfigSchema = z
         n8nRunners: imageRef((v) => (v[0] === 2 ? undefined : "must be an n8n runners 2.x release matching images.n8n")),
         postgres: imageRef((v) => (v[0] >= 15 ? undefined : "must be Postgres 15 or later")),
         dex: imageRef().optional(),
+        /** Valkey for queue mode (required with n8n.mode "queue"); Valkey 7+ or Redis 6+ (ACL users). */
+        valkey: imageRef().optional(),
       })
       .strict(),
     resources: z
@@ -246,6 +258,11 @@ export const runtimeConfigSchema = z
         n8nRunners: limits("n8nRunners"),
         postgres: limits("postgres"),
         dex: limits("dex"),
+        /** Queue mode only; unset: the constructs' defaults (Valkey 256 MiB; workers and webhook processors as n8n, workers' runners as n8nRunners). */
+        valkey: queueLimits.optional(),
+        n8nWorker: queueLimits.optional(),
+        n8nWorkerRunners: queueLimits.optional(),
+        n8nWebhook: queueLimits.optional(),
       })
       .strict()
       .default({}),
@@ -263,6 +280,17 @@ export const runtimeConfigSchema = z
           .strict()
           .default({}),
         logLevel: z.enum(["error", "warn", "info", "debug"]).default(N8N_DEFAULTS.logLevel),
+        mode: z.enum(N8N_MODES, { errorMap: () => ({ message: `must be one of ${N8N_MODES.map((m) => `"${m}"`).join(", ")}` }) }).default("regular"),
+        /** Queue mode's processes (only with mode "queue"). */
+        queue: z
+          .object({
+            workers: intIn(QUEUE_WORKERS, " (n8n worker processes, each with its own runners)").default(QUEUE_DEFAULTS.workers),
+            webhookProcessors: intIn(QUEUE_WEBHOOK_PROCESSORS, " (n8n webhook processes; 0: main serves the public paths)").default(QUEUE_DEFAULTS.webhookProcessors),
+            concurrency: intIn(QUEUE_CONCURRENCY, " (executions per worker at once)").default(QUEUE_DEFAULTS.concurrency),
+            dbPoolSize: intIn(DB_POOL_SIZE, " (Postgres connections per n8n process)").default(QUEUE_DEFAULTS.dbPoolSize),
+          })
+          .strict()
+          .optional(),
         /** n8n's SSRF protection: workflows may not call private or link-local addresses except these. */
         ssrfProtection: z
           .object({
@@ -507,6 +535,30 @@ function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   const formatsOk = [pg.database, pg.schema, pg.n8nRole, pg.reportingRole, pg.agentSchema, pg.agentRole].every((n) => SQL_IDENTIFIER_PATTERN.test(n)) && inBound(pg.connectionLimit, CONNECTION_LIMIT);
   if (formatsOk) for (const p of postgresBootstrapProblems(pg)) issue(["postgres", p.field], p.message);
   if (c.hosts.n8n === c.hosts.auth) issue(["hosts", "auth"], "must differ from hosts.n8n");
+  queueModeChecks(c, issue);
+}
+
+/** Queue mode's fields fit together, and every n8n process's pool fits in the login role's connection limit. */
+function queueModeChecks(c: RuntimeConfig, issue: (p: (string | number)[], message: string) => void): void {
+  const n = c.n8n;
+  if (n.mode !== "queue") {
+    if (n.queue) issue(["n8n", "queue"], 'is only read with n8n.mode "queue"; remove it or set the mode');
+    return;
+  }
+  if (!c.images.valkey) issue(["images", "valkey"], 'is required when n8n.mode is "queue" (a pinned Valkey image, e.g. valkey/valkey:8.1.1)');
+  const q = n.queue ?? QUEUE_DEFAULTS;
+  const tests = n.publicPaths.filter((p) => p.endsWith("-test"));
+  if (q.webhookProcessors > 0 && tests.length > 0) {
+    issue(["n8n", "publicPaths"], `must not list ${tests.join(", ")} in queue mode with webhook processors: they serve no test paths; main serves them behind SSO`);
+  }
+  const processes = 1 + q.workers + q.webhookProcessors;
+  const needed = processes * q.dbPoolSize;
+  if (inBound(c.postgres.connectionLimit, CONNECTION_LIMIT) && needed > c.postgres.connectionLimit) {
+    issue(
+      ["postgres", "connectionLimit"],
+      `is ${c.postgres.connectionLimit}, but n8n's processes can open ${needed} connections: (1 main + n8n.queue.workers ${q.workers} + n8n.queue.webhookProcessors ${q.webhookProcessors}) × n8n.queue.dbPoolSize ${q.dbPoolSize}; raise postgres.connectionLimit to at least ${needed} or lower the others`,
+    );
+  }
 }
 
 /** Runtime values derived from the config, shared by the stacks. */

@@ -6,6 +6,7 @@ import { DevConfig, resolveRuntime } from "../config/schema";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
 import { RuntimeCatalog } from "../constructs/app/service-catalog";
 import { localStatePath } from "./local-state";
+import { catalogFor, queuePropsFor } from "./queue-mode";
 
 export interface DevStackProps {
   /** Validated dev config (`config/dev.json`). */
@@ -59,7 +60,8 @@ export class DevStack extends SelfContainedStack {
       n8n: c.n8n,
       postgres: c.postgres,
       requireSecretFilesAtPlan: true,
-      catalog: props.catalog,
+      catalog: c.n8n.mode === "queue" ? catalogFor(c, props.catalog) : props.catalog,
+      queue: queuePropsFor(c),
     });
 
     new TerraformOutput(this, "n8n_url", { value: `https://${rt.n8nHost}/`, description: "n8n editor (SSO)" });

@@ -4,8 +4,8 @@ import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { SECRET_FILES } from "../constructs/common/secret-files";
 import { secretFilesOf } from "../constructs/common/secret-catalog";
-import { loggedServices, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
-import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
+import { loggedServices, QUEUE_SERVICES, restartsOnRotation, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, serviceContainerName, validateCatalog } from "../constructs/app/service-catalog";
+import { AlarmTopic, EncryptedLogGroup, HeartbeatAlarm, FAILED_LOGINS_PATTERN, LogAlarmSpec, QUEUE_TROUBLE_PATTERN, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "../constructs/aws/monitoring";
 import { AwsEnvironment, PolicyStatement } from "../constructs/aws/iam";
 import { HostRole, withSidPrefix } from "../constructs/aws/host-role";
 import { RuntimeLogGroups } from "../constructs/aws/runtime-log-groups";
@@ -180,7 +180,7 @@ export class ProdCloudStack extends SelfContainedStack {
     });
     this.backupBucketName = this.backupBucket.bucketName;
     this.backupBucketArn = this.backupBucket.bucketArn;
-    this.monitoring = this.securityMonitoring(prefix);
+    this.monitoring = this.securityMonitoring(prefix, catalog);
 
     if (props.host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: props.host.network.create, existing: props.host.network.existing });
     // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
@@ -205,7 +205,7 @@ export class ProdCloudStack extends SelfContainedStack {
   }
 
   /** Metric filters and alarms on the edge's and the rotation's logs, to the alarm topic. */
-  private securityMonitoring(prefix: string): SecurityMonitoring {
+  private securityMonitoring(prefix: string, catalog: RuntimeCatalog): SecurityMonitoring {
     return new SecurityMonitoring(this, "Monitoring", {
       prefix,
       namespace: prodMetricNamespace(prefix),
@@ -220,8 +220,25 @@ export class ProdCloudStack extends SelfContainedStack {
         },
         { name: "ServerErrors", logGroup: this.logGroups.traefik, pattern: SERVER_ERRORS_PATTERN, threshold: 10, description: "5xx responses from n8n or the proxy" },
         { name: "RotationFailures", logGroup: this.logGroups.rotation, pattern: ROTATION_FAILED_PATTERN, threshold: 1, periodSeconds: 60, description: "A secret rotation step failed" },
+        ...this.queueAlarms(catalog),
       ],
     });
+  }
+
+  /** Queue mode: one alarm per n8n process's log group on losing Valkey or a stalled execution (none in regular mode). */
+  private queueAlarms(catalog: RuntimeCatalog): LogAlarmSpec[] {
+    if (!catalog.services.some((s) => s.id === QUEUE_SERVICES.valkey.id)) return [];
+    const n8nKinds: readonly string[] = [QUEUE_SERVICES.n8nWorker.id, QUEUE_SERVICES.n8nWebhook.id];
+    return loggedServices(catalog)
+      .filter((s) => s.id === RUNTIME_SERVICES.n8n.id || (s.instanceOf !== undefined && n8nKinds.includes(s.instanceOf)))
+      .map((s) => ({
+        name: `QueueTrouble${s.id[0].toUpperCase()}${s.id.slice(1)}`,
+        logGroup: this.logGroups[s.logKey],
+        pattern: QUEUE_TROUBLE_PATTERN,
+        threshold: 1,
+        periodSeconds: 60,
+        description: `${s.logKey}: lost Valkey, or an execution stalled (its worker died mid-run; n8n does not retry it)`,
+      }));
   }
 
   /** The function that rotates n8n's database login (in the host's private subnets when there is a host), wired to its secrets. */

@@ -6,6 +6,7 @@ import { ContainerLogging } from "../constructs/common/hardened-container";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
 import { loggedServices, RUNTIME_CATALOG, RuntimeCatalog } from "../constructs/app/service-catalog";
 import { PostgresBootstrapProps } from "../constructs/data/postgres-bootstrap";
+import { queuePropsFor } from "./queue-mode";
 
 /** Log group names by the services' `logKey` (from prod-cloud: cross-stack references). */
 export type RuntimeLogGroups = Readonly<Record<string, string>>;
@@ -93,6 +94,7 @@ export class ProdRuntimeStack extends TerraformStack {
       postgres: prodPostgresBootstrap(c),
       logging,
       catalog,
+      queue: queuePropsFor(c),
       databaseUserFromFile: true,
       postgresPrivateHostBinding: {
         ip: c.runtimeHost.privateIp,

@@ -5,6 +5,7 @@ import { loggedServices, RUNTIME_CATALOG, RuntimeCatalog } from "../constructs/a
 import { useS3StateBackend } from "../constructs/common/s3-backend";
 import { ProdCloudStack, ProdHostProps } from "./prod-cloud-stack";
 import { ProdRuntimeStack, RuntimeLogGroups } from "./prod-runtime-stack";
+import { catalogFor } from "./queue-mode";
 
 export interface ProdStacks {
   readonly cloud: ProdCloudStack;
@@ -74,7 +75,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
  * so what is tested is what is deployed.
  */
 export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptions = {}): ProdStacks {
-  const catalog = opts.catalog ?? RUNTIME_CATALOG;
+  const catalog = catalogFor(prod, opts.catalog ?? RUNTIME_CATALOG);
   const cloud = new ProdCloudStack(app, opts.cloudId ?? "prod-cloud", {
     environment: { accountId: prod.aws.accountId, region: prod.aws.region },
     namePrefix: prod.aws.namePrefix,

@@ -20,6 +20,12 @@ export const SERVER_ERRORS_PATTERN = "{ $.DownstreamStatus >= 500 }";
  * with Lambda's JSON log format the entry may arrive nested as a string in `message`.
  */
 export const ROTATION_FAILED_PATTERN = '"rotation_failed"';
+/**
+ * Queue mode: an n8n process lost Valkey (it exits after QUEUE_BULL_REDIS_TIMEOUT_THRESHOLD), or
+ * an execution failed because its worker died mid-run (Bull's stall check; n8n never retries it).
+ * Both messages are n8n 2.x's own (research memo §3.1, §3.2).
+ */
+export const QUEUE_TROUBLE_PATTERN = '?"Unable to connect to Redis" ?"Exiting process due to Redis connection error" ?"stalled more than"';
 
 export interface AlarmTopicProps {
   /** Topic name. */
