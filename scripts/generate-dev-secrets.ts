@@ -10,6 +10,7 @@ import { SECRET_FILES } from "../constructs/common/secret-files";
 import { ValidationError } from "../constructs/common/validation";
 import { DEV_IDP_PORTS } from "../constructs/edge/dev-idp";
 import { parseArgs, usageError } from "./lib/args.cjs";
+import { catalogFor } from "../stacks/queue-mode";
 
 const USAGE = "usage: npm run secrets:dev -- [--config config/dev.json] [--renew-certificate | --check]";
 const { options } = parseArgs(process.argv.slice(2), {
@@ -23,7 +24,7 @@ try {
   const config = loadConfigFile(devConfigSchema, file);
   const rt = resolveRuntime(config, repoRoot);
   if (options.check) {
-    const problems = checkDevSecrets(rt.secretsDir);
+    const problems = checkDevSecrets(rt.secretsDir, catalogFor(config).secrets);
     for (const p of problems) console.error(`  - ${p}`);
     if (problems.length > 0) {
       console.error(`${rt.secretsDir} is incomplete: run npm run secrets:dev`);
@@ -52,8 +53,10 @@ try {
     demoUserEmail: config.devIdp.demoUserEmail,
     demoUserName: config.devIdp.demoUserName,
     idTokenLifetime: config.devIdp.idTokenLifetime,
-    // n8n verifies Postgres' certificate against this name.
-    extraSans: [`${config.name}-postgres`],
+    // n8n verifies Postgres' (and in queue mode Valkey's) certificate against these names.
+    extraSans: [`${config.name}-postgres`, ...(config.n8n.mode === "queue" ? [`${config.name}-valkey`] : [])],
+    // Queue mode adds Valkey's login (the service catalog's secrets).
+    secrets: catalogFor(config).secrets,
     renewCertificate: options["renew-certificate"] === true,
     idpPorts: DEV_IDP_PORTS,
     owner: uid === 0 ? config.runAs : undefined,

@@ -3,8 +3,9 @@ import { createHash, randomBytes, randomInt } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { DevSecretFormat, RUNTIME_SECRETS, RuntimeSecretSpec } from "./secret-catalog";
-import { SECRET_FILES, TLS_FILES } from "./secret-files";
+import { DevSecretFormat, RUNTIME_SECRETS, RuntimeSecretSpec, VALKEY_SECRET } from "./secret-catalog";
+import { QUEUE_SECRET_FILES, SECRET_FILES, TLS_FILES } from "./secret-files";
+import { valkeyAclForPassword } from "./valkey-acl";
 
 /*
  * Generates the dev secrets once into a git-ignored folder: every file 0600 (public certificates
@@ -206,9 +207,48 @@ export function generateDevSecrets(opts: DevSecretsOptions): DevSecretsResult {
     writeNew(dexFile, renderDexConfig(opts, read(SECRET_FILES.oauth2ProxyClientSecret), hash), 0o600);
     created.push(SECRET_FILES.devIdpConfig);
   }
+  if ((opts.secrets ?? RUNTIME_SECRETS).some((x) => x.id === VALKEY_SECRET.id)) ensureValkeyLogin(opts.dir, created, kept);
   ensureTls(opts, created, kept);
   if (opts.owner) chownTree(opts.dir, opts.owner.uid, opts.owner.gid);
   return { created, kept };
+}
+
+/**
+ * Queue mode's Valkey login: the password (n8n reads it) and the ACL file with its sha256 (Valkey
+ * reads that), made from the password file, so the two always agree; neither is overwritten.
+ */
+function ensureValkeyLogin(dir: string, created: string[], kept: string[]): void {
+  const pw = path.join(dir, QUEUE_SECRET_FILES.valkeyPassword);
+  const acl = path.join(dir, QUEUE_SECRET_FILES.valkeyAcl);
+  if (existsSync(pw)) kept.push(QUEUE_SECRET_FILES.valkeyPassword);
+  else {
+    writeNew(pw, randomAlnum(32), 0o600);
+    created.push(QUEUE_SECRET_FILES.valkeyPassword);
+  }
+  if (existsSync(acl)) kept.push(QUEUE_SECRET_FILES.valkeyAcl);
+  else {
+    writeNew(acl, valkeyAclForPassword(readFileSync(pw, "utf8")), 0o600);
+    created.push(QUEUE_SECRET_FILES.valkeyAcl);
+  }
+}
+
+/** Problems of queue mode's Valkey login files: both there, private, and the ACL file made from this password with the default user off. */
+function valkeyLoginProblems(dir: string): string[] {
+  const pw = path.join(dir, QUEUE_SECRET_FILES.valkeyPassword);
+  const acl = path.join(dir, QUEUE_SECRET_FILES.valkeyAcl);
+  const missing = [pw, acl].filter((f) => !existsSync(f)).map((f) => `${path.relative(dir, f)}: missing`);
+  if (missing.length > 0) return missing;
+  const problems: string[] = [];
+  for (const f of [pw, acl]) {
+    const mode = statSync(f).mode & 0o777;
+    if ((mode & 0o077) !== 0) problems.push(`${path.relative(dir, f)}: mode ${mode.toString(8)} lets others read it; expected 600`);
+  }
+  const password = readFileSync(pw, "utf8");
+  if (/[\r\n]$/.test(password)) problems.push(`${QUEUE_SECRET_FILES.valkeyPassword}: ends with a newline (n8n would log in with other bytes than the ACL file's hash)`);
+  if (readFileSync(acl, "utf8") !== valkeyAclForPassword(password)) {
+    problems.push(`${QUEUE_SECRET_FILES.valkeyAcl}: is not the ACL file for ${QUEUE_SECRET_FILES.valkeyPassword} (delete it and run npm run secrets:dev to make it again)`);
+  }
+  return problems;
 }
 
 /** Hands the folder to the containers' uid:gid (modes stay 0600/0700; certificates 0644). */
@@ -237,6 +277,7 @@ export function checkDevSecrets(dir: string, secrets: readonly RuntimeSecretSpec
     const content = readFileSync(file, "utf8");
     if (generated.some((g) => g.file === f) && /[\r\n]$/.test(content)) problems.push(`${f}: ends with a newline (n8n and oauth2-proxy read the bytes as they are)`);
   }
+  if (secrets.some((x) => x.id === VALKEY_SECRET.id)) problems.push(...valkeyLoginProblems(dir));
   const cookie = path.join(dir, SECRET_FILES.oauth2ProxyCookieSecret);
   if (existsSync(cookie)) {
     const bytes = Buffer.from(readFileSync(cookie, "utf8").replace(/-/g, "+").replace(/_/g, "/"), "base64").length;

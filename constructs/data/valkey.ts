@@ -5,28 +5,11 @@ import { boundMessage, inBound, MEMORY_MB } from "../common/bounds";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 import { SegmentedNetworks } from "../network/segmented-networks";
 
-/** The ACL user n8n logs in as (`QUEUE_BULL_REDIS_USERNAME`). */
-export const VALKEY_N8N_USER = "n8n";
-/** A user that may only `PING` (the container's healthcheck); `nopass`, so no secret is in the healthcheck. */
-export const VALKEY_HEALTH_USER = "health";
+export { renderValkeyAcl, VALKEY_HEALTH_USER, VALKEY_N8N_USER } from "../common/valkey-acl";
+import { VALKEY_HEALTH_USER } from "../common/valkey-acl";
+
 /** Valkey's TLS port (plain TCP is off: `--port 0`). */
 export const VALKEY_TLS_PORT = 6379;
-
-/**
- * Valkey's ACL file for n8n (research memo §4.3, verified on valkey 8.1.1 with Bull 4.16.4):
- * the `default` user off, a health user that may only `PING`, and n8n's user on its own key and
- * channel prefixes (`bull:*` for Bull, `n8n:*` for n8n's cache, locks and pub/sub) with every
- * category it uses and nothing `@dangerous` or `@admin`. Only the password's sha256 is in it.
- */
-export function renderValkeyAcl(passwordSha256Hex: string): string {
-  if (!/^[0-9a-f]{64}$/.test(passwordSha256Hex)) throw new Error("renderValkeyAcl: expected the lower-case hex sha256 of the password");
-  return [
-    "user default off resetkeys resetchannels -@all",
-    `user ${VALKEY_HEALTH_USER} on nopass resetkeys resetchannels -@all +ping`,
-    `user ${VALKEY_N8N_USER} on #${passwordSha256Hex} resetkeys resetchannels ~bull:* ~n8n:* &bull:* &n8n:* -@all +@read +@write +@keyspace +@list +@hash +@set +@sortedset +@string +@scripting +@pubsub +@transaction +@connection +@fast +@slow +@blocking -@dangerous -@admin`,
-    "",
-  ].join("\n");
-}
 
 export interface ValkeyProps {
   /** The runtime's networks; Valkey joins only `data` (internal). */
