@@ -11,7 +11,7 @@ import { CONTAINER_ROLES, ROLE_LABEL } from "../common/labels";
  * version where one exists, and say nothing where it does not.
  */
 
-export type Component = "traefik" | "oauth2-proxy" | "socket-proxy" | "dex" | "n8n" | "n8n-runners" | "postgres";
+export type Component = "traefik" | "oauth2-proxy" | "socket-proxy" | "dex" | "n8n" | "n8n-runners" | "postgres" | "valkey";
 
 /** Display names for reports and docs/policy.md. */
 export const COMPONENT_NAMES: Record<Component, string> = {
@@ -22,6 +22,7 @@ export const COMPONENT_NAMES: Record<Component, string> = {
   n8n: "n8n",
   "n8n-runners": "n8n task runners",
   postgres: "Postgres",
+  valkey: "Valkey / Redis (queue mode)",
 };
 
 const last = (image: string) => image.split("/").pop() ?? image;
@@ -36,6 +37,7 @@ export function componentOf(c: ModelContainer): Component | undefined {
   if (/(^|\/)dex(:|@|$)/.test(img) || (c.command[0] === "dex" && c.command[1] === "serve")) return "dex";
   if (/(^|\/)runners(:|@|$)/.test(img) || "N8N_RUNNERS_TASK_BROKER_URI" in c.env) return "n8n-runners";
   if (/(^|\/)n8n(:|@|$)/.test(img) || "DB_POSTGRESDB_HOST" in c.env || "N8N_ENCRYPTION_KEY_FILE" in c.env) return "n8n";
+  if (/^(valkey|redis)(:|@|$)/.test(last(img)) || ["valkey-server", "redis-server"].includes(c.command[0] ?? "")) return "valkey";
   if (isDatabase(c) && (/postgres|postgis|timescale|pgvector/.test(last(img)) || "POSTGRES_PASSWORD_FILE" in c.env || "PGDATA" in c.env)) return "postgres";
   return undefined;
 }
@@ -328,4 +330,40 @@ export function lowerKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(lowerKeys);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
   return v;
+}
+
+// ---- Valkey / Redis --------------------------------------------------------------------------
+
+/**
+ * Valkey's (or Redis') server settings: a config file the plan writes (the first argument after
+ * the binary, when it is not a flag), then `--name value...` arguments, which win as they do in
+ * the server. Names lower-cased; a directive's values joined with a space; `user` lines collected
+ * apart (a server may have several).
+ */
+export function valkeySettings(c: ModelContainer): { readonly settings: Map<string, string>; readonly users: readonly string[] } {
+  return memo(c, "valkey", () => {
+    const settings = new Map<string, string>();
+    const users: string[] = [];
+    const set = (k: string, v: string) => (k === "user" ? users.push(v) : settings.set(k, v));
+    const args = ["valkey-server", "redis-server"].includes(c.command[0] ?? "") ? c.command.slice(1) : c.command;
+    let i = 0;
+    if (args[0] !== undefined && !args[0].startsWith("--")) {
+      const conf = fileContent(c, args[0]);
+      for (const line of (conf ?? "").split("\n")) {
+        const t = line.trim();
+        if (t === "" || t.startsWith("#")) continue;
+        const [k, ...v] = t.split(/\s+/);
+        set(k.toLowerCase(), v.join(" ").replace(/^"(.*)"$/, "$1"));
+      }
+      i = 1;
+    }
+    while (i < args.length) {
+      const a = args[i++];
+      if (!a.startsWith("--")) continue;
+      const values: string[] = [];
+      while (i < args.length && !args[i].startsWith("--")) values.push(args[i++]);
+      set(a.slice(2).toLowerCase(), values.join(" "));
+    }
+    return { settings, users };
+  });
 }

@@ -24,6 +24,8 @@ import { SOCKET_PROXY_RULES } from "./rules/components/socket-proxy";
 import { DEX_RULES } from "./rules/components/dex";
 import { N8N_RULES } from "./rules/components/n8n";
 import { POSTGRES_RULES } from "./rules/components/postgres";
+import { VALKEY_RULES } from "./rules/components/valkey";
+import { QueueStoreReachable } from "./rules/docker/zt-net-006-queue-store-reachable";
 import { AlarmActions } from "./rules/aws/zt-aws-cw-001-alarm-actions";
 import { AlarmTopicKey } from "./rules/aws/zt-aws-cw-002-alarm-topic-key";
 import { Ec2VolumeKey } from "./rules/aws/zt-aws-ec2-002-ec2-volume-key";
@@ -71,13 +73,14 @@ import { Ec2UserDataSecrets } from "./rules/aws/zt-aws-ec2-005-ec2-user-data-sec
  * IdP, n8n and its runners, Postgres — read from flags, environment, labels and the files the plan
  * writes into the container. Part of the docker pack.
  */
-export const COMPONENT_RULES: readonly Rule[] = [...TRAEFIK_RULES, ...OAUTH2_PROXY_RULES, ...SOCKET_PROXY_RULES, ...DEX_RULES, ...N8N_RULES, ...POSTGRES_RULES];
+export const COMPONENT_RULES: readonly Rule[] = [...TRAEFIK_RULES, ...OAUTH2_PROXY_RULES, ...SOCKET_PROXY_RULES, ...DEX_RULES, ...N8N_RULES, ...POSTGRES_RULES, ...VALKEY_RULES];
 
 /** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets; and each component's own settings. */
 export const DOCKER_PACK: readonly Rule[] = [
   PublishedPorts,
   EdgeExtraPorts,
   EdgeToData,
+  QueueStoreReachable,
   InternalNetworks,
   DefaultBridge,
   RoutersWithoutSso,

@@ -4,7 +4,7 @@ import { evaluateStack } from "../../constructs/policy/engine";
 import { COMPONENT_RULES } from "../../constructs/policy/packs";
 import { Rule } from "../../constructs/policy/rule";
 import { dexConfigProblems } from "../../constructs/policy/rules/components/dex";
-import { synthDev } from "../helpers/synth";
+import { devConfig, rawDevConfig, synthDev } from "../helpers/synth";
 import { Json } from "./fixtures";
 import { run } from "./harness";
 import { command, containerNamed, env, file, flag, image, label, weaken, yamlFile } from "./weaken";
@@ -40,6 +40,20 @@ const dexEdit = (edit: (d: Json) => void) => weaken(withDex, file(IDP, DEX_FILE,
   edit(d);
   return JSON.stringify(d);
 }));
+
+/** The dev stack in queue mode (issue 14): the baseline of the Valkey rules. */
+const queueRaw = rawDevConfig();
+queueRaw.n8n.mode = "queue";
+queueRaw.images.valkey = "valkey/valkey:8.1.1";
+const queueDev = synthDev(devConfig(queueRaw)).json as Json;
+const VK = "n8n-valkey";
+/** Valkey's arguments with `--name` (and its value) replaced, or removed when `value` is undefined. */
+const vkArg = (name: string, value?: string) =>
+  command(VK, (a) => {
+    const i = a.indexOf(`--${name}`);
+    const rest = i < 0 ? a : [...a.slice(0, i), ...a.slice(i + 2)];
+    return value === undefined ? rest : [...rest, `--${name}`, value];
+  });
 
 type Case = [string, Json, string];
 /** Postgres without the stack's own hba_file: the image's $PGDATA/pg_hba.conf applies. */
@@ -365,6 +379,37 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
       ["log_min_duration_statement=0 in a postgresql.conf", weaken(dev, command(PG, (a) => [...a, "-c", "config_file=/etc/postgresql/postgresql.conf"]), (j) => (containerNamed(j, PG).upload = [{ file: "/etc/postgresql/postgresql.conf", content: "# tuned\nlog_min_duration_statement = 0   # every statement\n" }])), PG],
     ],
   },
+  "ZT-VK-001": {
+    compliant: [["the stack's Valkey in queue mode", queueDev]],
+    noncompliant: [
+      ["no aclfile", weaken(queueDev, vkArg("aclfile")), VK],
+      ["protected-mode no", weaken(queueDev, vkArg("protected-mode", "no")), VK],
+    ],
+  },
+  "ZT-VK-002": {
+    noncompliant: [
+      ["the plain port 6379 open beside TLS", weaken(queueDev, vkArg("port", "6379")), VK],
+      ["no --port at all (6379 by default)", weaken(queueDev, vkArg("port")), VK],
+      ["TLS 1.0 allowed", weaken(queueDev, vkArg("tls-protocols", "TLSv1 TLSv1.2")), VK],
+    ],
+  },
+  "ZT-VK-003": {
+    compliant: [["no maxmemory-policy (noeviction by default)", weaken(queueDev, vkArg("maxmemory-policy"))]],
+    noncompliant: [["allkeys-lru", weaken(queueDev, vkArg("maxmemory-policy", "allkeys-lru")), VK], ["volatile-ttl", weaken(queueDev, vkArg("maxmemory-policy", "volatile-ttl")), VK]],
+  },
+  "ZT-VK-004": {
+    noncompliant: [
+      ["appendonly no", weaken(queueDev, vkArg("appendonly", "no")), VK],
+      ["appendfsync no", weaken(queueDev, vkArg("appendfsync", "no")), VK],
+    ],
+  },
+  "ZT-VK-005": {
+    noncompliant: [
+      ["--requirepass", weaken(queueDev, vkArg("requirepass", "s3cret-but-visible")), VK],
+      ["a user directive with a password", weaken(queueDev, vkArg("user", "n8n on >pw ~* +@all")), VK],
+      ["REDIS_PASSWORD in the environment", weaken(queueDev, env(VK, "REDIS_PASSWORD", "s3cret")), VK],
+    ],
+  },
   "ZT-PG-006": {
     noncompliant: [["log_connections off", weaken(dev, command(PG, (a) => a.map((x) => (x === "log_connections=on" ? "log_connections=off" : x)))), PG]],
   },
@@ -379,6 +424,11 @@ test("every component rule has non-compliant fixtures, and no fixture names anot
 
 test("the dev stack as synthesized passes every component rule: no finding, suppressed or not", () => {
   const result = evaluateStack("dev", dev, { rules: COMPONENT_RULES as Rule[] });
+  expect(result.findings.map((f) => `${f.ruleId} ${f.detail}`)).toEqual([]);
+});
+
+test("the dev stack in queue mode passes every component rule too", () => {
+  const result = evaluateStack("dev", queueDev, { rules: COMPONENT_RULES as Rule[] });
   expect(result.findings.map((f) => `${f.ruleId} ${f.detail}`)).toEqual([]);
 });
 

@@ -10,6 +10,10 @@ const TRAEFIK = "docker_container.traefik";
 const N8N = "docker_container.n8n";
 const PG = "docker_container.postgres";
 const SSO = "docker_container.sso";
+const VALKEY = "docker_container.valkey";
+/** A queue store on the given networks (otherwise the hardened baseline). */
+const valkeyOn = (...nets: string[]) =>
+  hardened("valkey", "shop-valkey", "valkey/valkey:8.1.1", { networks_advanced: nets.map((n) => ({ name: `\${docker_network.${n}.name}` })), command: ["valkey-server", "--port", "0", "--tls-port", "6379"] });
 
 // The component rules (each component's own settings) have their own fixtures: test/policy/component-rules.test.ts.
 describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r)), dockerBaseline, {
@@ -35,6 +39,18 @@ describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r)), dockerBas
         }),
         TRAEFIK,
       ],
+    ],
+  },
+  "ZT-NET-006": {
+    compliant: [["Valkey on the data network beside n8n and Postgres", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("data")))]],
+    noncompliant: [
+      ["Valkey also on the app network (Traefik and the runners reach it)", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("data", "app"))), VALKEY],
+      ["Valkey on the egress network (not internal)", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("egress"))), VALKEY],
+      ["Valkey publishes 6379", variant(base, (j) => (j.resource.docker_container.valkey = { ...valkeyOn("data"), ports: [{ internal: 6379, external: 6379 }] })), VALKEY],
+      ["a Redis image on the data network with oauth2-proxy on it too", variant(base, (j) => {
+        j.resource.docker_container.valkey = { ...valkeyOn("data"), image: "redis:8.0.2" };
+        C(j, "sso").networks_advanced.push({ name: "${docker_network.data.name}" });
+      }), VALKEY],
     ],
   },
   "ZT-NET-004": {

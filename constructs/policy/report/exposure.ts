@@ -1,6 +1,6 @@
 import { DockerModel, findMiddleware, ModelRouter, traefikStaticConfig } from "../docker-model";
 import { RuleContext } from "../rule";
-import { hasSso, isEdgeProxy, networkRole, networkRoleSource, PUBLIC_REASON_LABEL } from "../rules/docker/roles";
+import { hasSso, isDatabase, isEdgeProxy, networkRole, networkRoleSource, PUBLIC_REASON_LABEL } from "../rules/docker/roles";
 import { gateKey, gateText, PortGate } from "./cross-stack";
 import { cell, code, table } from "./markdown";
 
@@ -90,6 +90,19 @@ export function exposureSection(ctx: RuleContext, gates: readonly PortGate[] = [
     ),
     "",
   );
+  // Who reaches each data store (Postgres, queue mode's Valkey): the containers on its networks.
+  const stores = model.containers.filter((c) => isDatabase(c));
+  if (stores.length > 0) {
+    lines.push("**Data stores** (who reaches each: every other container on one of its networks):", "");
+    lines.push(
+      ...stores.map((db) => {
+        const nets = db.networks.map((n) => n.name);
+        const peers = model.containers.filter((c) => c !== db && c.networks.some((n) => nets.includes(n.name))).map((c) => c.name);
+        return `- ${db.name} (on ${nets.join(", ") || "no network"}): ${peers.length > 0 ? peers.join(", ") : "no other container"}${db.ports.length > 0 ? "; **also published on the host**" : ""}`;
+      }),
+      "",
+    );
+  }
   const bridges = new Map<string, Set<string>>();
   for (const c of model.containers) {
     const names = [...new Set(c.networks.map((n) => n.name))].sort();
