@@ -4,6 +4,7 @@ import path from "node:path";
 import { App } from "cdktf";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { evaluateStack } from "../../constructs/policy/engine";
+import { renderReport, reviewStacks } from "../../constructs/policy/report/report";
 import { DockerModel, dockerModel, ModelContainer } from "../../constructs/policy/docker-model";
 import { buildProdStacks } from "../../stacks/prod";
 import { catalogFor } from "../../stacks/queue-mode";
@@ -164,6 +165,17 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     expect(editor?.middlewares.join(",")).toMatch(/oauth2|sso|auth/);
     expect(main.labels[`traefik.http.routers.${p}-public.rule`]).toBeUndefined();
     expect(webhook.labels[`traefik.http.services.${p}-webhook.loadbalancer.server.port`]).toBe("5678");
+  });
+
+  test("the review report shows who reaches Valkey and where its secret files live", () => {
+    const report = renderReport(reviewStacks([{ name: stack, json }]), { generatedAt: "test" });
+    const reach = report.split("\n").find((l) => l.startsWith(`- ${p}-valkey (on ${p}-data)`));
+    expect(reach).toBe(`- ${p}-valkey (on ${p}-data): ${[`${p}-postgres`, `${p}-main`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`].sort((a, b) => model.containers.findIndex((c) => c.name === a) - model.containers.findIndex((c) => c.name === b)).join(", ")}`);
+    const aclRow = report.split("\n").find((l) => l.startsWith("| /run/secrets/valkey-users.acl |"));
+    expect(aclRow).toContain(`${p}-valkey (read-only)`);
+    const pwRow = report.split("\n").find((l) => l.startsWith("| /run/secrets/valkey-password |"));
+    for (const c of n8nProcesses) expect(pwRow).toContain(`${c.name} (read-only)`);
+    expect(pwRow).not.toContain(`${p}-valkey (`);
   });
 
   test("the zero-trust policy finds no error and no warning", () => {
