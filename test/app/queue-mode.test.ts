@@ -8,7 +8,7 @@ import { renderReport, reviewStacks } from "../../constructs/policy/report/repor
 import { DockerModel, dockerModel, ModelContainer } from "../../constructs/policy/docker-model";
 import { buildProdStacks } from "../../stacks/prod";
 import { catalogFor } from "../../stacks/queue-mode";
-import { restartsOnRotation } from "../../constructs/app/service-catalog";
+import { QUEUE_SERVICES, restartsOnRotation } from "../../constructs/app/service-catalog";
 import { devConfig, rawDevConfig, REPO_ROOT, synthDev } from "../helpers/synth";
 
 /*
@@ -243,6 +243,19 @@ describe("queue mode in the config", () => {
     const raw = queueRaw(rawDevConfig());
     raw.n8n.publicPaths = ["webhook", "webhook-test"];
     expect(() => devConfig(raw)).toThrow(/n8n\.publicPaths.*must not list webhook-test in queue mode/);
+  });
+
+  test("the queue services' limits are read by catalog kind: resources.valkey, n8nWorker, n8nWorkerRunners, n8nWebhook", () => {
+    const raw = queueRaw(rawDevConfig());
+    raw.resources = { ...raw.resources, valkey: { memoryMb: 300 }, n8nWorker: { memoryMb: 1536, cpus: "2" }, n8nWorkerRunners: { memoryMb: 512 }, n8nWebhook: { memoryMb: 768 } };
+    const config = devConfig(raw);
+    expect(Object.keys(QUEUE_SERVICES).every((k) => k in config.resources)).toBe(true);
+    const m = synthDev(config).model;
+    expect(byName(m, "n8n-valkey").memoryMb).toBe(300);
+    expect(byName(m, "n8n-valkey").command.join(" ")).toContain("--maxmemory 225mb");
+    expect(byName(m, "n8n-worker-2").memoryMb).toBe(1536);
+    expect(byName(m, "n8n-worker-runners-1").memoryMb).toBe(512);
+    expect(byName(m, "n8n-webhook-1").memoryMb).toBe(768);
   });
 
   test("regular mode is the default", () => {
