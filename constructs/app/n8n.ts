@@ -440,9 +440,11 @@ export class N8n extends Construct {
       certResolver: props.traefik.certResolver,
     };
     const q = props.queue;
-    const parts = n8nRouterLabelParts(routing, q ? n8nWebhookServiceName(prefix) : undefined);
-    // Queue mode: the public router lives on the webhook processors; main keeps the editor (SSO).
-    const labels = q ? { ...parts.expose, ...parts.service, ...parts.editor } : n8nRouterLabels(routing);
+    // Queue mode with webhook processors: the public router lives on them; main keeps the editor
+    // (SSO). Without any, main serves the production paths as in regular mode.
+    const toWebhooks = q !== undefined && q.webhookProcessors.length > 0;
+    const parts = n8nRouterLabelParts(routing, toWebhooks ? n8nWebhookServiceName(prefix) : undefined);
+    const labels = toWebhooks ? { ...parts.expose, ...parts.service, ...parts.editor } : n8nRouterLabels(routing);
 
     const db = props.database;
     this.main = new HardenedContainer(this, "Main", {
@@ -459,7 +461,7 @@ export class N8n extends Construct {
       user: `${props.runAs.uid}:${props.runAs.gid}`,
       env: q
         ? // n8n's docs: with webhook processors, main serves no production webhook (test paths stay on main).
-          { ...mainEnvironment(props, settings), ...queueEnvironment(q), N8N_DISABLE_PRODUCTION_MAIN_PROCESS: "true" }
+          { ...mainEnvironment(props, settings), ...queueEnvironment(q), ...(toWebhooks ? { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: "true" } : {}) }
         : mainEnvironment(props, settings),
       labels,
       readOnlyMounts: [

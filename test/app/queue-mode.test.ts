@@ -258,6 +258,16 @@ describe("queue mode in the config", () => {
     expect(byName(m, "n8n-webhook-1").memoryMb).toBe(768);
   });
 
+  test("without webhook processors main keeps the public router and serves production webhooks", () => {
+    const raw = queueRaw(rawDevConfig());
+    raw.n8n.queue.webhookProcessors = 0;
+    const m = synthDev(devConfig(raw)).model;
+    expect(m.containers.some((c) => c.name.startsWith("n8n-webhook"))).toBe(false);
+    expect(m.routers.find((r) => r.name === "n8n-public")?.container).toBe("n8n-main");
+    expect(byName(m, "n8n-main").env.N8N_DISABLE_PRODUCTION_MAIN_PROCESS).toBeUndefined();
+    expect(byName(m, "n8n-main").env.EXECUTIONS_MODE).toBe("queue");
+  });
+
   test("regular mode is the default", () => {
     expect(devConfig().n8n.mode).toBe("regular");
   });
