@@ -349,11 +349,17 @@ export type QueueService = keyof typeof QUEUE_SERVICES;
 
 /**
  * The catalog with queue mode's services and secret appended: Valkey, `workers` workers each with
- * its runners, `webhookProcessors` webhook processes, and Valkey's secret. Log groups, the host
+ * its runners, `webhookProcessors` webhook processes, and Valkey's secret; main's entry also reads
+ * (and restarts on) Valkey's password. Log groups, the host
  * agent's secret files and rotation restarts follow from the entries like for any service.
  */
 export function queueModeCatalog(base: RuntimeCatalog, counts: QueueModeCounts): RuntimeCatalog {
-  return extendCatalog(base, {
+  // Main enqueues too: it reads Valkey's password, restarts on its rotation, and starts after Valkey.
+  const main = (s: RuntimeServiceSpec): RuntimeServiceSpec =>
+    s.id !== RUNTIME_SERVICES.n8n.id
+      ? s
+      : { ...s, secretFiles: [...s.secretFiles, QUEUE_SECRET_FILES.valkeyPassword], restartOn: [...s.restartOn, VALKEY_SECRET.id], dependsOn: [...(s.dependsOn ?? []), QUEUE_SERVICES.valkey.id] };
+  return extendCatalog({ services: base.services.map(main), secrets: base.secrets }, {
     services: [
       QUEUE_SERVICES.valkey,
       ...serviceInstances(QUEUE_SERVICES.n8nWorker, counts.workers),

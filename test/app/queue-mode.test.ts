@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { App } from "cdktf";
-import { parseConfig, prodConfigSchema } from "../../config/schema";
+import { parseConfig, prodConfigSchema, resolveRuntime } from "../../config/schema";
 import { evaluateStack } from "../../constructs/policy/engine";
 import { renderReport, reviewStacks } from "../../constructs/policy/report/report";
 import { DockerModel, dockerModel, ModelContainer } from "../../constructs/policy/docker-model";
 import { buildProdStacks } from "../../stacks/prod";
 import { catalogFor } from "../../stacks/queue-mode";
-import { QUEUE_SERVICES, restartsOnRotation } from "../../constructs/app/service-catalog";
+import { containerNames, QUEUE_SERVICES, restartsOnRotation } from "../../constructs/app/service-catalog";
 import { devConfig, rawDevConfig, REPO_ROOT, synthDev } from "../helpers/synth";
 
 /*
@@ -178,6 +178,22 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     expect(pwRow).not.toContain(`${p}-valkey (`);
   });
 
+  test("every container is a service of the queue-mode catalog, on its entry's networks, mounting only its entry's secret files", () => {
+    const config = stack === "dev" ? devConfig(queueRaw(rawDevConfig())) : prodConfig;
+    const catalog = catalogFor(config);
+    const names = containerNames(catalog, p);
+    const secretsDir = stack === "dev" ? resolveRuntime(config, REPO_ROOT).secretsDir : prodConfig.secretsDir;
+    const expected = catalog.services.filter((x) => stack === "dev" || x.id !== "devIdp").map((x) => names[x.id]);
+    expect(model.containers.map((c) => c.name).sort()).toEqual(expected.sort());
+    for (const svc of catalog.services) {
+      const c = model.containers.find((x) => x.name === names[svc.id]);
+      if (!c) continue;
+      expect([svc.id, c.networks.map((n) => n.labels["org.n8n-zero-trust.network-role"]).sort()]).toEqual([svc.id, [...svc.networks].sort()]);
+      const mounted = c.mounts.filter((m) => m.source?.startsWith(`${secretsDir}/`)).map((m) => m.source!.slice(secretsDir.length + 1));
+      for (const f of mounted) expect([svc.id, f, svc.secretFiles.includes(f)]).toEqual([svc.id, f, true]);
+    }
+  });
+
   test("the zero-trust policy finds no error and no warning", () => {
     const r = evaluateStack(stack, json);
     expect([...r.errors, ...r.warnings].map((f) => `${f.ruleId} ${f.detail}`)).toEqual([]);
@@ -185,6 +201,11 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
 });
 
 describe("queue mode in prod-cloud", () => {
+  test("the zero-trust policy finds no error and no warning", () => {
+    const r = evaluateStack("prod-cloud", prodCloud);
+    expect([...r.errors, ...r.warnings].map((f) => `${f.ruleId} ${f.detail}`)).toEqual([]);
+  });
+
   test("Valkey's secret and a log group per new service (and their alarms' metric filters follow the log groups)", () => {
     const secrets = Object.values<any>(prodCloud.resource.aws_secretsmanager_secret).map((s) => s.name);
     expect(secrets).toContain(`${prodConfig.aws.namePrefix}/valkey`);
@@ -202,7 +223,7 @@ describe("queue mode in prod-cloud", () => {
       ["valkey-users.acl", "acl"],
     ]);
     const p = prodConfig.name;
-    expect(restartsOnRotation(catalog, p).valkey).toEqual([`${p}-valkey`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`]);
+    expect(restartsOnRotation(catalog, p).valkey).toEqual([`${p}-valkey`, `${p}-main`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`]);
     // The runners token restarts every broker and every launcher; the database password every n8n process.
     expect(restartsOnRotation(catalog, p)["n8n-runners-auth-token"]).toEqual(expect.arrayContaining([`${p}-main`, `${p}-runners`, `${p}-worker-1`, `${p}-worker-runners-2`]));
     expect(restartsOnRotation(catalog, p)["n8n-db-password"]).toEqual(expect.arrayContaining([`${p}-main`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`]));
