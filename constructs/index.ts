@@ -26,6 +26,7 @@ export * from "./app/n8n-runtime";
 export * from "./app/service-catalog";
 export * from "./data/postgres";
 export * from "./data/postgres-bootstrap";
+export * from "./data/valkey";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";

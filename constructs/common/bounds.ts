@@ -72,8 +72,9 @@ export const DB_POOL_SIZE: Bound = { min: 1, max: 50 };
 
 /** Executions one worker runs at once (`n8n worker --concurrency`; n8n warns below 5). */
 export const QUEUE_CONCURRENCY: Bound = { min: 1, max: 100 };
-/** Workers and webhook processors of one runtime. */
+/** Workers of one runtime (at least one: in queue mode only workers run production executions). */
 export const QUEUE_WORKERS: Bound = { min: 1, max: 20 };
+/** Webhook processors of one runtime (0: main serves the public paths). */
 export const QUEUE_WEBHOOK_PROCESSORS: Bound = { min: 0, max: 20 };
 
 // ---- Networks (IPv4 prefix lengths) ------------------------------------------------------------
