@@ -37,6 +37,7 @@ import {
   SUBNET_ID,
   UNIX_USER_NAME,
   VPC_ID,
+  persistentHostDirProblem,
 } from "../constructs/common/patterns";
 import {
   Bound,
@@ -458,7 +459,13 @@ export const runtimeHostSchema = z
     secretsRefreshMinutes: intIn(SECRETS_REFRESH_MINUTES, " (minutes)").default(DOCKER_HOST_DEFAULTS.secretsRefreshMinutes),
     vpc: hostVpcSchema,
     /** Host folder (owned by runAs) where Traefik keeps ACME certificates. */
-    acmeStorageDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/n8n-zero-trust/acme"),
+    acmeStorageDir: z
+      .string()
+      .superRefine((dir, ctx) => {
+        const problem = persistentHostDirProblem(dir);
+        if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+      })
+      .default("/var/lib/n8n-zero-trust/acme"),
   })
   .strict();
 

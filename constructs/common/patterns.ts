@@ -45,6 +45,34 @@ export const S3_BUCKET_NAME: FormatRule = {
   message: "must be a valid S3 bucket name (3-63 lower-case letters, digits, dots and dashes; a letter or digit at both ends; no .., not an IP address, no reserved prefix or suffix)",
 };
 
+// ---- Folders on the prod Docker host ---------------------------------------------------------
+
+/**
+ * A folder on the prod Docker host that cloud-init or the secrets agent creates and a container
+ * mounts (the secrets folder, Traefik's ACME storage): absolute, segments of [A-Za-z0-9._-] without
+ * a leading dot (so no `.`, `..` or hidden folder), no `//` and no trailing `/`, at most 200
+ * characters. The names reach tmpfiles.d lines and shell, so nothing else is let through.
+ */
+export const HOST_DIR: FormatRule = {
+  pattern: /^(?=.{2,200}$)(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/,
+  message: "must be an absolute path of [A-Za-z0-9._-] segments without a leading dot, at most 200 characters",
+};
+/** Host folders whose contents do not survive a reboot (tmpfs, or the kernel's). */
+export const NOT_PERSISTENT_DIRS: readonly string[] = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev", "/proc", "/sys"];
+
+/** True when `path` is `dir` or inside it. */
+export const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+
+/**
+ * Why a host folder cannot hold data that must outlive a reboot (Traefik's ACME account and
+ * certificates: Let's Encrypt rate-limits re-issuing them), or undefined.
+ */
+export function persistentHostDirProblem(dir: string): string | undefined {
+  if (!HOST_DIR.pattern.test(dir)) return `${HOST_DIR.message}, got ${JSON.stringify(dir)}`;
+  if (NOT_PERSISTENT_DIRS.some((d) => isWithin(dir, d))) return `must persist across reboots (not under ${NOT_PERSISTENT_DIRS.join(", ")}): Let's Encrypt rate-limits re-issuing certificates`;
+  return undefined;
+}
+
 // ---- People, hosts and logins ----------------------------------------------------------------
 
 export const EMAIL: FormatRule = {

@@ -9,7 +9,7 @@ import { ENTRYPOINTS, fileMiddlewareRef, TRAEFIK_INSTANCE_LABEL } from "./traefi
 import { inBound, TCP_PORT } from "../common/bounds";
 import { CONTAINER_LIMITS } from "../common/defaults";
 import { CONTAINER_ROLES, roleLabels } from "../common/labels";
-import { EMAIL } from "../common/patterns";
+import { EMAIL, persistentHostDirProblem } from "../common/patterns";
 
 /** TLS from a local certificate (dev) or ACME (prod). */
 export type TraefikTls =
@@ -255,7 +255,8 @@ export class Traefik extends Construct {
     for (const [k, port] of Object.entries(ports)) v.check(inBound(port, TCP_PORT) && port !== PING_PORT, `hostPorts.${k}`, `must be a TCP port from 1 to 65535 other than ${PING_PORT} (Traefik's ping), got ${port}`);
     if (props.tls.mode === "acme") {
       v.check(EMAIL.pattern.test(props.tls.email), "tls.email", EMAIL.message);
-      v.check(props.tls.storageHostDir.startsWith("/"), "tls.storageHostDir", "must be an absolute host path");
+      const storageProblem = persistentHostDirProblem(props.tls.storageHostDir);
+      v.check(storageProblem === undefined, "tls.storageHostDir", storageProblem ?? "");
     } else {
       v.check(props.tls.secretsDir.startsWith("/"), "tls.secretsDir", "must be an absolute host path");
     }

@@ -1,7 +1,7 @@
 import { secretValueProblem } from "../common/secret-patterns";
 import { boundMessage, inBound, RUN_AS_ID, SECRETS_REFRESH_MINUTES } from "../common/bounds";
 import { DOCKER_HOST_DEFAULTS } from "../common/defaults";
-import { AWS_REGION, SECRETS_MANAGER_NAME, SSH_PUBLIC_KEY, UNIX_USER_NAME } from "../common/patterns";
+import { AWS_REGION, HOST_DIR, isWithin, persistentHostDirProblem, SECRETS_MANAGER_NAME, SSH_PUBLIC_KEY, UNIX_USER_NAME } from "../common/patterns";
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
 import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";
@@ -76,18 +76,14 @@ const FILE_SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}";
 const FILE_NAME = new RegExp(`^${FILE_SEGMENT}(/${FILE_SEGMENT})?$`);
 const JSON_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const PATH_SEGMENTS = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
 /** Folders under /run that belong to the system; the secrets must not land in one of them. */
 const RESERVED_RUN = new Set(["systemd", "user", "lock", "log", "docker", "containerd", "dbus", "udev", "cloud-init", "credentials", "secrets", "sshd", "initramfs", "chrony", "netns", "amazon", "n8n-secrets-agent"]);
 /** Accounts the deploy user must not be (or shadow). */
 export const RESERVED_USERS: ReadonlySet<string> = new Set(["root", "bin", "daemon", "adm", "nobody", "sshd", "docker", "ec2-user", "ssm-user", "systemd-network", "chrony"]);
-const NOT_PERSISTENT = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev", "/proc", "/sys"];
-
-const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
 
 function validateAgent(v: Validator, p: SecretsAgentProps): void {
   v.check(AWS_REGION.pattern.test(p.region), "region", `must be an AWS region code such as "eu-central-1"; got "${p.region}"`);
-  const dirOk = PATH_SEGMENTS.test(p.secretsDir) && p.secretsDir.length <= 200;
+  const dirOk = HOST_DIR.pattern.test(p.secretsDir);
   v.check(dirOk && p.secretsDir.startsWith("/run/"), "secretsDir", `must be a folder under /run (tmpfs: secrets never touch the disk), segments of [A-Za-z0-9._-] without a leading dot, e.g. "/run/n8n-secrets"; got "${p.secretsDir}"`);
   if (dirOk && p.secretsDir.startsWith("/run/")) {
     const first = p.secretsDir.split("/")[2];
@@ -252,9 +248,9 @@ export function validateHostProps(title: string, props: HostUserDataProps): { de
     v.check(SSH_PUBLIC_KEY.pattern.test(k) && secretValueProblem(k) === undefined, `sshAuthorizedKeys[${i}]`, "must be one OpenSSH public key line (ed25519 or ecdsa, optional comment; RSA and private keys are not accepted)");
   });
   const acme = props.acmeStorageDir;
-  v.check(PATH_SEGMENTS.test(acme) && acme.length <= 200, "acmeStorageDir", `must be an absolute path of [A-Za-z0-9._-] segments without a leading dot; got "${acme}"`);
-  v.check(!NOT_PERSISTENT.some((d) => within(acme, d)) && acme !== "/", "acmeStorageDir", `must persist across reboots (not under ${NOT_PERSISTENT.join(", ")}): Let's Encrypt rate-limits re-issuing certificates`);
-  v.check(!within(acme, props.secretsDir) && !within(props.secretsDir, acme), "acmeStorageDir", "must not overlap secretsDir");
+  const acmeProblem = persistentHostDirProblem(acme);
+  v.check(acmeProblem === undefined, "acmeStorageDir", acmeProblem ?? "");
+  v.check(!isWithin(acme, props.secretsDir) && !isWithin(props.secretsDir, acme), "acmeStorageDir", "must not overlap secretsDir");
   if (props.backup !== undefined) validateBackupProps(v, props.backup, "backup.");
   v.throwIfAny();
   return { deployUser, keys };

@@ -69,13 +69,19 @@ const host = (props: { amiId?: string; instanceType?: string; rootVolumeGb?: num
 };
 const bootstrap = (connectionLimit: number) =>
   renderPostgresBootstrap({ database: "n8n", schema: "n8n", n8nRole: "n8n", reportingRole: "n8n_reporting", agentSchema: "agent_data", agentRole: "n8n_agent", connectionLimit });
-const agent = (props: { region?: string; intervalMinutes?: number; sshAuthorizedKeys?: string[] }) =>
-  hostUserData({ region: props.region ?? "eu-central-1", secretsDir: "/run/n8n-secrets", owner: { uid: 10001, gid: 10001 }, secrets: [{ secretId: "n8n-prod/x", files: [{ name: "x" }], restart: [] }], acmeStorageDir: "/var/lib/n8n-zero-trust/acme", intervalMinutes: props.intervalMinutes, sshAuthorizedKeys: props.sshAuthorizedKeys });
+const agent = (props: { region?: string; intervalMinutes?: number; sshAuthorizedKeys?: string[]; acmeStorageDir?: string }) =>
+  hostUserData({ region: props.region ?? "eu-central-1", secretsDir: "/run/n8n-secrets", owner: { uid: 10001, gid: 10001 }, secrets: [{ secretId: "n8n-prod/x", files: [{ name: "x" }], restart: [] }], acmeStorageDir: props.acmeStorageDir ?? "/var/lib/n8n-zero-trust/acme", intervalMinutes: props.intervalMinutes, sshAuthorizedKeys: props.sshAuthorizedKeys });
 const edge = (s: TerraformStack) => {
   const networks = networksIn(s);
   const socketProxy = new DockerSocketProxy(s, "SocketProxy", { networks, image: "lscr.io/linuxserver/socket-proxy:3.4.3" });
   const traefik = new Traefik(s, "Traefik", { networks, socketProxy, image: "traefik:v3.7.13", tls: { mode: "local", secretsDir: "/srv/s" }, runAs: { uid: 1000, gid: 1000 } });
   return { networks, traefik };
+};
+const acmeTraefik = (storageHostDir: string) => {
+  const s = stack();
+  const networks = networksIn(s);
+  const socketProxy = new DockerSocketProxy(s, "SocketProxy", { networks, image: "lscr.io/linuxserver/socket-proxy:3.4.3" });
+  return new Traefik(s, "Traefik", { networks, socketProxy, image: "traefik:v3.7.13", tls: { mode: "acme", email: "ops@example.com", storageHostDir }, runAs: { uid: 1000, gid: 1000 } });
 };
 const sso = (props: { clientId?: string; allowedGroups?: string[] }) => {
   const s = stack();
@@ -216,6 +222,18 @@ const RULES: Record<string, SharedRule<any>> = {
     construct: ["sshAuthorizedKeys[0]", (v) => agent({ sshAuthorizedKeys: [v] })],
     bad: ["ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7", "ssh-ed25519", `${KEY}\nssh-ed25519 AAAA`],
     good: [KEY, "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY="],
+  },
+  "ACME storage folder (HOST_DIR, persistentHostDirProblem; intended: the config and Traefik took any absolute path): the host agent": {
+    config: ["runtimeHost.acmeStorageDir", (c, v) => (c.runtimeHost.acmeStorageDir = v)],
+    construct: ["acmeStorageDir", (v) => agent({ acmeStorageDir: v })],
+    bad: ["var/lib/acme", "/var/lib/../acme", "/var/lib/.acme", "/var//lib", "/var/lib/acme/", "/run/acme", "/tmp/acme", `/${"a".repeat(200)}`],
+    good: ["/var/lib/n8n-zero-trust/acme", "/srv/team-a/acme_2"],
+  },
+  "ACME storage folder: Traefik's storage mount": {
+    config: ["runtimeHost.acmeStorageDir", (c, v) => (c.runtimeHost.acmeStorageDir = v)],
+    construct: ["tls.storageHostDir", (v) => acmeTraefik(v)],
+    bad: ["var/lib/acme", "/var/lib/../acme", "/var/lib/.acme", "/var//lib", "/var/lib/acme/", "/run/acme", "/tmp/acme", `/${"a".repeat(200)}`],
+    good: ["/var/lib/n8n-zero-trust/acme", "/srv/team-a/acme_2"],
   },
   "OIDC client id (OIDC_CLIENT_ID)": {
     config: ["sso.clientId", (c, v) => (c.sso.clientId = v)],
