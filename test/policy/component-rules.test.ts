@@ -379,6 +379,14 @@ const cases: Record<string, { compliant?: [string, Json][]; noncompliant: Case[]
       ["log_min_duration_statement=0 in a postgresql.conf", weaken(dev, command(PG, (a) => [...a, "-c", "config_file=/etc/postgresql/postgresql.conf"]), (j) => (containerNamed(j, PG).upload = [{ file: "/etc/postgresql/postgresql.conf", content: "# tuned\nlog_min_duration_statement = 0   # every statement\n" }])), PG],
     ],
   },
+  "ZT-N8N-016": {
+    compliant: [["the stack's n8n processes in queue mode", queueDev]],
+    noncompliant: [
+      ["a worker without TLS to Valkey", weaken(queueDev, env("n8n-worker-1", "QUEUE_BULL_REDIS_TLS", undefined)), "n8n-worker-1"],
+      ["main accepting any certificate", weaken(queueDev, env(N8N, "QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE", "false")), N8N],
+      ["a webhook processor as the default user", weaken(queueDev, env("n8n-webhook-1", "QUEUE_BULL_REDIS_USERNAME", undefined)), "n8n-webhook-1"],
+    ],
+  },
   "ZT-VK-001": {
     compliant: [["the stack's Valkey in queue mode", queueDev]],
     noncompliant: [

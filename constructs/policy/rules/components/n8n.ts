@@ -335,6 +335,33 @@ export const RunnerModules = componentRule({
   },
 });
 
+export const N8nQueueConnection = componentRule({
+  id: "ZT-N8N-016",
+  level: "error",
+  component: "n8n",
+  cause: "An n8n process in queue mode reaches Redis/Valkey without verified TLS, or without its own ACL user",
+  explanation:
+    "In queue mode every execution's data, and the Redis password in the AUTH command, cross the data network between n8n and " +
+    "Redis/Valkey. QUEUE_BULL_REDIS_TLS=true encrypts it; QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE=false accepts any " +
+    "certificate (n8n gives ioredis no CA option: trust the stack's CA through NODE_EXTRA_CA_CERTS instead). Without " +
+    "QUEUE_BULL_REDIS_USERNAME n8n logs in as Redis' `default` user, which should be off.",
+  settings: [
+    ["QUEUE_BULL_REDIS_TLS (with EXECUTIONS_MODE=queue, or on n8n worker / n8n webhook)", "true"],
+    ["QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE", "true (the default)"],
+    ["QUEUE_BULL_REDIS_USERNAME", "an ACL user of its own, not default"],
+  ],
+  check: (c) => {
+    const queue = envValue(c.env, "EXECUTIONS_MODE") === "queue" || n8nProcessType(c) !== "main";
+    if (!queue) return undefined;
+    const user = envValue(c.env, "QUEUE_BULL_REDIS_USERNAME") ?? "";
+    return [
+      envBool(c.env, "QUEUE_BULL_REDIS_TLS") !== true && `QUEUE_BULL_REDIS_TLS=${c.env.QUEUE_BULL_REDIS_TLS ?? "unset (false)"}`,
+      envBool(c.env, "QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE") === false && "QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE=false (any certificate accepted)",
+      (user === "" || user === "default") && `QUEUE_BULL_REDIS_USERNAME=${user === "" ? "unset (the default user)" : "default"}`,
+    ];
+  },
+});
+
 export const N8N_RULES: readonly Rule[] = [
   N8nSessionCookie,
   N8nDevelopmentMode,
@@ -351,4 +378,5 @@ export const N8N_RULES: readonly Rule[] = [
   N8nLogsAndRetention,
   N8nSsrfProtection,
   RunnerModules,
+  N8nQueueConnection,
 ];
