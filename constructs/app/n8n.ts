@@ -534,6 +534,8 @@ export class N8n extends Construct {
       const broker = `${worker.name}-broker`;
       const w = new HardenedContainer(this, `Worker${k + 1}`, {
         name: worker.name,
+        // n8n's host id is `worker-<hostname>` (its logs and main's "finished" lines name it): stable across recreation.
+        hostname: worker.name,
         image: props.image,
         command: ["worker", `--concurrency=${q.concurrency}`],
         networks: [
@@ -588,6 +590,7 @@ export class N8n extends Construct {
       (p, k) =>
         new HardenedContainer(this, `Webhook${k + 1}`, {
           name: p.name,
+          hostname: p.name,
           image: props.image,
           command: ["webhook"],
           // app: Traefik's public router; data: Postgres and Valkey. No egress, no runners.

@@ -39,6 +39,8 @@ export interface HardenedContainerProps {
   readonly name: string;
   /** Image reference pinned to an exact version tag or a digest (`latest` is refused). */
   readonly image: string;
+  /** The container's hostname (n8n names a queue-mode process `<type>-<hostname>` in its logs). @default - Docker's: the container id */
+  readonly hostname?: string;
   /** Networks to join. The container gets no other network (no default bridge). */
   readonly networks: ContainerNetworkAttachment[];
   /** Hard memory limit in MiB, within MEMORY_MB (common/bounds: 32 to 65536). */
@@ -266,6 +268,7 @@ export class HardenedContainer extends Construct {
 
     this.container = new Container(this, "Resource", {
       name: props.name,
+      ...(props.hostname !== undefined ? { hostname: props.hostname } : {}),
       image: this.image.imageId,
       restart: props.restart ?? "unless-stopped",
       mustRun: true,

@@ -131,6 +131,7 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     const aliases = new Set<string>();
     workers.forEach((w, i) => {
       expect(w.command).toEqual(["worker", "--concurrency=8"]);
+      expect(w.raw.hostname).toBe(w.name);
       expect(w.env.QUEUE_HEALTH_CHECK_ACTIVE).toBe("true");
       expect(JSON.stringify(w.raw.healthcheck)).toContain("/healthz/readiness");
       expect(netRoles(w, p)).toEqual(["app", "data", "egress"]);
