@@ -12,6 +12,7 @@ import { RuntimeSecretSpec } from "../../constructs/common/secret-catalog";
 import { dockerModel } from "../../constructs/policy/docker-model";
 import { DevStack } from "../../stacks/dev-stack";
 import { buildProdStacks } from "../../stacks/prod";
+import { devSecretsOptions } from "../helpers/dev-secrets-options";
 import { devConfig, REPO_ROOT } from "../helpers/synth";
 
 /*
@@ -131,18 +132,7 @@ describe("a made-up service added through the catalog", () => {
 
   test("the dev generator makes its secret file like the others", () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "zt-catalog-secrets-")), "dev");
-    const result = generateDevSecrets({
-      dir,
-      domain: "localhost",
-      n8nHost: "n8n.localhost",
-      authHost: "auth.localhost",
-      issuerUrl: "https://auth.localhost/dex",
-      clientId: "n8n-oauth2-proxy",
-      redirectUrl: "https://n8n.localhost/oauth2/callback",
-      demoUserEmail: "demo@example.com",
-      demoUserName: "Demo User",
-      secrets: CATALOG.secrets,
-    });
+    const result = generateDevSecrets(devSecretsOptions(dir, { extraSans: undefined, secrets: CATALOG.secrets }));
     expect(result.created).toContain("widget-token");
     expect(readFileSync(path.join(dir, "widget-token"), "utf8")).toMatch(/^[0-9a-f]{64}$/);
     expect(checkDevSecrets(dir, CATALOG.secrets)).toEqual([]);

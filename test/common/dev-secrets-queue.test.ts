@@ -5,6 +5,7 @@ import path from "node:path";
 import { queueModeCatalog, RUNTIME_CATALOG } from "../../constructs/app/service-catalog";
 import { checkDevSecrets, generateDevSecrets } from "../../constructs/common/dev-secrets";
 import { QUEUE_SECRET_FILES } from "../../constructs/common/secret-files";
+import { devSecretsOptions } from "../helpers/dev-secrets-options";
 
 /* Queue mode's Valkey login in the dev generator: the password for n8n, the ACL file for Valkey, made to agree. */
 
@@ -12,19 +13,7 @@ const secrets = queueModeCatalog(RUNTIME_CATALOG, { workers: 2, webhookProcessor
 const root = mkdtempSync(path.join(os.tmpdir(), "zt-secrets-queue-"));
 const dir = path.join(root, "dev");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const opts = {
-  dir,
-  domain: "localhost",
-  n8nHost: "n8n.localhost",
-  authHost: "auth.localhost",
-  issuerUrl: "https://auth.localhost/dex",
-  clientId: "n8n-oauth2-proxy",
-  redirectUrl: "https://n8n.localhost/oauth2/callback",
-  demoUserEmail: "demo@example.com",
-  demoUserName: "Demo User",
-  extraSans: ["n8n-postgres", "n8n-valkey"],
-  secrets,
-};
+const opts = devSecretsOptions(dir, { extraSans: ["n8n-postgres", "n8n-valkey"], secrets });
 const first = generateDevSecrets(opts);
 const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
 

@@ -4,23 +4,11 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirS
 import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
-import { checkDevSecrets, DevSecretsOptions, generateDevSecrets } from "../../constructs/common/dev-secrets";
+import { checkDevSecrets, generateDevSecrets } from "../../constructs/common/dev-secrets";
 import { HOST_AGENT_ONLY_FILES, SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
+import { devSecretsOptions } from "../helpers/dev-secrets-options";
 
-function options(dir: string): DevSecretsOptions {
-  return {
-    dir,
-    domain: "localhost",
-    n8nHost: "n8n.localhost",
-    authHost: "auth.localhost",
-    issuerUrl: "https://auth.localhost/dex",
-    clientId: "n8n-oauth2-proxy",
-    redirectUrl: "https://n8n.localhost/oauth2/callback",
-    demoUserEmail: "demo@example.com",
-    demoUserName: "Demo User",
-    extraSans: ["n8n-postgres"],
-  };
-}
+const options = (dir: string) => devSecretsOptions(dir);
 
 const root = mkdtempSync(path.join(os.tmpdir(), "zt-secrets-"));
 const dir = path.join(root, "dev");
