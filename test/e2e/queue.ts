@@ -288,7 +288,7 @@ async function loadWhile(ctx: AttackContext, c: QueueContainers, schema: string,
   const withRetry = async (i: number) => {
     const attempts: Answer[] = [];
     for (let k = 0; k < 3; k++) {
-      const a = await requestAsync(ctx, `${base}/${hooks.last.path}?n=${i}`, [], 240);
+      const a = await requestAsync(ctx, `${base}/${hooks.last.path}?n=${i}`, [], 150);
       attempts.push(a);
       if (a.code === "200" && a.body.includes(`"n":"${i}"`)) break;
       await sleep(1000);
