@@ -52,8 +52,9 @@ export function valkeyServerArgs(maxmemoryMb: number): string[] {
     "--appendonly", "yes",
     "--appendfsync", "everysec",
     "--dir", "/data",
+    // Logs go to stdout without a config file (Valkey's default); no `--logfile ""`: the docker
+    // provider refuses an empty command value (found by the deploy suite's queue.deploy).
     "--daemonize", "no",
-    "--logfile", "",
   ];
 }
 

@@ -89,6 +89,12 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     expect(valkey.readOnlyRoot).toBe(true);
   });
 
+  test("no container's command has an empty value (kreuzwerker/docker refuses the apply: found by queue.deploy)", () => {
+    const empty = model.containers.filter((c) => c.command.some((a) => a === "")).map((c) => c.name);
+    expect(empty).toEqual([]);
+    expect(valkey.command).not.toContain("--logfile");
+  });
+
   test("no Valkey password in any command, argument, environment value or label; n8n reads it from a file", () => {
     expect(valkey.mounts.some((m) => m.target.endsWith("valkey-password"))).toBe(false);
     for (const c of model.containers) {

@@ -200,13 +200,13 @@ export function securityHeaders(ctx: AttackContext): unknown {
 }
 
 /** `sh -c script` in a fresh probe container on the given networks; stdout parsed as key=value. */
-function probe(ctx: AttackContext, network: string, script: string): Record<string, string> {
+export function probe(ctx: AttackContext, network: string, script: string): Record<string, string> {
   const r: RunResult = run("docker", ["run", "--rm", "--network", network, ctx.probeImage, "sh", "-c", script], { env: ctx.env, timeout: 120000 });
   if (r.status !== 0) throw new CheckError(`probe on ${network} failed (${r.status}): ${r.stderr.slice(-500)}`);
   return Object.fromEntries(r.stdout.trim().split(/\s+/).filter((t) => t.includes("=")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
 }
 
-function ipOf(ctx: AttackContext, container: string, network: string): string {
+export function ipOf(ctx: AttackContext, container: string, network: string): string {
   return run("docker", ["inspect", "-f", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container], { env: ctx.env }).stdout.trim();
 }
 
@@ -407,7 +407,7 @@ export const ATTACK_CASES: readonly (readonly [string, string, (c: AttackContext
 ];
 
 /** Every case of the suite that attacks the live stack or checks its edge: each must have a twin rule (test/e2e/twins.ts). */
-export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", "sso.sign-in", "sso.refused-user", "sso.session-lifetime", "edge.public-webhook", "edge.waiting-webhook", "edge.public-form", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits"];
+export const ATTACK_CASE_IDS: readonly string[] = ["edge.redirect", "edge.sso", "sso.sign-in", "sso.refused-user", "sso.session-lifetime", "edge.public-webhook", "edge.waiting-webhook", "edge.public-form", ...ATTACK_CASES.map(([id]) => id), "attack.public-limits", "attack.queue-segmentation"];
 
 
 /** Findings testssl.sh may report on the dev stack, each with why it is expected there. */

@@ -241,7 +241,7 @@ async function ownerSession(ctx: AttackContext, demoEmail: string, label: string
  * Creates and publishes a workflow through n8n's REST API as its owner (set up on first use), as
  * the editor does: one trigger node, or nodes with their connections.
  */
-async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown> | { nodes: Record<string, unknown>[]; connections: Record<string, unknown> }): Promise<Published> {
+export async function publishWorkflow(ctx: AttackContext, demoEmail: string, name: string, node: Record<string, unknown> | { nodes: Record<string, unknown>[]; connections: Record<string, unknown> }): Promise<Published> {
   const nodes = "nodes" in node ? (node.nodes as Record<string, unknown>[]) : [node];
   const connections = "nodes" in node ? node.connections : {};
   const s = await ownerSession(ctx, demoEmail, `owner-${name.replace(/[^a-z0-9]+/gi, "-")}`, true);

@@ -10,7 +10,11 @@ import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
-import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
+import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, publishWorkflow, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
+import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation } from "./queue";
+import { catalogFor } from "../../stacks/queue-mode";
+import { instancesOf, QUEUE_SERVICES, serviceContainerName } from "../../constructs/app/service-catalog";
+import { randomBytes } from "node:crypto";
 import { benchEdge, benchTable } from "./bench-edge";
 import { goDurationSeconds } from "../../constructs/policy/rules/components/helpers";
 import { cliConfigText } from "../helpers/terraform";
@@ -136,6 +140,51 @@ const SERVICES = {
 const NETWORKS = { edge: false, socket: true, app: true, data: true, egress: false } as const;
 const containerNames: string[] = Object.values(SERVICES).map((s) => s.name);
 const networkNames = Object.keys(NETWORKS).map((n) => `${P}-${n}`);
+
+// ---------------------------------------------------------------------------------------------
+// Queue mode (issue 14): after the regular cases the same stack is deployed again with
+// n8n.mode "queue" (2 workers, 1 webhook processor), in place, and the queue cases run on it.
+const QUEUE = { workers: 2, webhookProcessors: 1, concurrency: 10, dbPoolSize: 2 } as const;
+const VALKEY_UPSTREAM = "valkey/valkey:8.1.1";
+const queueRaw = JSON.parse(JSON.stringify(devRaw));
+queueRaw.n8n = { ...queueRaw.n8n, mode: "queue", queue: { ...QUEUE } };
+queueRaw.images = { ...queueRaw.images, valkey: args.images === "local" ? localImages.valkey ?? VALKEY_UPSTREAM : VALKEY_UPSTREAM };
+// Limits of their own (not the constructs' defaults), so queue.healthy sees the config applied.
+queueRaw.resources = {
+  ...queueRaw.resources,
+  valkey: { memoryMb: 256, cpus: "0.5" },
+  n8nWorker: { memoryMb: 1536, cpus: "1" },
+  n8nWorkerRunners: { memoryMb: 512, cpus: "0.5" },
+  n8nWebhook: { memoryMb: 1024, cpus: "0.5" },
+};
+const queueConfig = parseConfig(devConfigSchema, queueRaw, "e2e queue-mode config");
+/** What the README says about queue mode's containers, by catalog kind (networks stated here). */
+const QUEUE_KINDS = {
+  valkey: { networks: ["data"], resources: "valkey", image: "valkey" },
+  n8nWorker: { networks: ["app", "data", "egress"], resources: "n8nWorker", image: "n8n" },
+  n8nWorkerRunners: { networks: ["app"], resources: "n8nWorkerRunners", image: "n8nRunners" },
+  n8nWebhook: { networks: ["app", "data"], resources: "n8nWebhook", image: "n8n" },
+} as const;
+const queueCatalog = catalogFor(queueConfig);
+const namesOf = (kind: string) => instancesOf(queueCatalog, kind).map((s) => serviceContainerName(s, P));
+const QC: QueueContainers = {
+  main: SERVICES.n8n.name,
+  postgres: SERVICES.postgres.name,
+  valkey: serviceContainerName(QUEUE_SERVICES.valkey, P),
+  workers: namesOf(QUEUE_SERVICES.n8nWorker.id),
+  workerRunners: namesOf(QUEUE_SERVICES.n8nWorkerRunners.id),
+  webhooks: namesOf(QUEUE_SERVICES.n8nWebhook.id),
+  n8nProcesses: [SERVICES.n8n.name, ...namesOf(QUEUE_SERVICES.n8nWorker.id), ...namesOf(QUEUE_SERVICES.n8nWebhook.id)],
+  others: [SERVICES.traefik.name, SERVICES.socketProxy.name, SERVICES.oauth2Proxy.name, SERVICES.idp.name, SERVICES.runners.name],
+};
+/** Queue mode's own containers, with what the README says about each. */
+const queueOnly: { name: string; kind: keyof typeof QUEUE_KINDS }[] = [
+  { name: QC.valkey, kind: "valkey" },
+  ...QC.workers.map((name) => ({ name, kind: "n8nWorker" as const })),
+  ...QC.workerRunners.map((name) => ({ name, kind: "n8nWorkerRunners" as const })),
+  ...QC.webhooks.map((name) => ({ name, kind: "n8nWebhook" as const })),
+];
+const queueContainerNames = [...containerNames, ...queueOnly.map((q) => q.name)];
 
 function cliConfig(): string {
   if (args.images === "upstream") return "disable_checkpoint = true\n";
@@ -276,11 +325,21 @@ async function main(): Promise<void> {
     return r;
   }, { needs: ["edge.public-webhook"] });
 
-  await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => {
-    const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });
-    if (r.status !== 0) throw new CheckError(`terraform plan -detailed-exitcode exited ${r.status} (2 = changes pending)\n${r.stdout.split("\n").filter((l) => /^\s*[~+-]|must be replaced|forces replacement|Plan:/.test(l)).slice(0, 60).join("\n")}\n${r.stderr.slice(-2000)}`);
-    return "No changes.";
-  }, { needs: ["deploy"] });
+  await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => planIdempotent(env), { needs: ["deploy"] });
+
+  if (!args.bench) {
+    await suite.case("queue.deploy", `the same stack deployed again with n8n.mode "queue" (${QUEUE.workers} workers, ${QUEUE.webhookProcessors} webhook processor): npm run secrets:dev adds Valkey's secrets (the certificate renewed to name Valkey), npx cdktf deploy dev applies the change in place`, () => queueDeploy(env), { needs: ["deploy"] });
+    await suite.case("queue.healthy", "Valkey, the workers with their runners and the webhook processor run healthy beside the rest, hardened like every container (read-only root, no-new-privileges, no capability, runAs, the config's limits, the README's networks, no port), and each worker's runners registered with it", () => queueHealthy(), { needs: ["queue.deploy"] });
+    let hooks: QueueHooks | undefined;
+    await suite.case("queue.executed-by-workers", "a published webhook's and a form's executions run on the workers: each execution id is started and finished by exactly one worker (n8n's log lines), enqueued by the webhook processor, and run by neither main nor the webhook processor", async () => {
+      hooks = await publishQueueWorkflows((name, def) => publishWorkflow(attack, demo, name, def), randomBytes(3).toString("hex"));
+      return executedByWorkers(attack, QC, config.postgres.schema, hooks);
+    }, { needs: ["queue.healthy"] });
+    await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
+    await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, losses only among what ran on the killed worker, none for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
+    await suite.case("drill.valkey-restart", "Valkey restarts under a bounded load (40 requests to each webhook over 13 s): no execution is lost or left pending, and no n8n process restarts", () => drillValkeyRestart(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
+    await suite.case("queue.plan-idempotent", "terraform plan after the queue-mode deploy has no changes (-detailed-exitcode 0)", () => planIdempotent(env), { needs: ["queue.deploy"] });
+  }
 
   if (args.keep) {
     console.log(`--keep: the stack stays up (DOCKER_HOST=${DOCKER_HOST}); destroy it with: (cd ${REPO_ROOT} && N8N_ZT_CONFIG_DIR=${path.join(W, "config")} TF_CLI_CONFIG_FILE=${path.join(W, "terraformrc")} npx cdktf destroy dev --auto-approve --output ${OUT})`);
@@ -289,7 +348,7 @@ async function main(): Promise<void> {
       const log = path.join(W, "destroy.log");
       const r = await runLogged("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 600 });
       if (r.status !== 0) throw new CheckError(`cdktf destroy exited ${r.status} (log ${log}):\n${r.tail}`);
-      const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n").filter((n) => containerNames.includes(n));
+      const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n").filter((n) => queueContainerNames.includes(n));
       const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => networkNames.includes(n));
       const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter((n) => n.startsWith(`${P}-`));
       return new Expect().equal("containers left", containers, []).equal("networks left", networks, []).done({ containers, networks, volumesKept: volumes });
@@ -301,6 +360,76 @@ async function main(): Promise<void> {
   console.log(`${passed} passed, ${failed} failed`);
   writeFileSync(path.join(W, "summary.txt"), `${passed} passed, ${failed} failed\n`);
   process.exit(failed === 0 ? 0 : 1);
+}
+
+function planIdempotent(env: NodeJS.ProcessEnv): unknown {
+  const r = run("terraform", ["plan", "-input=false", "-lock=false", "-detailed-exitcode", "-no-color"], { cwd: STACK_DIR, env });
+  if (r.status !== 0) throw new CheckError(`terraform plan -detailed-exitcode exited ${r.status} (2 = changes pending)\n${r.stdout.split("\n").filter((l) => /^\s*[~+-]|must be replaced|forces replacement|Plan:/.test(l)).slice(0, 60).join("\n")}\n${r.stderr.slice(-2000)}`);
+  return "No changes.";
+}
+
+/** Writes the queue-mode config where the app reads it, adds Valkey's secrets, and deploys in place. */
+async function queueDeploy(env: NodeJS.ProcessEnv): Promise<unknown> {
+  if (args.images === "local" && !localImages.valkey) throw new CheckError(`no local image for valkey in ${CACHE}/images/current.json (test/e2e/images/build.sh valkey)`);
+  const file = path.join(W, "config", "dev.json");
+  writeFileSync(file, `${JSON.stringify(queueRaw, null, 2)}\n`);
+  // The certificate must now also name <name>-valkey (n8n verifies Valkey's certificate); the CA stays.
+  const secrets = runOk("node", ["scripts/run-ts.cjs", "scripts/generate-dev-secrets.ts", "--config", file, "--renew-certificate"], { cwd: REPO_ROOT, env });
+  const ids = () => Object.fromEntries(inspectExisting(containerNames).map((c) => [c.Name.slice(1), c.Id as string]));
+  const before = ids();
+  const log = path.join(W, "queue-deploy.log");
+  const r = await runLogged("npx", ["cdktf", "deploy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 900 });
+  if (r.status !== 0) throw new CheckError(`cdktf deploy (queue mode) exited ${r.status} (log ${log}):\n${r.tail}`);
+  const after = ids();
+  const created = secrets.split("\n").filter((l) => l.startsWith("created")).map((l) => path.relative(path.join(W, "secrets"), l.replace(/^created\s+/, "")));
+  return {
+    log,
+    secretsCreated: created,
+    replaced: Object.keys(before).filter((n) => after[n] && after[n] !== before[n]),
+    kept: Object.keys(before).filter((n) => after[n] === before[n]),
+    added: queueOnly.map((q) => q.name).filter((n) => inspectExisting([n]).length === 1),
+  };
+}
+
+/** Every container healthy; queue mode's own containers hardened as the README says; runners registered with their worker. */
+async function queueHealthy(): Promise<unknown> {
+  const states = await waitHealthy(420, queueContainerNames);
+  const e = new Expect();
+  const seen: Record<string, unknown> = {};
+  const limits = queueConfig.resources as Record<string, { memoryMb: number; cpus?: string }>;
+  const imgs = queueConfig.images as Record<string, string>;
+  for (const { name, kind } of queueOnly) {
+    const k = QUEUE_KINDS[kind];
+    const [c] = inspect("container", [name]);
+    const hc = c.HostConfig;
+    const l = limits[k.resources];
+    e.equal(`${name} image`, c.Image, JSON.parse(docker("image", "inspect", imgs[k.image]))[0].Id);
+    e.equal(`${name} ReadonlyRootfs`, hc.ReadonlyRootfs, true);
+    e.equal(`${name} Privileged`, hc.Privileged, false);
+    e.ok(`${name} SecurityOpt`, (hc.SecurityOpt ?? []).some((o: string) => /^no-new-privileges(:true)?$/.test(o)), JSON.stringify(hc.SecurityOpt));
+    e.equal(`${name} CapDrop`, (hc.CapDrop ?? []).map(capName), ["CAP_ALL"]);
+    e.equal(`${name} CapAdd`, (hc.CapAdd ?? []).map(capName), []);
+    e.equal(`${name} User`, c.Config.User, `${config.runAs.uid}:${config.runAs.gid}`);
+    e.equal(`${name} Memory`, [hc.Memory, hc.MemorySwap], [l.memoryMb * 1024 * 1024, l.memoryMb * 1024 * 1024]);
+    if (l.cpus) e.equal(`${name} NanoCpus`, hc.NanoCpus, Math.round(Number(l.cpus) * 1e9));
+    e.equal(`${name} networks`, Object.keys(c.NetworkSettings.Networks).sort(), k.networks.map((n) => `${P}-${n}`).sort());
+    e.equal(`${name} restart policy`, hc.RestartPolicy?.Name, "unless-stopped");
+    e.equal(`${name} published ports`, Object.values(hc.PortBindings ?? {}).flat().length, 0);
+    e.ok(`${name} secret mounts read-only`, (c.Mounts ?? []).filter((m: any) => String(m.Destination).startsWith("/run/secrets")).every((m: any) => m.RW === false));
+    seen[name] = { networks: Object.keys(c.NetworkSettings.Networks), memory: hc.Memory, health: c.State.Health?.Status };
+  }
+  // Each worker is its own task broker: its runners registered with it (n8n logs the registration).
+  const deadline = Date.now() + 90_000;
+  let pending = [...QC.workers];
+  while (pending.length > 0 && Date.now() < deadline) {
+    pending = pending.filter((w) => {
+      const logs = run("docker", ["logs", w], { env: childEnv() });
+      return !/Registered runner/.test(logs.stdout + logs.stderr);
+    });
+    if (pending.length > 0) await sleep(3000);
+  }
+  e.equal("workers whose runners did not register", pending, []);
+  return e.done({ states, queue: seen });
 }
 
 function uidName(uid: number): string {
@@ -375,12 +504,12 @@ function validateStack(stack: string): unknown {
     .done({ terraform: version.terraform_version, providers: version.provider_selections });
 }
 
-async function waitHealthy(timeoutSeconds: number): Promise<unknown> {
+async function waitHealthy(timeoutSeconds: number, names: string[] = containerNames): Promise<unknown> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let states: Record<string, string> = {};
   while (Date.now() < deadline) {
-    const found = inspectExisting(containerNames);
-    states = Object.fromEntries(containerNames.map((n) => {
+    const found = inspectExisting(names);
+    states = Object.fromEntries(names.map((n) => {
       const c = found.find((x) => x.Name === `/${n}`);
       return [n, c ? `${c.State.Status}/${c.State.Health?.Status ?? "no-healthcheck"}` : "missing"];
     }));
@@ -388,7 +517,7 @@ async function waitHealthy(timeoutSeconds: number): Promise<unknown> {
     if (Object.values(states).some((s) => s.startsWith("exited") || s.startsWith("dead"))) break;
     await sleep(3000);
   }
-  const detail = containerNames
+  const detail = names
     .filter((n) => states[n] !== "running/healthy")
     .map((n) => {
       const logs = run("docker", ["logs", "--tail", "15", n], { env: childEnv() });

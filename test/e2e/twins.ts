@@ -60,6 +60,13 @@ export const TWINS: Record<string, Twin> = {
   "drill.backup-restore": { rules: ["ZT-AWS-S3-001", "ZT-AWS-S3-002"] },
   "drill.rebuild-restore": { reason: "a recovery drill: what brings the data back is the backup and the kept encryption key (ZT-AWS-SM-002 keeps its value out of Terraform; neverRotate keeps it stable), not a setting a rule could forbid" },
   "plan.idempotent": { reason: FUNCTIONAL },
+  "queue.deploy": { reason: FUNCTIONAL },
+  "queue.healthy": { rules: ["ZT-CTR-007", "ZT-CTR-002", "ZT-CTR-003", "ZT-CTR-004", "ZT-NET-003", "ZT-NET-006"] },
+  "queue.executed-by-workers": { reason: "a functional check of n8n's scheduling (which process runs an execution, read from n8n's own log lines); the settings that decide it (EXECUTIONS_MODE=queue, N8N_DISABLE_PRODUCTION_MAIN_PROCESS, the public router on the webhook processors) are pinned by the queue-mode JSON tests" },
+  "attack.queue-segmentation": { rules: ["ZT-NET-006", "ZT-VK-001", "ZT-VK-002", "ZT-VK-005", "ZT-N8N-016"] },
+  "drill.worker-kill": { reason: "a recovery drill under load: what happens to executions when a worker dies is n8n's and Bull's behaviour (maxStalledCount 0, hard-coded in n8n 2.x), counted on the live stack; no setting in the plan changes it" },
+  "drill.valkey-restart": { rules: ["ZT-VK-003", "ZT-VK-004"] },
+  "queue.plan-idempotent": { reason: FUNCTIONAL },
   destroy: { reason: FUNCTIONAL },
 };
 

@@ -44,9 +44,10 @@ IMAGES_DIR=$E2E_CACHE/images
 LOG_DIR=$IMAGES_DIR/logs
 mkdir -p "$IMAGES_DIR" "$LOG_DIR" "$E2E_CACHE/work"
 
-# config image key -> image folder; probe is ours only.
-declare -A FOLDER=([traefik]=traefik [socketProxy]=socket-proxy [oauth2Proxy]=oauth2-proxy [n8n]=n8n [n8nRunners]=n8n-runners [postgres]=postgres [dex]=dex [probe]=probe)
-ORDER=(socketProxy postgres probe traefik oauth2Proxy dex n8n n8nRunners)
+# config image key -> image folder; probe is ours only; valkey (queue mode) takes its folder's tag
+# while config/dev.json names no valkey image.
+declare -A FOLDER=([traefik]=traefik [socketProxy]=socket-proxy [oauth2Proxy]=oauth2-proxy [n8n]=n8n [n8nRunners]=n8n-runners [postgres]=postgres [dex]=dex [valkey]=valkey [probe]=probe)
+ORDER=(socketProxy postgres probe valkey traefik oauth2Proxy dex n8n n8nRunners)
 
 command -v mmdebstrap >/dev/null || e2e_die "mmdebstrap is not installed (apt-get install mmdebstrap)"
 command -v jq >/dev/null || e2e_die "jq is not installed (apt-get install jq)"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# e2e stand-in for valkey/valkey:8.1 (queue mode, issue 14). NOT YET WIRED into build.sh's image
-# list: written in step 1 and never built; the step that deploys queue mode in CI adds it to
-# FOLDER/ORDER there (key "valkey", with this folder's `tag` while config/dev.json names no
-# valkey image) after a first build on the CI machine.
+# e2e stand-in for valkey/valkey:8.1 (queue mode, issue 14): build.sh's key "valkey", tagged with
+# this folder's `tag` while config/dev.json names no valkey image; the deploy suite's queue phase
+# deploys it (and uses its valkey-cli as the probe of attack.queue-segmentation).
 #
 # Server and CLI: Debian 13's valkey-server / valkey-tools 8.1.1 (TLS built in, libssl3). The
 # contract the stack relies on (constructs/data/valkey.ts): `valkey-server` and `valkey-cli` on
