@@ -160,9 +160,13 @@ export async function browserSignOut(ctx: AttackContext, demoEmail: string): Pro
     const before = (await b.context.cookies(`https://${ctx.n8nHost}/`)).some((c) => c.name === SSO_COOKIE);
     await page.goto(`https://${ctx.n8nHost}/oauth2/sign_out`);
     const after = (await b.context.cookies(`https://${ctx.n8nHost}/`)).some((c) => c.name === SSO_COOKIE);
-    await page.goto(`https://${ctx.n8nHost}/`);
-    await page.waitForURL((u) => u.host === ctx.authHost).catch(() => undefined);
-    const again = page.url();
+    // The next visit in a tab of its own (same cookies): the sign-out page's own redirects may still
+    // be running in the first tab, and a visit there can be cut short by them (seen in CI), which
+    // would also leave unclear whose redirect reached the IdP.
+    const next = await b.context.newPage();
+    await next.goto(`https://${ctx.n8nHost}/`);
+    await next.waitForURL((u) => u.host === ctx.authHost).catch(() => undefined);
+    const again = next.url();
     if (!before) throw new CheckError("the sign-in before signing out set no session cookie");
     return new Expect()
       .ok("the session cookie is gone after /oauth2/sign_out", !after)
