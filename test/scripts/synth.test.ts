@@ -34,7 +34,8 @@ const cliLines = (stdout: string) =>
   stdout
     .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
     .split("\n")
-    .map((l) => l.trim())
+    // The CLI sometimes logs terraform's own warning box (no ~/.terraformrc) through its logger.
+    .map((l) => l.trim().replace(/^\[\d{4}-\d\d-\d\dT[\d:.]+\] \[[A-Z]+\] default - /, "").trim())
     .filter((l) => l && !/^[⠀-⣿]\s|CLI configuration|^[│╷╵]/.test(l));
 
 test("npm run synth and npx cdktf synth write byte-identical stacks, manifest and assets, and say the same", () => {
