@@ -8,7 +8,6 @@ import { CustomerManagedKey } from "../../constructs/aws/kms-key";
 import { CONNECTION_LIMIT, EXECUTIONS_MAX_AGE_HOURS, MEMORY_MB, ROOT_VOLUME_GB, SECRETS_REFRESH_MINUTES, SERVICE_MEMORY_MB, WEBHOOK_RATE_LIMIT } from "../../constructs/common/bounds";
 import { CONTAINER_LIMITS, N8N_DEFAULTS, SSO_DEFAULTS } from "../../constructs/common/defaults";
 import { HardenedContainer } from "../../constructs/common/hardened-container";
-import { ValidationError } from "../../constructs/common/validation";
 import { postgresBootstrapProblems, renderPostgresBootstrap } from "../../constructs/data/postgres-bootstrap";
 import { OAuth2Proxy } from "../../constructs/edge/oauth2-proxy";
 import { DockerSocketProxy } from "../../constructs/edge/socket-proxy";
@@ -17,7 +16,7 @@ import { hostUserData } from "../../constructs/host/user-data";
 import { SegmentedNetworks } from "../../constructs/network/segmented-networks";
 import { N8n } from "../../constructs/app/n8n";
 import { REPO_ROOT } from "../helpers/synth";
-import { validationProblems } from "../helpers/validation";
+import { problemFields } from "../helpers/validation";
 
 /*
  * One table per rule, driven through both places that take the value: the config schema (a
@@ -32,17 +31,11 @@ const rawProd = (): Record<string, any> => JSON.parse(readFileSync(path.join(REP
 function configFields(mutate: (c: Record<string, any>) => void): string[] {
   const raw = rawProd();
   mutate(raw);
-  try {
-    parseConfig(prodConfigSchema, raw, "prod");
-    return [];
-  } catch (e) {
-    if (e instanceof ValidationError) return e.problems.map((p) => p.field);
-    throw e;
-  }
+  return problemFields(() => parseConfig(prodConfigSchema, raw, "prod"));
 }
 
 /** The prop fields a construct refuses (empty when it accepts them). */
-const constructFields = (fn: () => unknown): string[] => validationProblems(fn).map((p) => p.field);
+const constructFields = problemFields;
 
 const stack = () => new TerraformStack(Testing.app(), "t");
 const networksIn = (s: TerraformStack) => new SegmentedNetworks(s, "Net", { prefix: "t" });
