@@ -9,7 +9,8 @@ import { DevIdp } from "../edge/dev-idp";
 import { OAuth2Proxy } from "../edge/oauth2-proxy";
 import { DockerSocketProxy } from "../edge/socket-proxy";
 import { Traefik, TraefikTls } from "../edge/traefik";
-import { SegmentedNetworks } from "../network/segmented-networks";
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { NetworkRole, SegmentedNetworks } from "../network/segmented-networks";
 import { N8n, N8nProps, N8nPublicPath } from "./n8n";
 import { instancesOf, QUEUE_SERVICES, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
@@ -127,7 +128,9 @@ export class N8nRuntime extends Construct {
     super(scope, id);
     this.catalog = props.catalog ?? RUNTIME_CATALOG;
     validateCatalog(this.catalog);
-    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet });
+    // The runners network only when a service of the catalog joins it (queue mode's workers).
+    const runners = this.catalog.services.some((s) => s.networks.includes("runners"));
+    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet, ...(runners ? { runners } : {}) });
     // In this order (each needs the one before): the resources keep their order in the plan.
     const edge = this.buildEdge(props);
     this.socketProxy = edge.socketProxy;
@@ -311,6 +314,12 @@ export class N8nRuntime extends Construct {
     return n8n;
   }
 
+  private networkOf(role: NetworkRole): Network {
+    const n = this.networks[role];
+    if (!n) throw new Error(`no "${role}" network in this runtime`);
+    return n;
+  }
+
   /** The catalog's entries with a `build`, each with its context derived from its entry. */
   private buildCatalogServices(props: N8nRuntimeProps): Record<string, Construct> {
     const built: Record<string, Construct> = {};
@@ -327,7 +336,7 @@ export class N8nRuntime extends Construct {
       name: serviceContainerName(spec, this.networks.prefix),
       prefix: this.networks.prefix,
       networks: this.networks,
-      networkAttachments: spec.networks.map((role) => ({ network: this.networks[role] })),
+      networkAttachments: spec.networks.map((role) => ({ network: this.networkOf(role) })),
       traefik: this.traefik,
       secretsDir: props.secretsDir,
       runAs: props.runAs,

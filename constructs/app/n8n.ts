@@ -529,8 +529,10 @@ export class N8n extends Construct {
     const dbMounts = [mount(SECRET_FILES.n8nDbPassword), ...(props.database.userFromFile ? [mount(SECRET_FILES.n8nDbUser)] : []), mount(SECRET_FILES.n8nEncryptionKey), mount(TLS_FILES.caCert), mount(QUEUE_SECRET_FILES.valkeyPassword)];
     const after = [...(props.dependsOn ?? []), ...(q.dependsOn ?? []), this.main].map((c) => c.container);
     const base = { ...mainEnvironment(props, s), ...queueEnvironment(q) };
+    const runnersNetwork = props.networks.runners;
 
     const workers = q.workers.map(({ worker, runners }, k) => {
+      if (!runnersNetwork) throw new Error(`Invalid props for ${this.node.path}: networks.runners is required for queue mode's workers (SegmentedNetworks with runners: true)`);
       const broker = `${worker.name}-broker`;
       const w = new HardenedContainer(this, `Worker${k + 1}`, {
         name: worker.name,
@@ -539,8 +541,9 @@ export class N8n extends Construct {
         image: props.image,
         command: ["worker", `--concurrency=${q.concurrency}`],
         networks: [
-          // Its own runners reach its task broker by this name: unique per worker (a shared alias would round-robin).
-          { network: props.networks.app, aliases: [broker] },
+          // Its own runners reach its task broker by this name: unique per worker (a shared alias
+          // would round-robin). The runners network, not app: a worker takes no request from Traefik.
+          { network: runnersNetwork, aliases: [broker] },
           { network: props.networks.data },
           { network: props.networks.egress },
         ],
@@ -566,7 +569,7 @@ export class N8n extends Construct {
       const r = new HardenedContainer(this, `Worker${k + 1}Runners`, {
         name: runners.name,
         image: props.runnersImage,
-        networks: [{ network: props.networks.app }],
+        networks: [{ network: runnersNetwork }],
         memoryMb: runners.memoryMb ?? props.memoryMb?.runners ?? CONTAINER_LIMITS.n8nRunners.memoryMb,
         cpus: runners.cpus ?? props.cpus?.runners ?? CONTAINER_LIMITS.n8nRunners.cpus,
         user: `${props.runAs.uid}:${props.runAs.gid}`,

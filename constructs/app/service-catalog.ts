@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { ContainerLogging, ContainerNetworkAttachment, HostPathMount } from "../common/hardened-container";
 import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf, VALKEY_SECRET } from "../common/secret-catalog";
+import { NETWORK_ROLES } from "../common/labels";
 import { QUEUE_SECRET_FILES, SECRET_FILES, TLS_FILES } from "../common/secret-files";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
 import type { Traefik } from "../edge/traefik";
@@ -224,7 +225,7 @@ export function validateCatalog(catalog: RuntimeCatalog): void {
   const ids = new Set<string>();
   const names = new Set<string>();
   const logKeys = new Set<string>();
-  const roles: readonly NetworkRole[] = ["edge", "socket", "app", "data", "egress"];
+  const roles: readonly NetworkRole[] = NETWORK_ROLES;
   catalog.services.forEach((s, i) => {
     const at = `services.${i}`;
     v.check(/^[a-z][A-Za-z0-9]*$/.test(s.id), `${at}.id`, `must be camelCase letters and digits; got "${s.id}"`);
@@ -318,9 +319,9 @@ export const QUEUE_SERVICES = {
     logKey: "n8n-worker",
     secretFiles: [...RUNTIME_SERVICES.n8n.secretFiles, QUEUE_SECRET_FILES.valkeyPassword],
     restartOn: [...RUNTIME_SERVICES.n8n.restartOn, VALKEY_SECRET.id],
-    // app only for its own runners (Traefik has no router to a worker); data: Postgres, Valkey;
-    // egress: it runs the workflows.
-    networks: ["app", "data", "egress"],
+    // runners: its own task runners reach its broker there (Traefik has no router to a worker,
+    // so it needs no app network); data: Postgres, Valkey; egress: it runs the workflows.
+    networks: ["runners", "data", "egress"],
     dependsOn: ["postgres", "valkey"],
   },
   n8nWorkerRunners: {
@@ -329,7 +330,8 @@ export const QUEUE_SERVICES = {
     logKey: "n8n-worker-runners",
     secretFiles: [SECRET_FILES.n8nRunnersAuthToken],
     restartOn: [SECRET_FILES.n8nRunnersAuthToken],
-    networks: ["app"],
+    // User code: only its worker's broker, on the runners network (no Traefik, main or webhook processor).
+    networks: ["runners"],
     dependsOn: ["n8nWorker{i}"],
   },
   n8nWebhook: {

@@ -29,8 +29,11 @@ export function roleLabels(role: ContainerRole): Record<string, string> {
 /** Label that declares which trust boundary a network is, and whether it is internal. */
 export const NETWORK_ROLE_LABEL = `${LABEL_PREFIX}.network-role`;
 export const NETWORK_INTERNAL_LABEL = `${LABEL_PREFIX}.internal`;
-/** The trust boundaries of the runtime, one Docker network each. */
-export const NETWORK_ROLES = ["edge", "socket", "app", "data", "egress"] as const;
+/**
+ * The trust boundaries of the runtime, one Docker network each. `runners` exists only in queue
+ * mode: the workers' task runners (user code) reach their worker's broker there and nothing else.
+ */
+export const NETWORK_ROLES = ["edge", "socket", "app", "data", "egress", "runners"] as const;
 export type NetworkRole = (typeof NETWORK_ROLES)[number];
 
 /** The labels of a network of `role` (a list, as the docker provider's `docker_network` takes them). */

@@ -20,6 +20,13 @@ export interface SegmentedNetworksProps {
    * @default "172.30.0.0/24"
    */
   readonly edgeSubnet?: string;
+  /**
+   * Add the internal `runners` network (`<prefix>-runners`): queue mode's workers and their task
+   * runners meet there, so the runners (which run user code) reach their worker's broker and
+   * nothing else: not Traefik, main's API or the webhook processors on the app network.
+   * @default false
+   */
+  readonly runners?: boolean;
 }
 
 /**
@@ -34,6 +41,7 @@ export interface SegmentedNetworksProps {
  * | app | traefik, n8n, task runners | yes |
  * | data | n8n, postgres | yes |
  * | egress | n8n | no |
+ * | runners (queue mode) | workers, their task runners | yes |
  */
 export class SegmentedNetworks extends Construct {
   public readonly edge: Network;
@@ -41,6 +49,8 @@ export class SegmentedNetworks extends Construct {
   public readonly app: Network;
   public readonly data: Network;
   public readonly egress: Network;
+  /** Queue mode's workers and their task runners (`props.runners`); undefined otherwise. */
+  public readonly runners?: Network;
   /** Subnet of the edge network (the only source oauth2-proxy trusts for forwarded headers). */
   public readonly edgeSubnet: string;
   public readonly prefix: string;
@@ -69,5 +79,6 @@ export class SegmentedNetworks extends Construct {
     this.app = make("app", true);
     this.data = make("data", true);
     this.egress = make("egress", false);
+    if (props.runners) this.runners = make("runners", true);
   }
 }

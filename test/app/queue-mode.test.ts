@@ -133,17 +133,17 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     for (const c of [...workers, webhook]) expect(c.env.N8N_DISABLE_PRODUCTION_MAIN_PROCESS).toBeUndefined();
   });
 
-  test("workers: `n8n worker --concurrency`, the health server on, data + egress + app (their runners) only, each with its own runners on a unique broker alias", () => {
+  test("workers: `n8n worker --concurrency`, the health server on, data + egress + runners only (no app network: Traefik has no router to them), each with its own runners on a unique broker alias", () => {
     const aliases = new Set<string>();
     workers.forEach((w, i) => {
       expect(w.command).toEqual(["worker", "--concurrency=8"]);
       expect(w.raw.hostname).toBe(w.name);
       expect(w.env.QUEUE_HEALTH_CHECK_ACTIVE).toBe("true");
       expect(JSON.stringify(w.raw.healthcheck)).toContain("/healthz/readiness");
-      expect(netRoles(w, p)).toEqual(["app", "data", "egress"]);
+      expect(netRoles(w, p)).toEqual(["data", "egress", "runners"]);
       expect(Object.keys(w.labels).filter((l) => l.startsWith("traefik."))).toEqual([]);
       const r = workerRunners[i];
-      expect(netRoles(r, p)).toEqual(["app"]);
+      expect(netRoles(r, p)).toEqual(["runners"]);
       const alias = `${p}-worker-${i + 1}-broker`;
       expect(r.env.N8N_RUNNERS_TASK_BROKER_URI).toBe(`http://${alias}:5679`);
       const withAlias = (w.raw.networks_advanced as { aliases?: string[] }[]).filter((n) => (n.aliases ?? []).length > 0);
@@ -152,6 +152,16 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     });
     expect(aliases.size).toBe(2);
     expect(main.env.N8N_RUNNERS_AUTH_TOKEN_FILE).toBe(workers[0].env.N8N_RUNNERS_AUTH_TOKEN_FILE);
+  });
+
+  test("the workers' runners (user code) share an internal network with the workers only: not Traefik, main, main's runners or the webhook processors", () => {
+    const net = model.networks.find((n) => n.name === `${p}-runners`);
+    expect(net?.internal).toBe(true);
+    expect(net?.labels["org.n8n-zero-trust.network-role"]).toBe("runners");
+    const members = model.containers.filter((c) => c.networks.some((n) => n.name === `${p}-runners`)).map((c) => c.name).sort();
+    expect(members).toEqual([...workers, ...workerRunners].map((c) => c.name).sort());
+    // Main's runners stay on the app network with main (regular mode's layout).
+    expect(netRoles(model.containers.find((c) => c.name === `${p}-runners`)!, p)).toEqual(["app"]);
   });
 
   test("webhook processors: `n8n webhook` on app + data only, no task broker", () => {
@@ -296,7 +306,8 @@ describe("queue mode in the config", () => {
     expect(byName(m, "n8n-main").env.EXECUTIONS_MODE).toBe("queue");
   });
 
-  test("regular mode is the default", () => {
+  test("regular mode is the default, and has no runners network", () => {
     expect(devConfig().n8n.mode).toBe("regular");
+    expect(synthDev(devConfig()).model.networks.map((n) => n.name).sort()).toEqual(["n8n-app", "n8n-data", "n8n-edge", "n8n-egress", "n8n-socket"]);
   });
 });

@@ -32,11 +32,14 @@ export interface QueueContainers {
 export interface QueueHooks {
   /** Webhook answering at once ("Respond: Immediately"), then a 2 s Wait. */
   readonly ack: { readonly path: string; readonly id: string };
-  /** Webhook answering when the last node (a 2 s Wait) finishes: the caller learns of a failure. */
+  /** Webhook answering when the last node (a Code node after a 2 s Wait) finishes: the caller learns of a failure. */
   readonly last: { readonly path: string; readonly id: string };
   /** A Form Trigger (answers on submission). */
   readonly form: { readonly path: string; readonly id: string };
 }
+
+/** The field the answering workflow's Code node adds (proof that the worker's runners ran it). */
+const CODE_MARK = "zt_ran_in_code_node";
 
 const TERMINAL = new Set(["success", "error", "crashed", "canceled"]);
 
@@ -105,8 +108,10 @@ export async function publishQueueWorkflows(
   const toWait = { Webhook: { main: [[{ node: "Wait", type: "main", index: 0 }]] } };
   const hook = (p: string, responseMode: string) => ({ name: "Webhook", type: "n8n-nodes-base.webhook", typeVersion: 2, parameters: { httpMethod: "GET", path: p, responseMode, ...(responseMode === "lastNode" ? { responseData: "firstEntryJson" } : {}), options: {} } });
   const paths = { ack: `zt-q-ack-${suffix}`, last: `zt-q-last-${suffix}`, form: `zt-q-form-${suffix}` };
+  // The answering workflow ends in a Code node: on a worker it runs in that worker's task runners.
+  const code = { name: "Code", type: "n8n-nodes-base.code", typeVersion: 2, parameters: { jsCode: `return $input.all().map((i) => ({ json: { ...i.json, ${CODE_MARK}: true } }));` } };
   const ack = await publish(`zero-trust e2e queue ${paths.ack}`, { nodes: [hook(paths.ack, "onReceived"), wait], connections: toWait });
-  const last = await publish(`zero-trust e2e queue ${paths.last}`, { nodes: [hook(paths.last, "lastNode"), wait], connections: toWait });
+  const last = await publish(`zero-trust e2e queue ${paths.last}`, { nodes: [hook(paths.last, "lastNode"), wait, code], connections: { ...toWait, Wait: { main: [[{ node: "Code", type: "main", index: 0 }]] } } });
   const form = await publish(`zero-trust e2e queue ${paths.form}`, {
     nodes: [{ name: "Form", type: "n8n-nodes-base.formTrigger", typeVersion: 2.2, parameters: { formTitle: "Zero-trust e2e queue form", formFields: { values: [{ fieldLabel: "Name" }] }, responseMode: "onReceived", options: { path: paths.form } } }],
     connections: {},
@@ -160,6 +165,7 @@ export async function executedByWorkers(ctx: AttackContext, c: QueueContainers, 
   const e = new Expect();
   e.equal("webhook answers (8 × respond when the last node finishes, 2 form submissions)", calls.map((r) => r.code), Array(10).fill("200"));
   e.ok("the last-node answers carry the request (the Wait node's output)", calls.slice(0, 8).every((r, i) => r.body.includes(`"n":"${i}"`)), calls.slice(0, 8).map((r) => r.body.slice(0, 80)).join(" | "));
+  e.ok("the last-node answers went through the Code node (the worker's task runners ran user code)", calls.slice(0, 8).every((r) => r.body.includes(`"${CODE_MARK}":true`)), calls.slice(0, 8).map((r) => r.body.slice(-80)).join(" | "));
   e.equal("executions recorded (8 webhook, 2 form)", [rows.filter((r) => r.wf === hooks.last.id).length, rows.filter((r) => r.wf === hooks.form.id).length], [8, 2]);
   e.equal("every execution succeeded", rows.filter((r) => r.status !== "success").map((r) => `${r.id}:${r.status}`), []);
   const where: Record<string, string[]> = {};
@@ -172,6 +178,12 @@ export async function executedByWorkers(ctx: AttackContext, c: QueueContainers, 
   }
   const byWorker = Object.fromEntries(c.workers.map((w) => [w, Object.values(where).filter((ws) => ws[0] === w).length]));
   return e.done({ executions: rows.length, byWorker, statuses: countBy(rows.map((r) => r.status)), answerMs: calls.map((r) => r.ms) });
+}
+
+/** A TCP connect from inside a container (its own node), bounded: "open" or "closed". */
+function tcpFrom(ctx: AttackContext, container: string, host: string, port: number): string {
+  const js = `const s=require('net').connect({host:${JSON.stringify(host)},port:${port},timeout:3000});s.on('connect',()=>{console.log('open');process.exit(0)});s.on('timeout',()=>{console.log('closed');process.exit(0)});s.on('error',()=>{console.log('closed');process.exit(0)})`;
+  return run("docker", ["exec", container, "node", "-e", js], { env: ctx.env, timeout: 20000 }).stdout.trim() || "closed";
 }
 
 function countBy(xs: string[]): Record<string, number> {
@@ -200,13 +212,35 @@ export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkey
     e.equal(`${net} ↛ Valkey (by address)`, out.valkey_ip, "closed");
     e.equal(`${net} ↛ Valkey (by name)`, out.valkey_name, "closed");
   }
-  // The runners run user code: no route to the queue (they are only on the app network).
-  const js = `const s=require('net').connect({host:${JSON.stringify(vk.ip)},port:${vk.port},timeout:3000});s.on('connect',()=>{console.log('open');process.exit(0)});s.on('timeout',()=>{console.log('closed');process.exit(0)});s.on('error',()=>{console.log('closed');process.exit(0)})`;
+  // The runners run user code: no route to the queue (main's are on the app network, the workers'
+  // on the runners network with their workers only).
   for (const r of [...c.workerRunners, `${P}-runners`]) {
-    const out = run("docker", ["exec", r, "node", "-e", js], { env: ctx.env, timeout: 20000 }).stdout.trim();
+    const out = tcpFrom(ctx, r, vk.ip, vk.port);
     seen[`${r} → valkey`] = out;
     e.equal(`${r} ↛ Valkey`, out, "closed");
   }
+  // The workers' runners reach their worker's task broker and nothing of the app network: not
+  // Traefik, main's API or broker, nor a webhook processor (by address: their names do not resolve there).
+  const appTargets: [string, string, number][] = [
+    ["main's API", c.main, 5678],
+    ["main's task broker", c.main, 5679],
+    ...c.webhooks.map((w): [string, string, number] => [`${w}'s API`, w, 5678]),
+    ["Traefik", `${P}-traefik`, 443],
+  ];
+  c.workerRunners.forEach((r, i) => {
+    const own = `${c.workers[i]}-broker`;
+    const mine = tcpFrom(ctx, r, own, 5679);
+    seen[`${r} → ${own}`] = mine;
+    e.equal(`${r} → its worker's broker ${own}:5679 (positive control)`, mine, "open");
+    for (const [label, target, port] of appTargets) {
+      const ip = ipOf(ctx, target, `${P}-app`);
+      const out = tcpFrom(ctx, r, ip, port);
+      seen[`${r} → ${label}`] = out;
+      e.equal(`${r} ↛ ${label} (${ip}:${port})`, out, "closed");
+      const byName = tcpFrom(ctx, r, target, port);
+      e.equal(`${r} ↛ ${label} (by name ${target})`, byName, "closed");
+    }
+  });
   // The data network's members: n8n's processes and the two data stores, nothing else.
   const members = Object.values(JSON.parse(docker(ctx, "network", "inspect", `${P}-data`))[0].Containers ?? {}).map((m: any) => m.Name).sort();
   seen.dataMembers = members;

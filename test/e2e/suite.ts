@@ -161,8 +161,8 @@ const queueConfig = parseConfig(devConfigSchema, queueRaw, "e2e queue-mode confi
 /** What the README says about queue mode's containers, by catalog kind (networks stated here). */
 const QUEUE_KINDS = {
   valkey: { networks: ["data"], resources: "valkey", image: "valkey" },
-  n8nWorker: { networks: ["app", "data", "egress"], resources: "n8nWorker", image: "n8n" },
-  n8nWorkerRunners: { networks: ["app"], resources: "n8nWorkerRunners", image: "n8nRunners" },
+  n8nWorker: { networks: ["runners", "data", "egress"], resources: "n8nWorker", image: "n8n" },
+  n8nWorkerRunners: { networks: ["runners"], resources: "n8nWorkerRunners", image: "n8nRunners" },
   n8nWebhook: { networks: ["app", "data"], resources: "n8nWebhook", image: "n8n" },
 } as const;
 const queueCatalog = catalogFor(queueConfig);
@@ -335,7 +335,7 @@ async function main(): Promise<void> {
       hooks = await publishQueueWorkflows((name, def) => publishWorkflow(attack, demo, name, def), randomBytes(3).toString("hex"));
       return executedByWorkers(attack, QC, config.postgres.schema, hooks);
     }, { needs: ["queue.healthy"] });
-    await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
+    await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the workers' runners reach their worker's broker and nothing on the app network (Traefik, main's API and broker, the webhook processor); the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
     await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, losses only among what ran on the killed worker, none for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     await suite.case("drill.valkey-restart", "Valkey restarts under a bounded load (40 requests to each webhook over 13 s): no execution is lost or left pending, and no n8n process restarts", () => drillValkeyRestart(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     await suite.case("queue.plan-idempotent", "terraform plan after the queue-mode deploy has no changes (-detailed-exitcode 0)", () => planIdempotent(env), { needs: ["queue.deploy"] });
@@ -349,7 +349,7 @@ async function main(): Promise<void> {
       const r = await runLogged("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 600 });
       if (r.status !== 0) throw new CheckError(`cdktf destroy exited ${r.status} (log ${log}):\n${r.tail}`);
       const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n").filter((n) => queueContainerNames.includes(n));
-      const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => networkNames.includes(n));
+      const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => [...networkNames, `${P}-runners`].includes(n));
       const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter((n) => n.startsWith(`${P}-`));
       return new Expect().equal("containers left", containers, []).equal("networks left", networks, []).done({ containers, networks, volumesKept: volumes });
     }, { needs: ["deploy"] });

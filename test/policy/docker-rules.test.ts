@@ -57,6 +57,13 @@ describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r)), dockerBas
     noncompliant: [
       ["the data network is routed", variant(base, (j) => (j.resource.docker_network.data.internal = false)), "docker_network.data"],
       [
+        "queue mode's runners network is routed (the workers' task runners run user code)",
+        variant(base, (j) => {
+          j.resource.docker_network.runners = { name: "shop-runners", internal: false, labels: [{ label: "org.n8n-zero-trust.network-role", value: "runners" }] };
+        }),
+        "docker_network.runners",
+      ],
+      [
         "an unlabelled network is a data network because Postgres is on it",
         variant(base, (j) => {
           j.resource.docker_network.data = { name: "shop-net-2", internal: false };

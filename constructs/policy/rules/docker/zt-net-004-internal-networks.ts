@@ -1,7 +1,7 @@
 import { pathOf, Rule } from "../../rule";
 import { networkRole } from "./roles";
 
-const MUST_BE_INTERNAL = new Set(["socket", "app", "data"]);
+const MUST_BE_INTERNAL = new Set(["socket", "app", "data", "runners"]);
 
 export const InternalNetworks: Rule = {
   id: "ZT-NET-004",
