@@ -298,6 +298,46 @@ export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkey
   return e.done(seen);
 }
 
+/**
+ * The negative control of `executedByWorkers`: with every worker stopped, requests to the webhook
+ * that answers at once are still accepted (the webhook processor enqueues them) but nothing runs
+ * them — their execution records stay unfinished, and neither main nor the webhook processor
+ * starts one. Once the workers start again, they run every one of them: none lost.
+ */
+export async function workersStopped(ctx: AttackContext, c: QueueContainers, schema: string, hooks: QueueHooks): Promise<unknown> {
+  const base = `https://${ctx.n8nHost}/webhook`;
+  const e = new Expect();
+  const stopStart = Date.now();
+  docker(ctx, "stop", "-t", "45", ...c.workers);
+  const stopSeconds = (Date.now() - stopStart) / 1000;
+  let rows: ExecutionRow[] = [];
+  let held: ExecutionRow[] = [];
+  let answers: Answer[] = [];
+  try {
+    const since = dbNow(ctx, c.postgres);
+    answers = await Promise.all(Array.from({ length: 10 }, (_, i) => requestAsync(ctx, `${base}/${hooks.ack.path}?held=${i}`)));
+    e.equal("requests accepted while no worker runs (enqueued by the webhook processor)", answers.map((a) => a.code), Array(10).fill("200"));
+    // Long enough for main or the webhook processor to have run them, were they going to.
+    await sleep(15000);
+    held = executionsSince(ctx, c.postgres, schema, [hooks.ack.id], since);
+    e.equal("execution records while no worker runs", held.length, 10);
+    e.equal("none of them finished (nothing but a worker runs them)", held.filter((r) => TERMINAL.has(r.status)).map((r) => `${r.id}:${r.status}`), []);
+    const logs = [c.main, ...c.webhooks].map((n) => logsOf(ctx, n)).join("\n");
+    e.equal("started by main or the webhook processor", held.filter((r) => new RegExp(`started execution ${r.id}\\b`).test(logs)).map((r) => r.id), []);
+    docker(ctx, "start", ...c.workers);
+    await allHealthy(ctx, [...c.workers, ...c.workerRunners], 180);
+    ({ rows } = await untilTerminal(ctx, c.postgres, schema, [hooks.ack.id], since, (rs) => rs.length >= 10, 120));
+  } finally {
+    // Whatever failed above, the workers run again for the cases after this one.
+    run("docker", ["start", ...c.workers], { env: ctx.env });
+  }
+  const workerLogs = c.workers.map((w) => workerExecutions(logsOf(ctx, w)));
+  e.equal("after the workers started: every held execution succeeded (none lost)", rows.filter((r) => r.status !== "success").map((r) => `${r.id}:${r.status}`), []);
+  e.equal("after the workers started: held executions", rows.length, 10);
+  e.equal("each held execution finished on a worker", rows.filter((r) => !workerLogs.some((w) => w.finished.has(r.id))).map((r) => r.id), []);
+  return e.done({ stopSeconds, heldStatuses: countBy(held.map((r) => r.status)), after: countBy(rows.map((r) => r.status)) });
+}
+
 export interface LoadCounts {
   /** Requests sent to the webhook that answers at once. */
   readonly ack: { sent: number; accepted: number; recorded: number; completed: number; failed: number; pending: number; lost: number; lostIds: string[] };

@@ -11,7 +11,7 @@ import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
 import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, publishWorkflow, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
-import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation } from "./queue";
+import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation, workersStopped } from "./queue";
 import { catalogFor } from "../../stacks/queue-mode";
 import { instancesOf, QUEUE_SERVICES, serviceContainerName } from "../../constructs/app/service-catalog";
 import { randomBytes } from "node:crypto";
@@ -335,6 +335,7 @@ async function main(): Promise<void> {
       hooks = await publishQueueWorkflows((name, def) => publishWorkflow(attack, demo, name, def), randomBytes(3).toString("hex"));
       return executedByWorkers(attack, QC, config.postgres.schema, hooks);
     }, { needs: ["queue.healthy"] });
+    await suite.case("queue.workers-stopped", "the negative control: with both workers stopped, 10 requests to the webhook that answers at once are accepted and recorded, but none runs within 15 s (neither main nor the webhook processor starts one); once the workers start again every one succeeds on a worker: none lost", () => workersStopped(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the workers' runners reach their worker's broker and nothing on the app network (Traefik, main's API and broker, the webhook processor); the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
     await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, losses only among what ran on the killed worker, none for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     await suite.case("drill.valkey-restart", "Valkey restarts under a bounded load (40 requests to each webhook over 13 s): no execution is lost or left pending, and no n8n process restarts", () => drillValkeyRestart(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });

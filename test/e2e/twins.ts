@@ -63,6 +63,7 @@ export const TWINS: Record<string, Twin> = {
   "queue.deploy": { reason: FUNCTIONAL },
   "queue.healthy": { rules: ["ZT-CTR-007", "ZT-CTR-002", "ZT-CTR-003", "ZT-CTR-004", "ZT-NET-003", "ZT-NET-006"] },
   "queue.executed-by-workers": { reason: "a functional check of n8n's scheduling (which process runs an execution, read from n8n's own log lines); the settings that decide it (EXECUTIONS_MODE=queue, N8N_DISABLE_PRODUCTION_MAIN_PROCESS, the public router on the webhook processors) are pinned by the queue-mode JSON tests" },
+  "queue.workers-stopped": { reason: "the negative control of queue.executed-by-workers: n8n's scheduling on the live stack (with the workers stopped nothing runs the queued executions); the settings that make it so are pinned by the queue-mode JSON tests" },
   "attack.queue-segmentation": { rules: ["ZT-NET-006", "ZT-VK-001", "ZT-VK-002", "ZT-VK-005", "ZT-N8N-016"] },
   "drill.worker-kill": { reason: "a recovery drill under load: what happens to executions when a worker dies is n8n's and Bull's behaviour (maxStalledCount 0, hard-coded in n8n 2.x), counted on the live stack; no setting in the plan changes it" },
   "drill.valkey-restart": { rules: ["ZT-VK-003", "ZT-VK-004"] },
