@@ -148,7 +148,7 @@ export function compare(name: string, direct: readonly Round[], edge: readonly R
 }
 
 /** One load-generator run in a throw-away probe container; its CSV parsed. */
-function hey(ctx: AttackContext, t: Target, opts: { seconds: number; concurrency: number }): Round {
+export function hey(ctx: AttackContext, t: Target, opts: { seconds: number; concurrency: number }): Round {
   const headerEnv = Object.entries(t.headers ?? {}).map(([k, v], i) => [`BENCH_H${i}`, `${k}: ${v}`] as const);
   const headerArgs = headerEnv.map(([n]) => `-H "$${n}"`).join(" ");
   const script = `hey -z ${opts.seconds}s -c ${opts.concurrency} -t 10 -disable-redirects -o csv ${headerArgs} '${t.url}'`;

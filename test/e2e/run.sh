@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run test:e2e [-- --images local|upstream] [--keep] [--work DIR] [--bench]
+# npm run test:e2e [-- --images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue]
 #
 # The deploy suite: as root, on this machine, from this checkout:
 #   install   Debian packages it needs (docker.io, mmdebstrap, iptables, ...)
@@ -14,7 +14,8 @@
 # --keep leaves the daemon and the stack up to look at.
 # `--images upstream` skips the builds and deploys the pinned upstream images with the provider
 # from the Terraform registry (for a machine with registry access). `--bench` (npm run bench:edge)
-# runs the edge benchmark instead of the suite: deploy, sign in, publish a webhook, measure, destroy.
+# runs the edge benchmark instead of the suite: deploy, sign in, publish a webhook, measure, destroy;
+# `--bench-queue` (npm run bench:queue) the queue-mode one: the same, then queue mode, 1 vs 2 workers.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO_ROOT"
@@ -24,12 +25,13 @@ IMAGES=local
 KEEP=0
 BENCH=0
 E2E_WORK="${E2E_WORK:-$REPO_ROOT/.cache/e2e}"
-usage() { echo "usage: npm run test:e2e -- [--images local|upstream] [--keep] [--work DIR] [--bench]" >&2; exit 2; }
+usage() { echo "usage: npm run test:e2e -- [--images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --images) [ $# -ge 2 ] || usage; IMAGES="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    --bench) BENCH=1; shift ;;
+    --bench) [ "$BENCH" = 0 ] || usage; BENCH=edge; shift ;;
+    --bench-queue) [ "$BENCH" = 0 ] || usage; BENCH=queue; shift ;;
     --work) [ $# -ge 2 ] || usage; E2E_WORK="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
@@ -100,7 +102,8 @@ if [ "$IMAGES" = local ]; then
 fi
 suite_args=(--work "$E2E_WORK" --images "$IMAGES")
 [ "$KEEP" = 1 ] && suite_args+=(--keep)
-[ "$BENCH" = 1 ] && suite_args+=(--bench)
+[ "$BENCH" = edge ] && suite_args+=(--bench)
+[ "$BENCH" = queue ] && suite_args+=(--bench-queue)
 suite_status=0
 E2E_FW_CHAIN="$E2E_FW_CHAIN" e2e_phase suite node scripts/run-ts.cjs test/e2e/suite.ts "${suite_args[@]}" || suite_status=$?
 exit "$suite_status"

@@ -11,7 +11,8 @@ import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
 import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, publishWorkflow, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
-import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation, workersStopped } from "./queue";
+import { benchQueue, queueBenchTable, queueBenchWorkflow } from "./bench-queue";
+import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation, requestAsync, workersStopped } from "./queue";
 import { catalogFor } from "../../stacks/queue-mode";
 import { instancesOf, QUEUE_SERVICES, serviceContainerName } from "../../constructs/app/service-catalog";
 import { randomBytes } from "node:crypto";
@@ -28,13 +29,16 @@ interface Args {
   work: string;
   images: "local" | "upstream";
   keep: boolean;
-  /** The edge benchmark instead of the suite: deploy (public rate limit raised), publish, measure. */
-  bench: boolean;
+  /**
+   * A benchmark instead of the suite: "edge" (deploy with the public rate limit raised, publish,
+   * measure Traefik's cost) or "queue" (the same, then queue mode: one worker vs two).
+   */
+  bench?: "edge" | "queue";
 }
 
 function parseArgs(argv: string[]): Args {
-  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep] [--bench]";
-  const out: Partial<Args> = { images: "local", keep: false, bench: false };
+  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep] [--bench | --bench-queue]";
+  const out: Partial<Args> = { images: "local", keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -48,7 +52,10 @@ function parseArgs(argv: string[]): Args {
       if (v !== "local" && v !== "upstream") fail(`--images must be "local" or "upstream", got "${v}"\n${usage}`);
       out.images = v;
     } else if (a === "--keep") out.keep = true;
-    else if (a === "--bench") out.bench = true;
+    else if (a === "--bench" || a === "--bench-queue") {
+      if (out.bench) fail(`--bench and --bench-queue are two benchmarks: choose one\n${usage}`);
+      out.bench = a === "--bench" ? "edge" : "queue";
+    }
     else fail(`unknown argument "${a}"\n${usage}`);
   }
   if (!out.work) fail(`--work is required\n${usage}`);
@@ -70,9 +77,12 @@ const OUT = path.join(W, "cdktf.out");
 const STACK_DIR = path.join(OUT, "stacks", STACK);
 /** dev's local state: beside the output folder (stacks/local-state.ts), so <work>/state/terraform.dev.tfstate. */
 const STATE_FILE = path.resolve(STACK_DIR, localStatePath(STACK));
-/** The cases the edge benchmark needs: a deployed stack with a published webhook and a signed-in owner. */
-const BENCH_CASES = new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]);
-const suite = new Suite(path.join(W, args.bench ? "bench-results.json" : "results.json"), args.bench ? BENCH_CASES : undefined);
+/** The cases each benchmark needs: a deployed stack with a signed-in owner (and, for the queue, queue mode). */
+const BENCH_CASES = {
+  edge: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]),
+  queue: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "queue.deploy", "queue.healthy", "bench.queue", "destroy"]),
+};
+const suite = new Suite(path.join(W, args.bench ? `bench-${args.bench}-results.json` : "results.json"), args.bench ? BENCH_CASES[args.bench] : undefined);
 
 /** Environment of every docker / terraform / cdktf call: the suite's daemon and CLI config only. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -317,7 +327,7 @@ async function main(): Promise<void> {
       },
     }), { needs: ["edge.public-webhook", "drill.backup-restore"] });
 
-  if (args.bench) await suite.case("bench.edge", "npm run bench:edge: webhook and signed-in REST requests through Traefik (and forwardAuth) vs. straight to n8n, side by side in alternating rounds; requests/s, p50/p99 and their ratios", async () => {
+  if (args.bench === "edge") await suite.case("bench.edge", "npm run bench:edge: webhook and signed-in REST requests through Traefik (and forwardAuth) vs. straight to n8n, side by side in alternating rounds; requests/s, p50/p99 and their ratios", async () => {
     const cookies = await ownerCookies(attack, demo);
     const edgeIp = inspect("container", [SERVICES.traefik.name])[0].NetworkSettings.Networks[`${P}-edge`].IPAddress as string;
     const r = benchEdge(attack, { webhookPath: readFileSync(path.join(W, "public-webhook-path"), "utf8").trim(), n8nAuth: cookies.n8nAuth, ssoCookie: cookies.sso, traefikEdgeIp: edgeIp, n8nContainer: SERVICES.n8n.name });
@@ -327,7 +337,7 @@ async function main(): Promise<void> {
 
   await suite.case("plan.idempotent", "terraform plan after the deploy has no changes (-detailed-exitcode 0)", () => planIdempotent(env), { needs: ["deploy"] });
 
-  if (!args.bench) {
+  if (args.bench !== "edge") {
     await suite.case("queue.deploy", `the same stack deployed again with n8n.mode "queue" (${QUEUE.workers} workers, ${QUEUE.webhookProcessors} webhook processor): npm run secrets:dev adds Valkey's secrets (the certificate renewed to name Valkey), npx cdktf deploy dev applies the change in place`, () => queueDeploy(env), { needs: ["deploy"] });
     await suite.case("queue.healthy", "Valkey, the workers with their runners and the webhook processor run healthy beside the rest, hardened like every container (read-only root, no-new-privileges, no capability, runAs, the config's limits, the README's networks, no port), and each worker's runners registered with it", () => queueHealthy(), { needs: ["queue.deploy"] });
     let hooks: QueueHooks | undefined;
@@ -339,6 +349,24 @@ async function main(): Promise<void> {
     await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the workers' runners reach their worker's broker and nothing on the app network (Traefik, main's API and broker, the webhook processor); the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
     await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, losses only among what ran on the killed worker, none for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     await suite.case("drill.valkey-restart", "Valkey restarts under a bounded load (40 requests to each webhook over 13 s): no execution is lost or left pending, and no n8n process restarts", () => drillValkeyRestart(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
+    const benchPath = `zt-bench-queue-${randomBytes(3).toString("hex")}`;
+    if (args.bench === "queue") await suite.case("bench.queue", `npm run bench:queue: a webhook answering when its Code node finishes, through Traefik, with 1 and with ${QUEUE.workers} workers (the second stopped for the one-worker rounds), side by side in alternating rounds; executions/s, p50/p99 and the ratio`, async () => {
+      const published = await publishWorkflow(attack, demo, `zero-trust bench queue ${randomBytes(3).toString("hex")}`, queueBenchWorkflow(benchPath));
+      if (!published.id || published.activated !== 200) throw new CheckError(`could not publish the bench workflow (${published.owner}/${published.created}/${published.activated}: ${published.problems.slice(0, 300)})`);
+      const edgeIp = inspect("container", [SERVICES.traefik.name])[0].NetworkSettings.Networks[`${P}-edge`].IPAddress as string;
+      // Registered on the webhook processor once it has read the activation.
+      for (let i = 0; i < 30 && (await requestAsync(attack, `https://${N8N_HOST}/webhook/${benchPath}`)).code !== "200"; i++) await sleep(1000);
+      const limits = queueConfig.resources as Record<string, unknown>;
+      const r = await benchQueue(attack, {
+        webhookPath: benchPath,
+        traefikEdgeIp: edgeIp,
+        workers: QC.workers,
+        healthy: (names) => waitHealthy(240, [...names]),
+        setup: { workers: QUEUE.workers, concurrencyPerWorker: QUEUE.concurrency, webhookProcessors: QUEUE.webhookProcessors, limits: { n8nWorker: limits.n8nWorker, n8nWorkerRunners: limits.n8nWorkerRunners, n8nWebhook: limits.n8nWebhook, n8n: limits.n8n, valkey: limits.valkey, postgres: limits.postgres } },
+      });
+      console.log(`\n${queueBenchTable(r)}\n(${r.options.rounds} rounds, ABBA order, ${r.options.seconds} s each with ${r.options.concurrency} connections; median round; machine: ${r.machine.cpus} CPUs, ${r.machine.memoryGiB} GiB; ${r.file})\n`);
+      return r;
+    }, { needs: ["queue.healthy"] });
     await suite.case("queue.plan-idempotent", "terraform plan after the queue-mode deploy has no changes (-detailed-exitcode 0)", () => planIdempotent(env), { needs: ["queue.deploy"] });
   }
 

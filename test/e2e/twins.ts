@@ -29,6 +29,7 @@ export const TWINS: Record<string, Twin> = {
   ports: { rules: ["ZT-NET-001", "ZT-NET-002"] },
   "n8n.ready": { reason: FUNCTIONAL },
   "bench.edge": { reason: "a benchmark (npm run bench:edge): it measures the edge's cost and attacks nothing, so there is no configuration to forbid" },
+  "bench.queue": { reason: "a benchmark (npm run bench:queue): it measures queue mode's throughput with 1 and 2 workers and attacks nothing, so there is no configuration to forbid" },
   "postgres.least-privilege-tls": { rules: ["ZT-N8N-008", "ZT-PG-002", "ZT-PG-003"] },
   "runners.registered": { rules: ["ZT-N8N-005"] },
   "egress.stand-in": { rules: ["ZT-NET-004"] },
