@@ -30,3 +30,10 @@ export function renderValkeyAcl(passwordSha256Hex: string): string {
 export function valkeyAclForPassword(password: string): string {
   return renderValkeyAcl(createHash("sha256").update(password, "utf8").digest("hex"));
 }
+
+/** What is wrong with a password for n8n's Valkey user (prod's `valkey` secret), or undefined. */
+export function valkeyPasswordProblem(pw: string): string | undefined {
+  if (pw.length < 24 || pw.length > 512) return `must be 24 to 512 characters (got ${pw.length})`;
+  if (!/^[\x21-\x7e]+$/.test(pw)) return "must be printable ASCII without spaces (n8n reads it from a file, Valkey hashes it byte for byte)";
+  return undefined;
+}

@@ -26,6 +26,7 @@ const USAGES: Record<string, string> = {
   "scripts/print-host-user-data.ts": "usage: npm run -s host:print -- [--config config/prod.json] [--install-script]",
   "scripts/generate-dev-secrets.ts": "usage: npm run secrets:dev -- [--config config/dev.json] [--renew-certificate | --check]",
   "scripts/policy-docs.ts": "usage: npm run docs:policy (takes no arguments)",
+  "scripts/valkey-secret.ts": "usage: npm run -s secret:valkey -- [--password-stdin]",
   "scripts/bench-synth.mjs": "usage: npm run bench:synth -- [--runs N] [--check] [--max-ratio R]",
   "scripts/synth.cjs": "usage: npm run synth -- [--output DIR]",
   "scripts/check-mermaid.mjs": "usage: node scripts/check-mermaid.mjs [file.md] (standard input without one)",
