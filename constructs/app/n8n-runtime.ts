@@ -130,7 +130,7 @@ export class N8nRuntime extends Construct {
     validateCatalog(this.catalog);
     // The runners network only when a service of the catalog joins it (queue mode's workers).
     const runners = this.catalog.services.some((s) => s.networks.includes("runners"));
-    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet, ...(runners ? { runners } : {}) });
+    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet, runners });
     // In this order (each needs the one before): the resources keep their order in the plan.
     const edge = this.buildEdge(props);
     this.socketProxy = edge.socketProxy;
