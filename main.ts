@@ -17,9 +17,15 @@ const repoRoot = process.cwd();
 /** Folder with dev.json, prod.json...; overridable so a team can keep configs elsewhere. */
 const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "config");
 
+/**
+ * dev's config file: N8N_ZT_DEV_CONFIG (relative to the repository root, or absolute) when set,
+ * e.g. config/dev.tenants.json for the two-tenant host; else dev.json in the config folder.
+ */
+const devConfigFile = process.env.N8N_ZT_DEV_CONFIG ? path.resolve(repoRoot, process.env.N8N_ZT_DEV_CONFIG) : path.join(configDir, "dev.json");
+
 function build(app: App): void {
   // Every config is validated before any stack is built: a bad prod.json stops dev too.
-  const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
+  const dev = loadConfigFile(devConfigSchema, devConfigFile);
   // Production reads config/prod.json; without one, the example is synthesized so reviewers can
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
