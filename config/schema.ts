@@ -619,7 +619,8 @@ function tenantChecks(c: RuntimeConfig, issue: (p: (string | number)[], message:
       issue([...at, "id"], `makes container names such as "${prefix}-oauth2-proxy" longer than 40 characters; shorten it or name`);
     }
     if (TENANT_ID_PATTERN.test(t.id)) {
-      for (const p of postgresBootstrapProblems(tenantPostgres(c.postgres, t.id, t.limits.connectionLimit))) issue([...at, "id"], `gives the tenant's Postgres ${p.field} a bad name: ${p.message}`);
+      // Only the names: a bad connection limit is reported by its own field.
+      for (const p of postgresBootstrapProblems(tenantPostgres(c.postgres, t.id)).filter((x) => x.field !== "connectionLimit")) issue([...at, "id"], `gives the tenant's Postgres ${p.field} a bad name: ${p.message}`);
     }
     const cidr = t.edgeSubnet ?? tenantEdgeSubnet(c.network.edgeSubnet, i);
     const problem = tenantSubnetProblem(cidr);
