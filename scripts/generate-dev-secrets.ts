@@ -59,7 +59,8 @@ try {
     demoUserName: config.devIdp.demoUserName,
     idTokenLifetime: config.devIdp.idTokenLifetime,
     // n8n verifies Postgres' (and in queue mode Valkey's) certificate against these names.
-    extraSans: [`${config.name}-postgres`, ...(config.n8n.mode === "queue" ? [`${config.name}-valkey`] : [])],
+    // Each tenant's host by name: OpenSSL and Chromium do not accept *.<domain> for a one-label domain such as localhost.
+    extraSans: [`${config.name}-postgres`, ...(config.n8n.mode === "queue" ? [`${config.name}-valkey`] : []), ...resolveTenants(config, repoRoot).map((t) => t.host)],
     // Queue mode adds Valkey's login (the service catalog's secrets).
     secrets: catalogFor(config).secrets,
     renewCertificate: options["renew-certificate"] === true,
