@@ -627,11 +627,22 @@ function tenantChecks(c: RuntimeConfig, issue: (p: (string | number)[], message:
     if (problem) issue([...at, "edgeSubnet"], problem);
     else subnets.push({ at: [...at, "edgeSubnet"], cidr });
   });
-  subnets.forEach((s, i) =>
-    subnets.slice(0, i).forEach((o) => {
-      if (cidrsOverlap(o.cidr, s.cidr)) issue(s.at, `${s.cidr} overlaps ${o.cidr} (${o.at.join(".")}); every tenant's edge network needs its own range`);
+  // Each range parsed once: with 100 tenants this is 5,000 comparisons.
+  const ranges = subnets.map((s) => ({ ...s, ...cidrRange(s.cidr) }));
+  ranges.forEach((s, i) =>
+    ranges.slice(0, i).forEach((o) => {
+      if (o.first <= s.last && s.first <= o.last) issue(s.at, `${s.cidr} overlaps ${o.cidr} (${o.at.join(".")}); every tenant's edge network needs its own range`);
     }),
   );
+}
+
+/** First and last address of a valid IPv4 CIDR, as numbers. */
+function cidrRange(cidr: string): { first: number; last: number } {
+  const [ip, bits] = cidr.split("/");
+  const value = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = value - (value % size);
+  return { first, last: first + size - 1 };
 }
 
 /** Queue mode's fields fit together, and every n8n process's pool fits in the login role's connection limit. */
