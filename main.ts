@@ -17,9 +17,15 @@ const repoRoot = process.cwd();
 /** Folder with dev.json, prod.json...; overridable so a team can keep configs elsewhere. */
 const configDir = path.resolve(repoRoot, process.env.N8N_ZT_CONFIG_DIR ?? "config");
 
+/**
+ * dev's config file: N8N_ZT_DEV_CONFIG (relative to the repository root, or absolute) when set,
+ * e.g. config/dev.tenants.json for the two-tenant host; else dev.json in the config folder.
+ */
+const devConfigFile = process.env.N8N_ZT_DEV_CONFIG ? path.resolve(repoRoot, process.env.N8N_ZT_DEV_CONFIG) : path.join(configDir, "dev.json");
+
 function build(app: App): void {
   // Every config is validated before any stack is built: a bad prod.json stops dev too.
-  const dev = loadConfigFile(devConfigSchema, path.join(configDir, "dev.json"));
+  const dev = loadConfigFile(devConfigSchema, devConfigFile);
   // Production reads config/prod.json; without one, the example is synthesized so reviewers can
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
@@ -36,11 +42,17 @@ function build(app: App): void {
  * cdktf records a full stack trace for every token it creates (`captureStackTrace` with an
  * unlimited depth), only to print it if that token later fails to resolve; formatting those
  * traces was the largest single cost of building the stacks. While the app builds and
- * synthesizes, traces captured into plain objects (cdktf's tokens) come back empty, and real
- * Errors keep their full stack.
+ * synthesizes, traces captured into plain objects (cdktf's tokens) are not captured at all (their
+ * `stack` stays ""), and real Errors keep their full stack.
  */
 function withoutTokenCreationTraces<T>(fn: () => T): T {
   const previous = Error.prepareStackTrace;
+  // Collecting the frames costs as much as formatting them (an unlimited depth, for every token:
+  // a tenth of a 50-tenant synth): a trace into a plain object is not collected at all.
+  const capture = Error.captureStackTrace;
+  Error.captureStackTrace = (target: object, ctor?: Function) => {
+    if (target instanceof Error) capture(target, ctor);
+  };
   Error.prepareStackTrace = (target: unknown, frames: NodeJS.CallSite[]) => {
     if (!(target instanceof Error)) return "";
     if (previous) return previous(target, frames);
@@ -50,6 +62,7 @@ function withoutTokenCreationTraces<T>(fn: () => T): T {
     return fn();
   } finally {
     Error.prepareStackTrace = previous;
+    Error.captureStackTrace = capture;
   }
 }
 

@@ -64,6 +64,7 @@ import {
 import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
 import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, QUEUE_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SECRET_ROTATION_DAYS, SSO_DEFAULTS } from "../constructs/common/defaults";
 import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
+import { duplicates, MAX_TENANTS, TENANT_ID_PATTERN, TENANT_ID_RULE, tenantClientId, tenantEdgeSubnet, tenantPostgres, tenantPrefix, tenantSecretsDir, tenantSubnetProblem } from "../constructs/app/tenants";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -192,6 +193,45 @@ const queueLimits = z.object({ memoryMb: intIn({ min: 64, max: 65536 }, " (MiB)"
 
 /** n8n's execution mode (issue 14): `regular` runs everything in main; `queue` adds Valkey, workers and webhook processors. */
 export const N8N_MODES = ["regular", "queue"] as const;
+
+/** A tenant's limit of one service: unset, the top-level `resources` entry. */
+const tenantLimits = z.object({ memoryMb: intIn({ min: 64, max: 65536 }, " (MiB)"), cpus: cpus.optional() }).strict().optional();
+
+/**
+ * One tenant of a multi-tenant host (issue 16): its own SSO client, cookie and allow-list, n8n and
+ * runners on its own networks, its own Postgres, secrets, limits and rate limit. Names derive from
+ * `<name>-<id>` (constructs/app/tenants.ts).
+ */
+export const tenantSchema = z
+  .object({
+    /** The tenant's id: part of every Docker name, role and secrets folder of the tenant. */
+    id: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE),
+    /** The tenant's n8n is served at `<host>.<domain>`. */
+    host: subdomainLabel,
+    sso: z
+      .object({
+        /** Its OIDC client at the IdP. @default `<sso.clientId>-<id>` */
+        clientId: matching(OIDC_CLIENT_ID).optional(),
+        allowedEmailDomains: z.array(emailDomain).default([]),
+        allowedGroups: z.array(matching(SSO_GROUP)).default([]),
+      })
+      .strict(),
+    /** Its containers' limits; unset entries take the top-level `resources`. */
+    resources: z.object({ oauth2Proxy: tenantLimits, n8n: tenantLimits, n8nRunners: tenantLimits, postgres: tenantLimits }).strict().default({}),
+    limits: z
+      .object({
+        /** Per client IP on its public router. @default - n8n.webhookRateLimit */
+        webhookRateLimit: z.object({ average: intIn(WEBHOOK_RATE_LIMIT.average), burst: intIn(WEBHOOK_RATE_LIMIT.burst), periodSeconds: intIn(WEBHOOK_RATE_LIMIT.periodSeconds) }).strict().optional(),
+        /** Connection limit of its n8n login role. @default - postgres.connectionLimit */
+        connectionLimit: intIn(CONNECTION_LIMIT).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Subnet of its own edge network (Traefik and its oauth2-proxy). @default - the block after network.edgeSubnet's, by position */
+    edgeSubnet: ipv4Cidr(EDGE_SUBNET_BITS).optional(),
+  })
+  .strict();
+export type TenantConfig = z.infer<typeof tenantSchema>;
 
 export const runtimeConfigSchema = z
   .object({
@@ -345,6 +385,12 @@ export const runtimeConfigSchema = z
       .regex(/^\/[A-Za-z0-9._\/-]+$/, "must be an absolute path of letters, digits, . _ / - (e.g. /var/run/docker.sock or /run/user/1000/docker.sock)")
       .refine((p) => !p.split("/").includes(".."), "must not contain ..")
       .optional(),
+    /**
+     * Several isolated tenants on this host (issue 16): one shared edge (Traefik, socket proxy, dev
+     * IdP) and per tenant its own oauth2-proxy, n8n, runners, Postgres, networks and secrets.
+     * Unset or empty: the single-tenant runtime.
+     */
+    tenants: z.array(tenantSchema).max(MAX_TENANTS, `must list at most ${MAX_TENANTS} tenants`).optional(),
     /** uid:gid the containers that read secret files run as; must own the secret files (0600). */
     runAs: z
       .object({
@@ -486,6 +532,9 @@ export const prodConfigSchema = runtimeConfigSchema
     crossFieldChecks(c, ctx);
     if (c.tls.mode !== "acme") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tls", "mode"], message: 'must be "acme" in prod (a local CA is for dev only)' });
     if (c.sso.provider !== "oidc") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sso", "provider"], message: 'must be "oidc" in prod: use your organisation\'s issuer' });
+    if ((c.tenants ?? []).length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tenants"], message: "is not supported in prod yet (prod-cloud has no per-tenant keys, secrets, log groups and backups): remove it, or run tenants in dev only" });
+    }
     hostChecks(c, ctx);
   });
 
@@ -543,6 +592,57 @@ function crossFieldChecks(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   if (formatsOk) for (const p of postgresBootstrapProblems(pg)) issue(["postgres", p.field], p.message);
   if (c.hosts.n8n === c.hosts.auth) issue(["hosts", "auth"], "must differ from hosts.n8n");
   queueModeChecks(c, issue);
+  tenantChecks(c, issue);
+}
+
+/**
+ * Tenants: ids and hosts unique, each with an allow-list, derived Docker names and Postgres names
+ * valid, edge subnets private and apart from each other and the shared one; not with queue mode.
+ */
+function tenantChecks(c: RuntimeConfig, issue: (p: (string | number)[], message: string) => void): void {
+  const tenants = c.tenants ?? [];
+  if (tenants.length === 0) return;
+  if (c.n8n.mode === "queue") issue(["n8n", "mode"], 'must be "regular" with tenants: queue mode with tenants is not supported yet (each tenant would need its own Valkey, workers and webhook processors)');
+  for (const id of duplicates(tenants.map((t) => t.id))) issue(["tenants"], `id "${id}" is listed twice; every tenant needs its own id`);
+  for (const host of duplicates(tenants.map((t) => t.host))) issue(["tenants"], `host "${host}" is listed twice; every tenant needs its own host`);
+  for (const clientId of duplicates(tenants.map((t) => tenantClientId(c.sso.clientId, t.id, t.sso.clientId)))) issue(["tenants"], `sso.clientId "${clientId}" is listed twice; every tenant needs its own OIDC client`);
+  const subnets: { at: (string | number)[]; cidr: string }[] = [{ at: ["network", "edgeSubnet"], cidr: c.network.edgeSubnet }];
+  tenants.forEach((t, i) => {
+    const at = ["tenants", i];
+    if (t.host === c.hosts.auth) issue([...at, "host"], `must differ from hosts.auth (${c.hosts.auth}): that is the IdP's host`);
+    if (t.sso.allowedEmailDomains.length === 0 && t.sso.allowedGroups.length === 0) {
+      issue([...at, "sso", "allowedEmailDomains"], "set allowedEmailDomains or allowedGroups (or both): an empty allow-list would let any account at the IdP into this tenant");
+    }
+    const prefix = tenantPrefix(c.name, t.id);
+    // The longest derived name is `<prefix>-oauth2-proxy`; Docker names follow RESOURCE_NAME_PATTERN.
+    if (TENANT_ID_PATTERN.test(t.id) && !RESOURCE_NAME_PATTERN.test(`${prefix}-oauth2-proxy`)) {
+      issue([...at, "id"], `makes container names such as "${prefix}-oauth2-proxy" longer than 40 characters; shorten it or name`);
+    }
+    if (TENANT_ID_PATTERN.test(t.id)) {
+      // Only the names: a bad connection limit is reported by its own field.
+      for (const p of postgresBootstrapProblems(tenantPostgres(c.postgres, t.id)).filter((x) => x.field !== "connectionLimit")) issue([...at, "id"], `gives the tenant's Postgres ${p.field} a bad name: ${p.message}`);
+    }
+    const cidr = t.edgeSubnet ?? tenantEdgeSubnet(c.network.edgeSubnet, i);
+    const problem = tenantSubnetProblem(cidr);
+    if (problem) issue([...at, "edgeSubnet"], problem);
+    else subnets.push({ at: [...at, "edgeSubnet"], cidr });
+  });
+  // Each range parsed once: with 100 tenants this is 5,000 comparisons.
+  const ranges = subnets.map((s) => ({ ...s, ...cidrRange(s.cidr) }));
+  ranges.forEach((s, i) =>
+    ranges.slice(0, i).forEach((o) => {
+      if (o.first <= s.last && s.first <= o.last) issue(s.at, `${s.cidr} overlaps ${o.cidr} (${o.at.join(".")}); every tenant's edge network needs its own range`);
+    }),
+  );
+}
+
+/** First and last address of a valid IPv4 CIDR, as numbers. */
+function cidrRange(cidr: string): { first: number; last: number } {
+  const [ip, bits] = cidr.split("/");
+  const value = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = value - (value % size);
+  return { first, last: first + size - 1 };
 }
 
 /** Queue mode's fields fit together, and every n8n process's pool fits in the login role's connection limit. */
@@ -585,6 +685,42 @@ export function resolveRuntime(c: RuntimeConfig, repoRoot: string): ResolvedRunt
     issuerUrl: c.sso.provider === "local-dex" ? `https://${authHost}/dex` : (c.sso.issuerUrl as string),
     secretsDir: path.isAbsolute(c.secretsDir) ? c.secretsDir : path.resolve(repoRoot, c.secretsDir),
   };
+}
+
+/** One tenant with every name, folder and limit derived (constructs/app/tenants.ts). */
+export interface ResolvedTenant {
+  readonly id: string;
+  /** Prefix of its Docker names, `<name>-<id>`. */
+  readonly prefix: string;
+  /** Its public host, `<host>.<domain>`. */
+  readonly host: string;
+  readonly clientId: string;
+  readonly allowedEmailDomains: string[];
+  readonly allowedGroups: string[];
+  /** Its own secrets folder (absolute). */
+  readonly secretsDir: string;
+  readonly edgeSubnet: string;
+  readonly postgres: ReturnType<typeof tenantPostgres>;
+  readonly resources: TenantConfig["resources"];
+  readonly webhookRateLimit: RuntimeConfig["n8n"]["webhookRateLimit"];
+}
+
+/** The config's tenants resolved (none: single-tenant mode). */
+export function resolveTenants(c: RuntimeConfig, repoRoot: string): ResolvedTenant[] {
+  const rt = resolveRuntime(c, repoRoot);
+  return (c.tenants ?? []).map((t, i) => ({
+    id: t.id,
+    prefix: tenantPrefix(c.name, t.id),
+    host: `${t.host}.${c.domain}`,
+    clientId: tenantClientId(c.sso.clientId, t.id, t.sso.clientId),
+    allowedEmailDomains: t.sso.allowedEmailDomains,
+    allowedGroups: t.sso.allowedGroups,
+    secretsDir: tenantSecretsDir(rt.secretsDir, t.id),
+    edgeSubnet: t.edgeSubnet ?? tenantEdgeSubnet(c.network.edgeSubnet, i),
+    postgres: tenantPostgres(c.postgres, t.id, t.limits.connectionLimit),
+    resources: t.resources,
+    webhookRateLimit: t.limits.webhookRateLimit ?? c.n8n.webhookRateLimit,
+  }));
 }
 
 /** Lists the fields a schema allows at a path, for "unknown field" messages. */

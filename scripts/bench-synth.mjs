@@ -6,6 +6,7 @@
 //   npm run bench:synth                 # 7 runs each
 //   npm run bench:synth -- --runs 11    # more runs
 //   npm run bench:synth -- --check      # exit 1 when a ratio exceeds --max-ratio (default 2)
+//   npm run bench:synth -- --tenants 50 # the app with 50 tenants against 1 tenant (issue 16; limit 3x)
 //
 // Peak RSS is that of the largest process of a run (what /usr/bin/time -v reports for a command
 // and its children); "all" adds up the peaks of every node process of the run (npm, synth.cjs and
@@ -21,16 +22,36 @@ import args from "./lib/args.cjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { options } = args.parseArgs(process.argv.slice(2), {
-  usage: "usage: npm run bench:synth -- [--runs N] [--check] [--max-ratio R]",
-  options: { runs: { type: "string", check: args.wholeNumber(1) }, "max-ratio": { type: "string", check: args.positiveNumber }, check: { type: "boolean" } },
+  usage: "usage: npm run bench:synth -- [--runs N] [--check] [--max-ratio R] [--tenants N]",
+  options: { runs: { type: "string", check: args.wholeNumber(1) }, "max-ratio": { type: "string", check: args.positiveNumber }, check: { type: "boolean" }, tenants: { type: "string", check: args.wholeNumber(2) } },
 });
 const runs = Number(options.runs ?? "7");
-const maxRatio = Number(options["max-ratio"] ?? "2");
+const tenantCount = options.tenants === undefined ? undefined : Number(options.tenants);
+const maxRatio = Number(options["max-ratio"] ?? (tenantCount === undefined ? "2" : "3"));
 const check = options.check === true;
 
 const appCommand = JSON.parse(readFileSync(path.join(root, "cdktf.json"), "utf8")).app;
 const work = mkdtempSync(path.join(os.tmpdir(), "bench-synth-"));
-const subjects = [
+
+/**
+ * config/dev.tenants.json with `n` tenants: its first tenant repeated under ids t1..tn and hosts
+ * n8n-t1..n8n-tn (each its own edge subnet, derived), written into the work folder.
+ */
+function tenantsConfig(n) {
+  const c = JSON.parse(readFileSync(path.join(root, "config", "dev.tenants.json"), "utf8"));
+  const t = c.tenants[0];
+  c.tenants = Array.from({ length: n }, (_, i) => ({ ...t, id: `t${i + 1}`, host: `n8n-t${i + 1}` }));
+  const file = path.join(work, `dev.${n}-tenants.json`);
+  writeFileSync(file, JSON.stringify(c, null, 2));
+  return file;
+}
+
+const subjects = tenantCount !== undefined
+  ? [
+      { key: "one", name: "the app, dev with 1 tenant", command: appCommand, outdir: true, env: { N8N_ZT_DEV_CONFIG: tenantsConfig(1) } },
+      { key: "many", name: `the app, dev with ${tenantCount} tenants`, command: appCommand, outdir: true, env: { N8N_ZT_DEV_CONFIG: tenantsConfig(tenantCount) } },
+    ]
+  : [
   { key: "empty", name: "empty cdktf app (node)", command: `node ${JSON.stringify(path.join(root, "scripts/bench/empty-app.cjs"))}`, outdir: true },
   { key: "app", name: `the app alone (${appCommand})`, command: appCommand, outdir: true },
   // Exactly what the README says, writing cdktf.out as it does for a user.
@@ -42,7 +63,7 @@ function runOnce(subject, i) {
   const outdir = path.join(work, `out-${subject.key}-${i}`);
   const rssFile = path.join(work, `rss-${subject.key}-${i}`);
   writeFileSync(rssFile, "");
-  const env = { ...process.env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${JSON.stringify(probe)}`, ...(subject.outdir ? { CDKTF_OUTDIR: outdir } : {}) };
+  const env = { ...process.env, ...subject.env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${JSON.stringify(probe)}`, ...(subject.outdir ? { CDKTF_OUTDIR: outdir } : {}) };
   const t0 = process.hrtime.bigint();
   const r = spawnSync(subject.command, { cwd: root, env, shell: true, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -73,6 +94,23 @@ const row = Object.fromEntries(
     return [s.key, { name: s.name, ms: median(rs.map((r) => r.ms)), cpu: median(rs.map((r) => r.cpuMs)), rss: median(rs.map((r) => r.rssMiB)), all: median(rs.map((r) => r.allMiB)), processes: Math.max(...rs.map((r) => r.processes)) }];
   }),
 );
+if (tenantCount !== undefined) {
+  const r = { time: row.many.ms / row.one.ms, cpu: row.many.cpu / row.one.cpu, rss: row.many.rss / row.one.rss };
+  const x = (v) => `${v.toFixed(2)}x`;
+  console.log(`bench:synth --tenants ${tenantCount} — ${runs} runs each, alternating, medians (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version})`);
+  console.log(`  ${"".padEnd(40)} ${"wall".padStart(6)}    ${"cpu".padStart(6)}    peak RSS`);
+  for (const s of subjects) {
+    const v = row[s.key];
+    console.log(`  ${v.name.padEnd(40)} ${v.ms.toFixed(0).padStart(6)} ms ${v.cpu.toFixed(0).padStart(6)} ms ${v.rss.toFixed(1).padStart(6)} MiB`);
+  }
+  console.log(`  ratio ${tenantCount} tenants / 1 tenant: time ${x(r.time)} (cpu ${x(r.cpu)})  peak RSS ${x(r.rss)}  limit ${maxRatio}x`);
+  const over = [["time", r.time], ["peak RSS", r.rss]].filter(([, v]) => v > maxRatio);
+  if (check && over.length > 0) {
+    console.error(`bench:synth --tenants ${tenantCount}: above ${maxRatio}x: ${over.map(([what, v]) => `${what} ${x(v)}`).join(", ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 const ratio = (a, b) => ({ time: row[a].ms / row[b].ms, cpu: row[a].cpu / row[b].cpu, rss: row[a].rss / row[b].rss, all: row[a].all / row[b].all });
 const readme = ratio("readme", "app");
 const app = ratio("app", "empty");

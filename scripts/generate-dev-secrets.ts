@@ -1,11 +1,13 @@
 /*
  * npm run secrets:dev [-- --config config/dev.json] [--renew-certificate] [--check]
  * Generates the dev secrets once (existing files are kept) and prints what it created or kept —
- * never a secret value.
+ * never a secret value. With `tenants` in the config, each tenant also gets its own folder
+ * (`<secretsDir>/tenants/<id>`) and the dev IdP one client per tenant.
  */
 import path from "node:path";
-import { devConfigSchema, loadConfigFile, resolveRuntime } from "../config/schema";
-import { checkDevSecrets, generateDevSecrets } from "../constructs/common/dev-secrets";
+import { devConfigSchema, loadConfigFile, resolveRuntime, resolveTenants } from "../config/schema";
+import { checkDevSecrets, checkTenantSecrets, generateDevSecrets, generateTenantSecrets } from "../constructs/common/dev-secrets";
+import { RUNTIME_SERVICES, serviceContainerName } from "../constructs/app/service-catalog";
 import { SECRET_FILES } from "../constructs/common/secret-files";
 import { ValidationError } from "../constructs/common/validation";
 import { DEV_IDP_PORTS } from "../constructs/edge/dev-idp";
@@ -24,7 +26,10 @@ try {
   const config = loadConfigFile(devConfigSchema, file);
   const rt = resolveRuntime(config, repoRoot);
   if (options.check) {
-    const problems = checkDevSecrets(rt.secretsDir, catalogFor(config).secrets);
+    const problems = [
+      ...checkDevSecrets(rt.secretsDir, catalogFor(config).secrets),
+      ...resolveTenants(config, repoRoot).flatMap((t) => checkTenantSecrets(t.secretsDir).map((p) => `tenants/${t.id}/${p}`)),
+    ];
     for (const p of problems) console.error(`  - ${p}`);
     if (problems.length > 0) {
       console.error(`${rt.secretsDir} is incomplete: run npm run secrets:dev`);
@@ -42,7 +47,7 @@ try {
     ]);
   }
   if (!config.devIdp) throw new ValidationError(`Invalid config ${file}`, [{ field: "devIdp", message: "is required to generate the dev IdP's config" }]);
-  const result = generateDevSecrets({
+  const shared = {
     dir: rt.secretsDir,
     domain: config.domain,
     n8nHost: rt.n8nHost,
@@ -54,16 +59,34 @@ try {
     demoUserName: config.devIdp.demoUserName,
     idTokenLifetime: config.devIdp.idTokenLifetime,
     // n8n verifies Postgres' (and in queue mode Valkey's) certificate against these names.
-    extraSans: [`${config.name}-postgres`, ...(config.n8n.mode === "queue" ? [`${config.name}-valkey`] : [])],
+    // Each tenant's host by name: OpenSSL and Chromium do not accept *.<domain> for a one-label domain such as localhost.
+    extraSans: [`${config.name}-postgres`, ...(config.n8n.mode === "queue" ? [`${config.name}-valkey`] : []), ...resolveTenants(config, repoRoot).map((t) => t.host)],
     // Queue mode adds Valkey's login (the service catalog's secrets).
     secrets: catalogFor(config).secrets,
     renewCertificate: options["renew-certificate"] === true,
     idpPorts: DEV_IDP_PORTS,
     owner: uid === 0 ? config.runAs : undefined,
-  });
-  for (const f of result.created) console.log(`created ${path.join(rt.secretsDir, f)}`);
-  for (const f of result.kept) console.log(`kept    ${path.join(rt.secretsDir, f)}`);
-  console.log(`\nSign in at https://${rt.n8nHost} as ${config.devIdp.demoUserEmail}; the password is in ${path.join(rt.secretsDir, SECRET_FILES.devIdpDemoPassword)}.`);
+  };
+  const result = generateDevSecrets(shared);
+  const print = (dir: string, r: { created: string[]; kept: string[] }) => {
+    for (const f of r.created) console.log(`created ${path.join(dir, f)}`);
+    for (const f of r.kept) console.log(`kept    ${path.join(dir, f)}`);
+  };
+  print(rt.secretsDir, result);
+  const tenants = resolveTenants(config, repoRoot);
+  if (tenants.length > 0) {
+    // Each tenant's own secrets and its Postgres' certificate (signed by the shared dev CA), then
+    // the IdP's config again with one client per tenant.
+    for (const t of tenants) {
+      const postgresHost = serviceContainerName(RUNTIME_SERVICES.postgres, t.prefix);
+      print(t.secretsDir, generateTenantSecrets({ dir: t.secretsDir, caDir: rt.secretsDir, postgresHost, renewCertificate: options["renew-certificate"] === true, owner: shared.owner }));
+    }
+    const clients = tenants.map((t) => ({ id: t.clientId, redirectUrl: `https://${t.host}/oauth2/callback`, secretFile: path.join(t.secretsDir, SECRET_FILES.oauth2ProxyClientSecret) }));
+    const again = generateDevSecrets({ ...shared, renewCertificate: false, clients });
+    for (const f of again.created) console.log(`created ${path.join(rt.secretsDir, f)} (one client per tenant)`);
+  }
+  const hosts = tenants.length > 0 ? tenants.map((t) => `https://${t.host}`).join(", ") : `https://${rt.n8nHost}`;
+  console.log(`\nSign in at ${hosts} as ${config.devIdp.demoUserEmail}; the password is in ${path.join(rt.secretsDir, SECRET_FILES.devIdpDemoPassword)}.`);
   console.log(`Trust the dev CA to avoid browser warnings: ${path.join(rt.secretsDir, "tls/ca.pem")}`);
 } catch (e) {
   if (e instanceof ValidationError) {

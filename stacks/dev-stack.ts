@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { LocalBackend, TerraformOutput } from "cdktf";
 import { SelfContainedStack } from "../constructs/common/self-contained-stack";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
-import { DevConfig, resolveRuntime } from "../config/schema";
+import { DevConfig, resolveRuntime, resolveTenants } from "../config/schema";
+import { MultiTenantRuntime } from "../constructs/app/multi-tenant-runtime";
 import { N8nRuntime } from "../constructs/app/n8n-runtime";
 import { RuntimeCatalog } from "../constructs/app/service-catalog";
 import { localStatePath } from "./local-state";
@@ -22,7 +23,9 @@ export interface DevStackProps {
  * local Terraform backend. Composition only; every resource detail lives in constructs/.
  */
 export class DevStack extends SelfContainedStack {
-  public readonly runtime: N8nRuntime;
+  /** With `tenants` in the config: the shared edge and every tenant's runtime. @default - none (single tenant) */
+  public readonly multiTenant?: MultiTenantRuntime;
+  private readonly single?: N8nRuntime;
 
   constructor(scope: Construct, id: string, props: DevStackProps) {
     super(scope, id);
@@ -34,7 +37,11 @@ export class DevStack extends SelfContainedStack {
     // without it, the provider follows DOCKER_HOST like the docker CLI.
     new DockerProvider(this, "docker", c.dockerSocket ? { host: `unix://${c.dockerSocket}` } : {});
 
-    this.runtime = new N8nRuntime(this, "Runtime", {
+    if ((c.tenants ?? []).length > 0) {
+      this.multiTenant = this.buildTenants(c, props.repoRoot);
+      return;
+    }
+    this.single = new N8nRuntime(this, "Runtime", {
       prefix: c.name,
       n8nHost: rt.n8nHost,
       secretsDir: rt.secretsDir,
@@ -66,5 +73,37 @@ export class DevStack extends SelfContainedStack {
 
     new TerraformOutput(this, "n8n_url", { value: `https://${rt.n8nHost}/`, description: "n8n editor (SSO)" });
     new TerraformOutput(this, "webhook_base_url", { value: `https://${rt.n8nHost}/webhook/`, description: "Public webhooks (no SSO, rate-limited)" });
+  }
+
+  /** The single-tenant runtime; a config with tenants has none (see `multiTenant`). */
+  public get runtime(): N8nRuntime {
+    if (!this.single) throw new Error(`stack ${this.node.id} has tenants: its runtime is DevStack.multiTenant`);
+    return this.single;
+  }
+
+  /** A shared edge and one isolated runtime per tenant (issue 16); one output per tenant. */
+  private buildTenants(c: DevConfig, repoRoot: string): MultiTenantRuntime {
+    const rt = resolveRuntime(c, repoRoot);
+    const tenants = resolveTenants(c, repoRoot);
+    const runtime = new MultiTenantRuntime(this, "Runtime", {
+      prefix: c.name,
+      secretsDir: rt.secretsDir,
+      runAs: c.runAs,
+      edgeSubnet: c.network.edgeSubnet,
+      bindAddress: c.network.bindAddress ?? "127.0.0.1",
+      dockerSocketPath: c.dockerSocket,
+      tls: c.tls.mode === "local" ? { mode: "local" } : { ...c.tls, storageHostDir: `${rt.secretsDir}/acme` },
+      sso: { issuerUrl: rt.issuerUrl, cookieExpire: c.sso.cookieExpire, cookieRefresh: c.sso.cookieRefresh, offlineAccess: c.sso.offlineAccess },
+      devIdp: c.sso.provider === "local-dex" && c.images.dex ? { host: rt.authHost, image: c.images.dex, limits: c.resources.dex } : undefined,
+      images: c.images,
+      limits: c.resources,
+      n8n: c.n8n,
+      requireSecretFilesAtPlan: true,
+      tenants: tenants.map((t) => ({ ...t, limits: t.resources })),
+    });
+    for (const t of tenants) {
+      new TerraformOutput(this, `n8n_url_${t.id}`, { value: `https://${t.host}/`, description: `n8n editor of tenant ${t.id} (SSO)` });
+    }
+    return runtime;
   }
 }

@@ -141,7 +141,7 @@ export class N8nRuntime extends Construct {
     this.valkey = this.buildValkey(props);
     this.n8n = this.buildN8n(props);
     this.services = this.buildCatalogServices(props);
-    if (props.requireSecretFilesAtPlan) this.requireSecretFilesAtPlan(props.secretsDir);
+    if (props.requireSecretFilesAtPlan) requireSecretFilesAtPlan(this, props.secretsDir);
   }
 
   /** The container name of a built-in service, from the catalog. */
@@ -345,25 +345,25 @@ export class N8nRuntime extends Construct {
       logging: props.logging?.[spec.id],
     };
   }
+}
 
-  /**
-   * `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
-   * before any container is created, instead of surfacing as a crash loop. Terraform refuses
-   * a condition that refers to no object ("must refer to at least one object from elsewhere
-   * in the configuration"), so the folder is a local value the conditions refer to.
-   */
-  private requireSecretFilesAtPlan(secretsDir: string): void {
-    const secretsLocal = new TerraformLocal(this, "SecretsDir", secretsDir);
-    for (const c of this.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
-      const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
-      if (sources.length === 0) continue;
-      c.container.lifecycle = {
-        ...c.container.lifecycle,
-        precondition: sources.map((source) => ({
-          condition: Fn.fileexists(`${secretsLocal.asString}${source.slice(secretsDir.length)}`),
-          errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
-        })),
-      };
-    }
+/**
+ * `terraform plan` runs on the Docker host in dev, so a missing secret file can be named
+ * before any container is created, instead of surfacing as a crash loop. Terraform refuses
+ * a condition that refers to no object ("must refer to at least one object from elsewhere
+ * in the configuration"), so the folder is a local value the conditions refer to.
+ */
+export function requireSecretFilesAtPlan(scope: Construct, secretsDir: string): void {
+  const secretsLocal = new TerraformLocal(scope, "SecretsDir", secretsDir);
+  for (const c of scope.node.findAll().filter((n): n is HardenedContainer => n instanceof HardenedContainer)) {
+    const sources = c.readOnlyMountSources.filter((s) => s.startsWith(`${secretsDir}/`));
+    if (sources.length === 0) continue;
+    c.container.lifecycle = {
+      ...c.container.lifecycle,
+      precondition: sources.map((source) => ({
+        condition: Fn.fileexists(`${secretsLocal.asString}${source.slice(secretsDir.length)}`),
+        errorMessage: `Secret file ${source} is missing. Run \`npm run secrets:dev\` to generate the dev secrets, then deploy again.`,
+      })),
+    };
   }
 }

@@ -7,7 +7,7 @@ import { CONTAINER_LIMITS, N8N_DEFAULTS, N8N_PUBLIC_PATHS } from "../common/defa
 import { imageTagOf, isHostname, isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, timeZoneProblem, Validator } from "../common/validation";
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
 import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
-import { SegmentedNetworks } from "../network/segmented-networks";
+import { WorkloadNetworks } from "../network/segmented-networks";
 
 /** Paths n8n serves to the public without a session: webhooks, forms, MCP. */
 export type N8nPublicPath = (typeof N8N_PUBLIC_PATHS)[number];
@@ -30,7 +30,7 @@ export interface N8nDatabase {
 
 export interface N8nProps {
   /** The runtime's networks; n8n joins app (Traefik, runners), data (Postgres) and egress. */
-  readonly networks: SegmentedNetworks;
+  readonly networks: WorkloadNetworks;
   /** Edge proxy that publishes the editor and the public paths. */
   readonly traefik: Traefik;
   /** forwardAuth middleware of the SSO proxy (`OAuth2Proxy.middleware`); the editor router always carries it. */
@@ -429,7 +429,7 @@ export class N8n extends Construct {
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
     const mount = (file: string) => ({ source: `${props.secretsDir}/${file}`, target: secret(file) });
     const routing: N8nRouting = {
-      instance: props.networks.prefix,
+      instance: props.traefik.instance,
       network: props.networks.app.name,
       prefix,
       host: props.host,

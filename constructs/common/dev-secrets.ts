@@ -47,6 +47,21 @@ export interface DevSecretsOptions {
   readonly owner?: { readonly uid: number; readonly gid: number };
   /** The runtime's secrets; each with a `dev` format gets a file. @default RUNTIME_SECRETS (the service catalog's `secrets`) */
   readonly secrets?: readonly RuntimeSecretSpec[];
+  /**
+   * The dev IdP's OIDC clients, each with the file holding its secret (a tenant's own
+   * oauth2-proxy client secret, issue 16). The IdP's config is written again when this list
+   * changes (it holds nothing that is not derived from other files).
+   * @default - one client: `clientId` with `redirectUrl` and this folder's oauth2-proxy client secret
+   */
+  readonly clients?: readonly DevIdpClient[];
+}
+
+/** One OIDC client of the dev IdP. */
+export interface DevIdpClient {
+  readonly id: string;
+  readonly redirectUrl: string;
+  /** Absolute path of the file with its secret. */
+  readonly secretFile: string;
 }
 
 export interface DevSecretsResult {
@@ -114,6 +129,23 @@ function openssl(args: string[]): void {
   }
 }
 
+/**
+ * A new leaf key and certificate for `sans` (first one the CN), signed by the CA in `caDir`; the
+ * working files are made in `work` and removed by the caller.
+ */
+function issueLeaf(work: string, caDir: string, sans: readonly string[]): { key: Buffer; cert: Buffer } {
+  for (const s of sans) if (!/^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(s)) throw new Error(`not a DNS name for the certificate: ${JSON.stringify(s)}`);
+  openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path.join(work, "key.pem")]);
+  const leafCnf = path.join(work, "leaf.cnf");
+  writeFileSync(
+    leafCnf,
+    `[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=${sans[0]}\n[v3]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.map((s) => `DNS:${s}`).join(",")}\n`,
+  );
+  openssl(["req", "-new", "-key", path.join(work, "key.pem"), "-config", leafCnf, "-out", path.join(work, "leaf.csr")]);
+  openssl(["x509", "-req", "-in", path.join(work, "leaf.csr"), "-CA", path.join(caDir, TLS_FILES.caCert), "-CAkey", path.join(caDir, TLS_FILES.caKey), "-set_serial", `0x${randomBytes(16).toString("hex")}`, "-days", "397", "-sha256", "-extfile", leafCnf, "-extensions", "v3", "-out", path.join(work, "cert.pem")]);
+  return { key: readFileSync(path.join(work, "key.pem")), cert: readFileSync(path.join(work, "cert.pem")) };
+}
+
 /** The local CA and a leaf certificate for the dev hosts, made with the openssl CLI. */
 function ensureTls(opts: DevSecretsOptions, created: string[], kept: string[]): void {
   const dir = opts.dir;
@@ -162,7 +194,7 @@ function ensureTls(opts: DevSecretsOptions, created: string[], kept: string[]): 
 }
 
 /** The Dex config (JSON, which Dex reads as YAML): static client and demo user from the secret files. */
-export function renderDexConfig(opts: DevSecretsOptions, clientSecret: string, demoPasswordHash: string): string {
+export function renderDexConfig(opts: DevSecretsOptions, clientSecret: string, demoPasswordHash: string, clients?: readonly { id: string; redirectUrl: string; secret: string }[]): string {
   const ports = opts.idpPorts ?? { http: 5556, telemetry: 5558 };
   const userId = createHash("sha256").update(opts.demoUserEmail).digest("hex");
   const uuid = `${userId.slice(0, 8)}-${userId.slice(8, 12)}-4${userId.slice(13, 16)}-a${userId.slice(17, 20)}-${userId.slice(20, 32)}`;
@@ -176,7 +208,9 @@ export function renderDexConfig(opts: DevSecretsOptions, clientSecret: string, d
       oauth2: { skipApprovalScreen: true, responseTypes: ["code"] },
       expiry: { idTokens: opts.idTokenLifetime ?? "1h", refreshTokens: { validIfNotUsedFor: "24h" } },
       enablePasswordDB: true,
-      staticClients: [{ id: opts.clientId, name: "n8n (oauth2-proxy)", secret: clientSecret, redirectURIs: [opts.redirectUrl] }],
+      staticClients: clients
+        ? clients.map((c) => ({ id: c.id, name: `n8n (oauth2-proxy, ${c.id})`, secret: c.secret, redirectURIs: [c.redirectUrl] }))
+        : [{ id: opts.clientId, name: "n8n (oauth2-proxy)", secret: clientSecret, redirectURIs: [opts.redirectUrl] }],
       staticPasswords: [{ email: opts.demoUserEmail, hash: demoPasswordHash, username: opts.demoUserName, userID: uuid }],
     },
     null,
@@ -200,17 +234,110 @@ export function generateDevSecrets(opts: DevSecretsOptions): DevSecretsResult {
     created.push(g.file);
   }
   const dexFile = path.join(opts.dir, SECRET_FILES.devIdpConfig);
-  if (existsSync(dexFile)) kept.push(SECRET_FILES.devIdpConfig);
+  const clients = opts.clients?.map((c) => ({ id: c.id, redirectUrl: c.redirectUrl, secret: readFileSync(c.secretFile, "utf8") }));
+  if (existsSync(dexFile) && (!clients || dexClientsMatch(readFileSync(dexFile, "utf8"), clients))) kept.push(SECRET_FILES.devIdpConfig);
   else {
     const read = (f: string) => readFileSync(path.join(opts.dir, f), "utf8");
     const hash = bcrypt.hashSync(read(SECRET_FILES.devIdpDemoPassword), 12);
-    writeNew(dexFile, renderDexConfig(opts, read(SECRET_FILES.oauth2ProxyClientSecret), hash), 0o600);
+    // Derived from the other files only: a changed client list (a tenant added) rewrites it.
+    if (existsSync(dexFile)) unlinkSync(dexFile);
+    writeNew(dexFile, renderDexConfig(opts, read(SECRET_FILES.oauth2ProxyClientSecret), hash, clients), 0o600);
     created.push(SECRET_FILES.devIdpConfig);
   }
   if ((opts.secrets ?? RUNTIME_SECRETS).some((x) => x.id === VALKEY_SECRET.id)) ensureValkeyLogin(opts.dir, created, kept);
   ensureTls(opts, created, kept);
   if (opts.owner) chownTree(opts.dir, opts.owner.uid, opts.owner.gid);
   return { created, kept };
+}
+
+/** True when a Dex config's static clients are exactly `clients` (ids, redirect URLs, secrets, in order). */
+export function dexClientsMatch(dexConfig: string, clients: readonly { id: string; redirectUrl: string; secret: string }[]): boolean {
+  try {
+    const have = (JSON.parse(dexConfig).staticClients ?? []) as { id: string; secret: string; redirectURIs: string[] }[];
+    return have.length === clients.length && have.every((h, i) => h.id === clients[i].id && h.secret === clients[i].secret && h.redirectURIs.length === 1 && h.redirectURIs[0] === clients[i].redirectUrl);
+  } catch {
+    return false;
+  }
+}
+
+export interface TenantSecretsOptions {
+  /** The tenant's folder (created 0700), `<secretsDir>/tenants/<id>`. */
+  readonly dir: string;
+  /** The shared secrets folder holding the dev CA (`tls/ca.pem`, `tls/ca-key.pem`); its key is never copied. */
+  readonly caDir: string;
+  /** The tenant's Postgres container name: its certificate's only name (n8n verifies it). */
+  readonly postgresHost: string;
+  /** Its secrets. @default RUNTIME_SECRETS */
+  readonly secrets?: readonly RuntimeSecretSpec[];
+  /** Make a new Postgres certificate even when one exists. @default false */
+  readonly renewCertificate?: boolean;
+  /** Owner of the folder and its files (see DevSecretsOptions.owner). */
+  readonly owner?: { readonly uid: number; readonly gid: number };
+}
+
+/**
+ * One tenant's own secrets (issue 16): every runtime secret made anew for it (cookie and client
+ * secret, encryption key, database passwords, runners token), the dev CA's public certificate,
+ * and its Postgres' certificate signed by the shared CA. Nothing is shared with another tenant.
+ */
+export function generateTenantSecrets(opts: TenantSecretsOptions): DevSecretsResult {
+  const created: string[] = [];
+  const kept: string[] = [];
+  mkdirSync(path.join(opts.dir, "tls"), { recursive: true, mode: 0o700 });
+  chmodSync(opts.dir, 0o700);
+  chmodSync(path.join(opts.dir, "tls"), 0o700);
+  for (const g of generatedFiles(opts.secrets).filter((f) => f.file !== SECRET_FILES.devIdpDemoPassword)) {
+    const file = path.join(opts.dir, g.file);
+    if (existsSync(file)) {
+      kept.push(g.file);
+      continue;
+    }
+    writeNew(file, g.make(), 0o600);
+    created.push(g.file);
+  }
+  const ca = readFileSync(path.join(opts.caDir, TLS_FILES.caCert));
+  const caCopy = path.join(opts.dir, TLS_FILES.caCert);
+  if (existsSync(caCopy) && readFileSync(caCopy).equals(ca)) kept.push(TLS_FILES.caCert);
+  else {
+    if (existsSync(caCopy)) unlinkSync(caCopy);
+    writeNew(caCopy, ca, 0o644);
+    created.push(TLS_FILES.caCert);
+  }
+  const leaf = [TLS_FILES.cert, TLS_FILES.key].map((f) => path.join(opts.dir, f));
+  if (leaf.every((f) => existsSync(f)) && !opts.renewCertificate) kept.push(TLS_FILES.cert, TLS_FILES.key);
+  else {
+    const work = path.join(opts.dir, "tls", `.work-${process.pid}`);
+    mkdirSync(work, { mode: 0o700 });
+    try {
+      const issued = issueLeaf(work, opts.caDir, [opts.postgresHost]);
+      for (const f of leaf) if (existsSync(f)) unlinkSync(f);
+      writeNew(leaf[1], issued.key, 0o600);
+      writeNew(leaf[0], issued.cert, 0o644);
+      created.push(TLS_FILES.cert, TLS_FILES.key);
+    } finally {
+      for (const f of ["key.pem", "leaf.cnf", "leaf.csr", "cert.pem"]) if (existsSync(path.join(work, f))) unlinkSync(path.join(work, f));
+      require("node:fs").rmdirSync(work);
+    }
+  }
+  if (opts.owner) chownTree(opts.dir, opts.owner.uid, opts.owner.gid);
+  return { created, kept };
+}
+
+/** Problems of a tenant's folder: a secret or certificate missing, readable by others, or ending in a newline. */
+export function checkTenantSecrets(dir: string, secrets: readonly RuntimeSecretSpec[] = RUNTIME_SECRETS): string[] {
+  const generated = generatedFiles(secrets).filter((f) => f.file !== SECRET_FILES.devIdpDemoPassword).map((g) => g.file);
+  const problems: string[] = [];
+  for (const f of [...generated, TLS_FILES.key, TLS_FILES.cert, TLS_FILES.caCert]) {
+    const file = path.join(dir, f);
+    if (!existsSync(file)) {
+      problems.push(`${f}: missing`);
+      continue;
+    }
+    const mode = statSync(file).mode & 0o777;
+    if (f !== TLS_FILES.cert && f !== TLS_FILES.caCert && (mode & 0o077) !== 0) problems.push(`${f}: mode ${mode.toString(8)} lets others read it; expected 600`);
+    if (generated.includes(f) && /[\r\n]$/.test(readFileSync(file, "utf8"))) problems.push(`${f}: ends with a newline`);
+  }
+  return problems;
 }
 
 /**

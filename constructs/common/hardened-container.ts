@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Container, ContainerHealthcheck } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { FILE_ENV_PREFIX, FILES_LABEL } from "./labels";
+import { FILE_ENV_PREFIX, FILES_LABEL, TENANT_CONTEXT, TENANT_LABEL } from "./labels";
 import { boundMessage, inBound, MEMORY_MB } from "./bounds";
 import { CPUS, formatProblem } from "./patterns";
 import { secretLeakProblem, secretValueKind } from "./secret-patterns";
@@ -264,7 +264,9 @@ export class HardenedContainer extends Construct {
       ...Object.entries(props.volumes ?? {}).map(([source, target]) => ({ type: "volume", source, target, readOnly: false })),
     ];
     const env = { ...(props.env ?? {}), ...files?.env };
-    const labels = { ...(props.labels ?? {}), ...files?.labels };
+    // Inside a tenant's subtree (TENANT_CONTEXT), every container says whose it is.
+    const tenant = this.node.tryGetContext(TENANT_CONTEXT) as string | undefined;
+    const labels = { ...(props.labels ?? {}), ...files?.labels, ...(tenant ? { [TENANT_LABEL]: tenant } : {}) };
 
     this.container = new Container(this, "Resource", {
       name: props.name,

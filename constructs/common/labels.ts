@@ -51,3 +51,14 @@ export function networkRoleLabels(role: NetworkRole, internal: boolean): { label
  */
 export const PUBLIC_REASON_LABEL = `${LABEL_PREFIX}.public-reason`;
 export const MIN_PUBLIC_REASON_LENGTH = 10;
+
+/**
+ * Label on every container and network of one tenant (issue 16): its tenant id. The policy pack's
+ * tenant rules (ZT-TEN-*) read it; the shared edge (Traefik, the socket proxy, the dev IdP) has none.
+ */
+export const TENANT_LABEL = `${LABEL_PREFIX}.tenant`;
+/**
+ * Construct context key under which a tenant's subtree carries its id: every HardenedContainer
+ * below it labels itself with TENANT_LABEL, so no construct has to pass the id down by hand.
+ */
+export const TENANT_CONTEXT = "n8n-zero-trust:tenant";

@@ -3,14 +3,14 @@ import { ContainerLogging, HardenedContainer } from "../common/hardened-containe
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { isPrivateIpv4 } from "../aws/cidr";
 import { isUnresolved, Validator } from "../common/validation";
-import { SegmentedNetworks } from "../network/segmented-networks";
+import { WorkloadNetworks } from "../network/segmented-networks";
 import { addSuppression } from "../policy/aspect";
 import { PostgresBootstrap, PostgresBootstrapProps, renderPostgresBootstrap } from "./postgres-bootstrap";
 import { CONTAINER_LIMITS } from "../common/defaults";
 
 export interface PostgresProps {
   /** The runtime's networks; Postgres joins only `data` (internal). */
-  readonly networks: SegmentedNetworks;
+  readonly networks: WorkloadNetworks;
   /** Pinned Postgres image, major 15 or later. */
   readonly image: string;
   /** Role model and names (validated and quoted by the bootstrap). */

@@ -10,7 +10,7 @@ import { PUBLIC_REASON_LABEL } from "../common/labels";
 
 export interface DevIdpProps {
   /** The runtime's networks; the IdP joins only `edge`. */
-  readonly networks: SegmentedNetworks;
+  readonly networks: Pick<SegmentedNetworks, "prefix" | "edge">;
   /** Edge proxy that publishes the IdP at `https://<host>/dex`. */
   readonly traefik: Traefik;
   /** Pinned Dex image. */

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ContainerLogging, HardenedContainer } from "../common/hardened-container";
 import { SECRET_FILES, SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { isHostname, Validator } from "../common/validation";
-import { SegmentedNetworks } from "../network/segmented-networks";
+import { WorkloadNetworks } from "../network/segmented-networks";
 import { Traefik, SECURITY_HEADERS_MIDDLEWARE } from "./traefik";
 import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "./traefik-labels";
 import { CONTAINER_LIMITS, SSO_DEFAULTS } from "../common/defaults";
@@ -10,7 +10,7 @@ import { OIDC_CLIENT_ID, SSO_GROUP } from "../common/patterns";
 
 export interface OAuth2ProxyProps {
   /** The runtime's networks; oauth2-proxy joins only `edge` (it must reach the IdP). */
-  readonly networks: SegmentedNetworks;
+  readonly networks: WorkloadNetworks;
   /** The edge proxy in front; only its fixed edge address is trusted for X-Forwarded-* headers. */
   readonly traefik: Traefik;
   /** Pinned oauth2-proxy image, v7.15.3 or later (`-alpine` variant: its healthcheck uses wget). */
@@ -143,10 +143,13 @@ export class OAuth2Proxy extends Construct {
   public readonly middleware: string;
   /** Router that serves `/oauth2/*` (sign-in, callback, sign-out) on the protected host. */
   public readonly callbackRouter: string;
+  /** The session cookie's name, `__Host-<prefix>-sso` (a tenant's own on a shared host). */
+  public readonly cookieName: string;
 
   constructor(scope: Construct, id: string, props: OAuth2ProxyProps) {
     super(scope, id);
     const cookieName = `__Host-${props.networks.prefix}-sso`;
+    this.cookieName = cookieName;
     const prefix = props.networks.prefix;
     const name = props.name ?? `${prefix}-oauth2-proxy`;
     const v = new Validator(`Invalid props for ${this.node.path}`);
@@ -173,10 +176,11 @@ export class OAuth2Proxy extends Construct {
     this.callbackRouter = `${prefix}-oauth2`;
     const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
 
-    const args = oauth2ProxyArgs(props, { cookieName, trustedProxyIp: props.traefik.edgeAddress });
+    // Traefik's address on this proxy's edge network (a tenant's own, on a shared host).
+    const args = oauth2ProxyArgs(props, { cookieName, trustedProxyIp: props.traefik.edgeAddressOn(props.networks.edgeSubnet) });
 
     const labels = {
-      ...exposeLabels(prefix, props.networks.edge.name),
+      ...exposeLabels(props.traefik.instance, props.networks.edge.name),
       ...serviceLabels(`${prefix}-oauth2-proxy`, PORT),
       ...forwardAuth.labels,
       ...routerLabels({

@@ -7,7 +7,7 @@ import { CONTAINER_ROLES, roleLabels } from "../common/labels";
 
 export interface DockerSocketProxyProps {
   /** The runtime's networks; the proxy joins only `socket` (internal). */
-  readonly networks: SegmentedNetworks;
+  readonly networks: Pick<SegmentedNetworks, "prefix" | "socket">;
   /**
    * Pinned image of linuxserver/socket-proxy, 3.4.3 or later (haproxy-based; runs with a
    * read-only root). Earlier releases have no switches for container sub-paths, so their

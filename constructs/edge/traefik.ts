@@ -3,6 +3,7 @@ import { ContainerLogging, HardenedContainer } from "../common/hardened-containe
 import { SECRETS_MOUNT_DIR, TLS_FILES } from "../common/secret-files";
 import { isHostname, Validator } from "../common/validation";
 import { toYaml, YamlValue } from "../common/yaml";
+import { Network } from "@cdktf/provider-docker/lib/network";
 import { SegmentedNetworks } from "../network/segmented-networks";
 import { DockerSocketProxy } from "./socket-proxy";
 import { ENTRYPOINTS, fileMiddlewareRef, TRAEFIK_INSTANCE_LABEL } from "./traefik-labels";
@@ -30,9 +31,23 @@ export type TraefikTls =
       readonly storageHostDir: string;
     };
 
+/** A tenant's networks Traefik joins on a shared host: its edge (to its oauth2-proxy) and app (to its n8n). */
+export interface TraefikTenantNetworks {
+  /** The tenant's edge network and its subnet (Traefik takes the fixed address `.10` there). */
+  readonly edge: Network;
+  readonly edgeSubnet: string;
+  /** The tenant's app network (n8n's port; never its runners' broker, which n8n serves on another port). */
+  readonly app: Network;
+}
+
 export interface TraefikProps {
   /** The runtime's networks; Traefik joins edge, socket and app. */
-  readonly networks: SegmentedNetworks;
+  readonly networks: Pick<SegmentedNetworks, "prefix" | "edgeSubnet" | "edge" | "socket"> & { readonly app?: Network };
+  /**
+   * Tenants' networks on a shared host (issue 16): Traefik also joins each tenant's edge and app
+   * network, and nothing else of a tenant's. @default - none (a single-tenant runtime)
+   */
+  readonly tenantNetworks?: readonly TraefikTenantNetworks[];
   /** The socket proxy Traefik reads container labels through (Traefik never mounts the socket). */
   readonly socketProxy: DockerSocketProxy;
   /** Pinned Traefik v3.7+ image. */
@@ -94,8 +109,8 @@ export interface TraefikStaticConfigInput {
   readonly ports: { readonly web: number; readonly websecure: number; readonly ping: number };
   /** The socket proxy's endpoint (`tcp://<name>:2375`) for the docker provider. */
   readonly socketProxyEndpoint: string;
-  /** The Docker network Traefik reaches its backends on. */
-  readonly appNetwork: string;
+  /** The Docker network Traefik reaches its backends on by default (every routed container also names its own). @default - none (a multi-tenant host has no shared app network) */
+  readonly appNetwork?: string;
   /** The instance label value containers must carry to be routed (the networks' prefix). */
   readonly instance: string;
   readonly tls: TraefikTls;
@@ -239,6 +254,8 @@ export class Traefik extends Construct {
   public readonly certResolver?: string;
   /** Fixed address of Traefik on the edge network: the only proxy oauth2-proxy trusts. */
   public readonly edgeAddress: string;
+  /** The instance label value routed containers carry (the docker provider's constraint): the networks' prefix. */
+  public readonly instance: string;
   /** The rendered static configuration (uploaded to the container). */
   public readonly staticConfig: string;
   /** The rendered dynamic configuration: TLS options and shared middlewares. */
@@ -263,7 +280,8 @@ export class Traefik extends Construct {
     v.check(props.hstsSeconds === undefined || props.hstsSeconds >= 15552000, "hstsSeconds", "must be at least 15552000 (180 days)");
     v.throwIfAny();
 
-    this.edgeAddress = hostAddress(props.networks.edgeSubnet, 10);
+    this.edgeAddress = this.edgeAddressOn(props.networks.edgeSubnet);
+    this.instance = prefix;
     // Traefik listens on the published ports themselves, so a container that reaches a public
     // host through Traefik's edge address (oauth2-proxy → the IdP's issuer URL) uses the same
     // URL, port included, as a browser does. Found on the first real deploy: with 8443 inside and
@@ -276,7 +294,7 @@ export class Traefik extends Construct {
     this.staticConfig = renderTraefikStaticConfig({
       ports: PORTS,
       socketProxyEndpoint: props.socketProxy.endpoint,
-      appNetwork: props.networks.app.name,
+      appNetwork: props.networks.app?.name,
       instance: prefix,
       tls: props.tls,
       certResolver: this.certResolver,
@@ -290,7 +308,12 @@ export class Traefik extends Construct {
       networks: [
         { network: props.networks.edge, aliases: props.edgeAliases, ipv4Address: this.edgeAddress },
         { network: props.networks.socket },
-        { network: props.networks.app },
+        ...(props.networks.app ? [{ network: props.networks.app }] : []),
+        // A tenant's oauth2-proxy reaches the IdP's public host through Traefik on its own edge network.
+        ...(props.tenantNetworks ?? []).flatMap((t) => [
+          { network: t.edge, aliases: props.edgeAliases, ipv4Address: this.edgeAddressOn(t.edgeSubnet) },
+          { network: t.app },
+        ]),
       ],
       memoryMb: props.memoryMb ?? CONTAINER_LIMITS.traefik.memoryMb,
       cpus: props.cpus ?? CONTAINER_LIMITS.traefik.cpus,
@@ -320,6 +343,11 @@ export class Traefik extends Construct {
       logging: props.logging,
       dependsOn: [props.socketProxy.container.container],
     });
+  }
+
+  /** Traefik's fixed address on an edge network of this subnet (its own or a tenant's): the `.10` host. */
+  public edgeAddressOn(edgeSubnet: string): string {
+    return hostAddress(edgeSubnet, 10);
   }
 }
 

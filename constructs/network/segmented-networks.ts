@@ -8,6 +8,22 @@ import { isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } fr
 
 export type { NetworkRole };
 
+/**
+ * The networks one n8n workload (oauth2-proxy, n8n, runners, Postgres) joins: a runtime's
+ * `SegmentedNetworks`, or one tenant's `TenantNetworks` on a shared host.
+ */
+export interface WorkloadNetworks {
+  /** Prefix of the workload's Docker names. */
+  readonly prefix: string;
+  /** Subnet of its edge network (oauth2-proxy trusts forwarded headers only from Traefik's address there). */
+  readonly edgeSubnet: string;
+  readonly edge: Network;
+  readonly app: Network;
+  readonly data: Network;
+  readonly egress: Network;
+  readonly runners?: Network;
+}
+
 export interface SegmentedNetworksProps {
   /**
    * Prefix of the Docker network names (`<prefix>-edge`, ...). Lets several tenants share a host.
@@ -43,7 +59,7 @@ export interface SegmentedNetworksProps {
  * | egress | n8n | no |
  * | runners (queue mode) | workers, their task runners | yes |
  */
-export class SegmentedNetworks extends Construct {
+export class SegmentedNetworks extends Construct implements WorkloadNetworks {
   public readonly edge: Network;
   public readonly socket: Network;
   public readonly app: Network;

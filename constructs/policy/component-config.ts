@@ -29,6 +29,15 @@ const last = (image: string) => image.split("/").pop() ?? image;
 
 /** Which component a container runs: by its role label, its image name, or its command. */
 export function componentOf(c: ModelContainer): Component | undefined {
+  // Asked by every component rule for every container: decided once per container.
+  if (components.has(c)) return components.get(c);
+  const component = decideComponent(c);
+  components.set(c, component);
+  return component;
+}
+const components = new WeakMap<ModelContainer, Component | undefined>();
+
+function decideComponent(c: ModelContainer): Component | undefined {
   const role = c.labels[ROLE_LABEL];
   if (role === CONTAINER_ROLES.socketProxy || isSocketProxy(c)) return "socket-proxy";
   if (role === CONTAINER_ROLES.edgeProxy ? isTraefikContainer(c) : /(^|\/)traefik(:|@|$)/.test(c.image)) return "traefik";

@@ -368,9 +368,24 @@ export function findMiddleware(model: DockerModel, ref: string, routerProvider: 
   // Names compare case-insensitively: labels are decoded case-insensitively and file keys are read lower-cased.
   const name = (at < 0 ? ref : ref.slice(0, at)).trim().toLowerCase();
   const provider = (at < 0 ? routerProvider : ref.slice(at + 1)).trim().toLowerCase();
-  const candidates = model.middlewares.filter((m) => m.name.toLowerCase() === name);
+  const candidates = middlewaresByName(model).get(name) ?? [];
   return candidates.find((m) => (m.provider ?? "docker") === provider) ?? (at < 0 ? candidates[0] : undefined);
 }
+
+/** The model's middlewares by lower-cased name, indexed once per model (every router of every rule looks them up). */
+function middlewaresByName(model: DockerModel): Map<string, ModelMiddleware[]> {
+  let index = middlewareIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const m of model.middlewares) {
+      const k = m.name.toLowerCase();
+      index.set(k, [...(index.get(k) ?? []), m]);
+    }
+    middlewareIndex.set(model, index);
+  }
+  return index;
+}
+const middlewareIndex = new WeakMap<DockerModel, Map<string, ModelMiddleware[]>>();
 
 /** Strips the `@provider` suffix Traefik uses in middleware references. */
 export function middlewareBaseName(ref: string): string {

@@ -26,6 +26,12 @@ import { N8N_RULES } from "./rules/components/n8n";
 import { POSTGRES_RULES } from "./rules/components/postgres";
 import { VALKEY_RULES } from "./rules/components/valkey";
 import { QueueStoreReachable } from "./rules/docker/zt-net-006-queue-store-reachable";
+import { TenantSharedNetwork } from "./rules/docker/zt-ten-001-tenant-shared-network";
+import { TenantSharedDatabase } from "./rules/docker/zt-ten-002-tenant-shared-database";
+import { TenantSharedSecret } from "./rules/docker/zt-ten-003-tenant-shared-secret";
+import { TenantSharedKey } from "./rules/docker/zt-ten-004-tenant-shared-key";
+import { TenantSharedCookie } from "./rules/docker/zt-ten-005-tenant-shared-cookie";
+import { TenantCrossRouting } from "./rules/docker/zt-ten-006-tenant-cross-routing";
 import { AlarmActions } from "./rules/aws/zt-aws-cw-001-alarm-actions";
 import { AlarmTopicKey } from "./rules/aws/zt-aws-cw-002-alarm-topic-key";
 import { Ec2VolumeKey } from "./rules/aws/zt-aws-ec2-002-ec2-volume-key";
@@ -75,6 +81,12 @@ import { Ec2UserDataSecrets } from "./rules/aws/zt-aws-ec2-005-ec2-user-data-sec
  */
 export const COMPONENT_RULES: readonly Rule[] = [...TRAEFIK_RULES, ...OAUTH2_PROXY_RULES, ...SOCKET_PROXY_RULES, ...DEX_RULES, ...N8N_RULES, ...POSTGRES_RULES, ...VALKEY_RULES];
 
+/**
+ * Tenants on one host (issue 16): no network, database role, secret, key, cookie or route shared
+ * between two tenants. They find nothing on a stack without tenant labels. Part of the docker pack.
+ */
+export const TENANT_RULES: readonly Rule[] = [TenantSharedNetwork, TenantSharedDatabase, TenantSharedSecret, TenantSharedKey, TenantSharedCookie, TenantCrossRouting];
+
 /** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets; and each component's own settings. */
 export const DOCKER_PACK: readonly Rule[] = [
   PublishedPorts,
@@ -97,6 +109,7 @@ export const DOCKER_PACK: readonly Rule[] = [
   ReadOnlyRoot,
   SecretValues,
   SecretInCommandOrFiles,
+  ...TENANT_RULES,
   ...COMPONENT_RULES,
 ];
 

@@ -46,7 +46,8 @@ export interface BrowserSession {
 }
 
 /** A fresh browser profile that trusts the dev CA and resolves only the stack's hosts to loopback. */
-export async function openBrowser(ctx: AttackContext, name: string): Promise<BrowserSession> {
+/** `extraHosts`: more of the stack's hosts the browser resolves to loopback (another tenant's). */
+export async function openBrowser(ctx: AttackContext, name: string, extraHosts: readonly string[] = []): Promise<BrowserSession> {
   const home = path.join(ctx.work, "browser", name);
   rmSync(home, { recursive: true, force: true });
   const nss = path.join(home, ".pki", "nssdb");
@@ -60,7 +61,7 @@ export async function openBrowser(ctx: AttackContext, name: string): Promise<Bro
     args: [
       // Root in CI: Chromium's own sandbox needs user namespaces it does not get here.
       "--no-sandbox",
-      `--host-resolver-rules=MAP ${ctx.n8nHost} 127.0.0.1, MAP ${ctx.authHost} 127.0.0.1, MAP * ~NOTFOUND`,
+      `--host-resolver-rules=MAP ${ctx.n8nHost} 127.0.0.1, MAP ${ctx.authHost} 127.0.0.1, ${extraHosts.map((h) => `MAP ${h} 127.0.0.1, `).join("")}MAP * ~NOTFOUND`,
       "--no-proxy-server",
       "--disable-background-networking",
       "--disable-component-update",

@@ -9,7 +9,7 @@ const RUN = path.join(__dirname, "run.sh");
 const runWith = (...args: string[]) => spawnSync("bash", [RUN, ...args], { encoding: "utf8", env: { ...process.env, E2E_WORK: "/nonexistent/should-not-be-created" } });
 
 describe("npm run test:e2e arguments", () => {
-  test.each([[["--bogus"], /unknown argument: --bogus/], [["--images"], /usage: npm run test:e2e/], [["--images", "registry"], /--images must be local or upstream, got: registry/], [["--work"], /usage: npm run test:e2e/], [["--bench", "--bench-queue"], /usage: npm run test:e2e.*--bench-queue/]])(
+  test.each([[["--bogus"], /unknown argument: --bogus/], [["--images"], /usage: npm run test:e2e/], [["--images", "registry"], /--images must be local or upstream, got: registry/], [["--work"], /usage: npm run test:e2e/], [["--bench", "--bench-queue"], /usage: npm run test:e2e.*--bench-queue/], [["--tenants", "--bench"], /usage: npm run test:e2e.*--tenants/]])(
     "%j is refused with exit 2 and a message",
     (args, message) => {
       const r = runWith(...(args as string[]));

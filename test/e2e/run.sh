@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run test:e2e [-- --images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue]
+# npm run test:e2e [-- --images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue | --tenants]
 #
 # The deploy suite: as root, on this machine, from this checkout:
 #   install   Debian packages it needs (docker.io, mmdebstrap, iptables, ...)
@@ -16,6 +16,8 @@
 # from the Terraform registry (for a machine with registry access). `--bench` (npm run bench:edge)
 # runs the edge benchmark instead of the suite: deploy, sign in, publish a webhook, measure, destroy;
 # `--bench-queue` (npm run bench:queue) the queue-mode one: the same, then queue mode, 1 vs 2 workers.
+# `--tenants` runs the tenant suite instead (issue 16): config/dev.tenants.json (two tenants on one
+# host) deployed, then the tenant isolation cases (docs/tenants.md); not part of .ci/run yet.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO_ROOT"
@@ -25,13 +27,14 @@ IMAGES=local
 KEEP=0
 BENCH=0
 E2E_WORK="${E2E_WORK:-$REPO_ROOT/.cache/e2e}"
-usage() { echo "usage: npm run test:e2e -- [--images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue]" >&2; exit 2; }
+usage() { echo "usage: npm run test:e2e -- [--images local|upstream] [--keep] [--work DIR] [--bench | --bench-queue | --tenants]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --images) [ $# -ge 2 ] || usage; IMAGES="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --bench) [ "$BENCH" = 0 ] || usage; BENCH=edge; shift ;;
     --bench-queue) [ "$BENCH" = 0 ] || usage; BENCH=queue; shift ;;
+    --tenants) [ "$BENCH" = 0 ] || usage; BENCH=tenants; shift ;;
     --work) [ $# -ge 2 ] || usage; E2E_WORK="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "unknown argument: $1" >&2; usage ;;
@@ -104,6 +107,7 @@ suite_args=(--work "$E2E_WORK" --images "$IMAGES")
 [ "$KEEP" = 1 ] && suite_args+=(--keep)
 [ "$BENCH" = edge ] && suite_args+=(--bench)
 [ "$BENCH" = queue ] && suite_args+=(--bench-queue)
+[ "$BENCH" = tenants ] && suite_args+=(--tenants)
 suite_status=0
 E2E_FW_CHAIN="$E2E_FW_CHAIN" e2e_phase suite node scripts/run-ts.cjs test/e2e/suite.ts "${suite_args[@]}" || suite_status=$?
 exit "$suite_status"

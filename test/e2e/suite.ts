@@ -21,6 +21,7 @@ import { goDurationSeconds } from "../../constructs/policy/rules/components/help
 import { cliConfigText } from "../helpers/terraform";
 import { LOCAL_STATE_FOLDER, localStatePath } from "../../stacks/local-state";
 import { CheckError, Expect, run, runLogged, runOk, sleep, Suite } from "./harness";
+import { runTenantSuite } from "./tenants";
 
 // Bundled by scripts/run-ts.cjs into .cache/, so __dirname is not the source folder: run from the repository root.
 const REPO_ROOT = process.cwd();
@@ -34,10 +35,12 @@ interface Args {
    * measure Traefik's cost) or "queue" (the same, then queue mode: one worker vs two).
    */
   bench?: "edge" | "queue";
+  /** The tenant suite (issue 16) instead: config/dev.tenants.json deployed, the tenant isolation cases. */
+  tenants?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep] [--bench | --bench-queue]";
+  const usage = "usage: suite.ts --work <dir> [--images local|upstream] [--keep] [--bench | --bench-queue | --tenants]";
   const out: Partial<Args> = { images: "local", keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -52,6 +55,7 @@ function parseArgs(argv: string[]): Args {
       if (v !== "local" && v !== "upstream") fail(`--images must be "local" or "upstream", got "${v}"\n${usage}`);
       out.images = v;
     } else if (a === "--keep") out.keep = true;
+    else if (a === "--tenants") out.tenants = true;
     else if (a === "--bench" || a === "--bench-queue") {
       if (out.bench) fail(`--bench and --bench-queue are two benchmarks: choose one\n${usage}`);
       out.bench = a === "--bench" ? "edge" : "queue";
@@ -59,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     else fail(`unknown argument "${a}"\n${usage}`);
   }
   if (!out.work) fail(`--work is required\n${usage}`);
+  if (out.tenants && out.bench) fail(`--tenants runs the tenant suite, not a benchmark: choose one\n${usage}`);
   return out as Args;
 }
 
@@ -82,7 +87,7 @@ const BENCH_CASES = {
   edge: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]),
   queue: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "queue.deploy", "queue.healthy", "bench.queue", "destroy"]),
 };
-const suite = new Suite(path.join(W, args.bench ? `bench-${args.bench}-results.json` : "results.json"), args.bench ? BENCH_CASES[args.bench] : undefined);
+const suite = new Suite(path.join(W, args.bench ? `bench-${args.bench}-results.json` : args.tenants ? "tenants-results.json" : "results.json"), args.bench ? BENCH_CASES[args.bench] : undefined);
 
 /** Environment of every docker / terraform / cdktf call: the suite's daemon and CLI config only. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -109,7 +114,8 @@ function inspect<T = any>(kind: "container" | "network" | "volume", names: strin
 // ---------------------------------------------------------------------------------------------
 // Test config: the committed dev config with the suite's images, secrets folder and socket.
 
-const devRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "dev.json"), "utf8"));
+// The tenant suite deploys the two-tenant config instead (written to the same place, as queue mode does).
+const devRaw = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", args.tenants ? "dev.tenants.json" : "dev.json"), "utf8"));
 /** What test/e2e/images/build.sh built: config image key (and "probe") → local reference. */
 const localImages: Record<string, string> = args.images === "local" ? JSON.parse(readFileSync(path.join(CACHE, "images", "current.json"), "utf8")) : {};
 if (args.images === "local") {
@@ -157,6 +163,8 @@ const networkNames = Object.keys(NETWORKS).map((n) => `${P}-${n}`);
 const QUEUE = { workers: 2, webhookProcessors: 1, concurrency: 10, dbPoolSize: 2 } as const;
 const VALKEY_UPSTREAM = "valkey/valkey:8.1.1";
 const queueRaw = JSON.parse(JSON.stringify(devRaw));
+// Queue mode with tenants is refused by the schema; the tenant suite runs no queue case.
+delete queueRaw.tenants;
 queueRaw.n8n = { ...queueRaw.n8n, mode: "queue", queue: { ...QUEUE } };
 queueRaw.images = { ...queueRaw.images, valkey: args.images === "local" ? localImages.valkey ?? VALKEY_UPSTREAM : VALKEY_UPSTREAM };
 // Limits of their own (not the constructs' defaults), so queue.healthy sees the config applied.
@@ -219,6 +227,19 @@ async function main(): Promise<void> {
   copyFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), path.join(W, "config", "prod.example.json"));
   writeFileSync(path.join(W, "terraformrc"), cliConfig());
   const env = childEnv();
+
+  if (args.tenants) {
+    await suite.case("isolation.no-route-out", "a container on a non-internal network reaches the local stand-in and nothing beyond the machine", () => isolationCheck());
+    await runTenantSuite({
+      suite, work: W, repoRoot: REPO_ROOT, out: OUT, stack: STACK, stateFile: STATE_FILE, configFile: path.join(W, "config", "dev.json"),
+      config, env, probeImage: localProbeImage, keep: args.keep, waitHealthy, planIdempotent,
+    });
+    const { passed, failed } = suite.summary();
+    console.log(`\nresults: ${path.join(W, "tenants-results.json")}`);
+    console.log(`${passed} passed, ${failed} failed`);
+    writeFileSync(path.join(W, "summary.txt"), `${passed} passed, ${failed} failed\n`);
+    process.exit(failed === 0 ? 0 : 1);
+  }
 
   await suite.case("isolation.no-route-out", "a container on a non-internal network reaches the local stand-in and nothing beyond the machine", () => isolationCheck());
 

@@ -9,7 +9,8 @@ import { suiteCaseIds, TWINS, twinOf } from "./twins";
  * configuration that lets its attack through — or says why no static rule can. The rules' own tests
  * (test/policy/*-rules.test.ts) prove each named rule fires on its weakenings.
  */
-const suiteSource = readFileSync(path.join(__dirname, "suite.ts"), "utf8");
+// The tenant suite's cases (bash test/e2e/run.sh --tenants) live in tenants.ts.
+const suiteSource = readFileSync(path.join(__dirname, "suite.ts"), "utf8") + readFileSync(path.join(__dirname, "tenants.ts"), "utf8");
 /** Case ids as the suite writes them; a template part (`validate.${stack}`) stands for any value. */
 const suiteIds = suiteCaseIds(suiteSource, "any");
 const known = new Set(ALL_RULES.map((r) => r.id));

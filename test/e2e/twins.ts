@@ -70,6 +70,18 @@ export const TWINS: Record<string, Twin> = {
   "drill.valkey-restart": { rules: ["ZT-VK-003", "ZT-VK-004"] },
   "queue.plan-idempotent": { reason: FUNCTIONAL },
   destroy: { reason: FUNCTIONAL },
+  // The tenant suite (bash test/e2e/run.sh --tenants; test/e2e/tenants.ts).
+  "tenants.secrets": { rules: ["ZT-TEN-003", "ZT-TEN-004", "ZT-TEN-005"] },
+  "tenants.deploy": { reason: FUNCTIONAL },
+  "tenants.healthy": { rules: ["ZT-CTR-007"] },
+  "tenants.networks": { rules: ["ZT-TEN-001"] },
+  "tenants.session-isolation": { rules: ["ZT-TEN-005", "ZT-TEN-006"] },
+  "tenants.refused-by-allow-list": { rules: ["ZT-TEN-006", "ZT-SSO-003"] },
+  "tenants.segmentation": { rules: ["ZT-TEN-001"] },
+  "tenants.database-roles": { rules: ["ZT-TEN-002", "ZT-TEN-003"] },
+  "tenants.rate-limits": { rules: ["ZT-TEN-006", "ZT-EDGE-005"] },
+  "tenants.plan-idempotent": { reason: FUNCTIONAL },
+  "tenants.destroy": { reason: FUNCTIONAL },
 };
 
 /** The twin entry for a case id (exact key first, then the longest matching `prefix.*`). */

@@ -1,4 +1,4 @@
-import { COMPONENT_RULES, DOCKER_PACK } from "../../constructs/policy/packs";
+import { COMPONENT_RULES, DOCKER_PACK, TENANT_RULES } from "../../constructs/policy/packs";
 import { hardened, dockerBaseline, labels, setLabel, variant } from "./fixtures";
 import { describeRules, run } from "./harness";
 import { RoutersWithoutSso, onlyPublicPaths } from "../../constructs/policy/rules/docker/zt-edge-001-routers-without-sso";
@@ -16,7 +16,8 @@ const valkeyOn = (...nets: string[]) =>
   hardened("valkey", "shop-valkey", "valkey/valkey:8.1.1", { networks_advanced: nets.map((n) => ({ name: `\${docker_network.${n}.name}` })), command: ["valkey-server", "--port", "0", "--tls-port", "6379"] });
 
 // The component rules (each component's own settings) have their own fixtures: test/policy/component-rules.test.ts.
-describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r)), dockerBaseline, {
+// The tenant rules have a two-tenant baseline of their own: test/policy/tenant-rules.test.ts.
+describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r) && !TENANT_RULES.includes(r)), dockerBaseline, {
   "ZT-NET-001": {
     compliant: [["an edge proxy found by its image, without a role label", variant(base, (j) => setLabel(C(j, "traefik"), "org.n8n-zero-trust.role", undefined))]],
     noncompliant: [

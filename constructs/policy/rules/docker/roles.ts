@@ -1,6 +1,6 @@
 import { DockerModel, findMiddleware, isTraefikContainer, ModelContainer, ModelNetwork, ModelRouter } from "../../docker-model";
 import { RuleContext, RuleFinding } from "../../rule";
-import { CONTAINER_ROLES, MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, NetworkRole, PUBLIC_REASON_LABEL, ROLE_LABEL } from "../../../common/labels";
+import { CONTAINER_ROLES, MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, NetworkRole, PUBLIC_REASON_LABEL, ROLE_LABEL, TENANT_LABEL } from "../../../common/labels";
 
 /*
  * What a container or network is for. This project's constructs say so with labels; for any other
@@ -8,7 +8,7 @@ import { CONTAINER_ROLES, MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, NetworkR
  */
 
 // The label names and role values are the constructs' own (common/labels); rules import them from here too.
-export { MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, PUBLIC_REASON_LABEL, ROLE_LABEL };
+export { MIN_PUBLIC_REASON_LENGTH, NETWORK_ROLE_LABEL, PUBLIC_REASON_LABEL, ROLE_LABEL, TENANT_LABEL };
 export type { NetworkRole };
 
 const EDGE_PROXY_IMAGE = /(^|\/)(traefik|caddy|haproxy|envoy|nginx|nginx-proxy|nginx-proxy-manager|openresty)(:|@|$)/;
@@ -106,4 +106,44 @@ export function hasSso(ctx: Pick<RuleContext, "options">, model: DockerModel, r:
 export function hostsOf(r: ModelRouter): string[] {
   const hosts = [...r.rule.matchAll(/\bHost\(([^)]*)\)/g)].flatMap((m) => [...m[1].matchAll(/[`"]([^`"]+)[`"]/g)].map((x) => x[1]));
   return hosts.length > 0 ? hosts : ["any-host.invalid"];
+}
+
+/** The tenant a container or network belongs to (label `org.n8n-zero-trust.tenant`); undefined for the shared edge and single-tenant stacks. */
+export function tenantOf(x: { readonly labels: Record<string, string> }): string | undefined {
+  return x.labels[TENANT_LABEL] || undefined;
+}
+
+/** True when the stack has containers of at least one tenant (the tenant rules apply). */
+export function hasTenants(model: DockerModel): boolean {
+  return model.containers.some((c) => tenantOf(c) !== undefined) || model.networks.some((n) => tenantOf(n) !== undefined);
+}
+
+/**
+ * Values each tenant uses, and the ones two or more tenants share: `valuesOf` lists a tenant
+ * container's values (a role, a file, a cookie name). Returns, per shared value, the containers
+ * that use it with their tenants.
+ */
+export function sharedAcrossTenants(model: DockerModel, valuesOf: (c: ModelContainer) => readonly string[]): Map<string, { container: ModelContainer; tenant: string }[]> {
+  const users = new Map<string, { container: ModelContainer; tenant: string }[]>();
+  for (const c of model.containers) {
+    const tenant = tenantOf(c);
+    if (!tenant) continue;
+    for (const v of new Set(valuesOf(c))) users.set(v, [...(users.get(v) ?? []), { container: c, tenant }]);
+  }
+  return new Map([...users].filter(([, us]) => new Set(us.map((u) => u.tenant)).size > 1));
+}
+
+/** Findings for values two tenants share: one per container that uses one, naming the value and the tenants. */
+export function sharedFindings(shared: Map<string, { container: ModelContainer; tenant: string }[]>, what: string): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  for (const [value, users] of shared) {
+    const tenants = [...new Set(users.map((u) => u.tenant))].sort();
+    for (const u of users) out.push(containerFinding(u.container, `${u.container.name} (tenant ${u.tenant}) uses ${what} ${value}, which tenants ${tenants.join(", ")} share`));
+  }
+  return out;
+}
+
+/** Host sources of a container's bind mounts and the names of its volumes. */
+export function mountSources(c: ModelContainer, filter: (m: ModelContainer["mounts"][number]) => boolean = () => true): string[] {
+  return [...c.mounts.filter((m) => m.source !== undefined && filter(m)).map((m) => `${m.type === "volume" ? "volume" : "file"} ${m.source}`), ...c.volumesLegacy.flatMap((v) => (v.hostPath ? [`file ${v.hostPath}`] : []))];
 }
