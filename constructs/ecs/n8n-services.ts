@@ -288,7 +288,7 @@ export class N8nServices extends Construct {
       cluster: this.cluster.arn,
       taskDefinition: task.arn,
       launchType: "FARGATE",
-      platformVersion: "1.4.0",
+      platformVersion: "LATEST",
       desiredCount: proc === "main" ? 1 : props.scaling[proc].min,
       // main: n8n's community edition runs one main process; never two at once (schedules, the editor's state).
       deploymentMinimumHealthyPercent: proc === "main" ? 0 : 100,
