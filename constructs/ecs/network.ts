@@ -50,8 +50,8 @@ export const ECS_INTERFACE_ENDPOINTS = ["secretsmanager", "ecr.api", "ecr.dkr", 
  * writing logs never leave AWS's network; the default security group locked (no rules) and a
  * flow log of every accepted and rejected flow.
  *
- * Cost (eu-central-1, 2025 list prices): a NAT gateway is about $0.052/h (~$38/month) plus
- * $0.052/GB processed; each interface endpoint ~$0.012/h per zone (~$9/month/zone).
+ * Cost (approximate list prices): a NAT gateway is about $0.045-0.052/h (~$33-38/month) plus the
+ * same per GB processed; each interface endpoint ~$0.01/h per zone (~$7-9/month/zone).
  *
  * @example
  * new EcsNetwork(this, "Network", { environment, prefix: "n8n-ecs", vpcCidr: "10.30.0.0/16", zones, flowLogGroup });
