@@ -7,6 +7,8 @@ import { applyZeroTrustPolicy } from "./constructs/policy/aspect";
 import { DevStack } from "./stacks/dev-stack";
 import { prepareLocalState } from "./stacks/local-state";
 import { buildProdStacks } from "./stacks/prod";
+import { buildProdEcsStack } from "./stacks/prod-ecs";
+import { prodEcsConfigSchema } from "./config/prod-ecs-schema";
 import { describeRemoved, removeSynthesizedStacks } from "./scripts/lib/synth-output.cjs";
 
 /*
@@ -30,12 +32,17 @@ function build(app: App): void {
   // read a complete prod plan (its placeholder account id makes the provider refuse real accounts).
   const prodFile = path.join(configDir, existsSync(path.join(configDir, "prod.json")) ? "prod.json" : "prod.example.json");
   const prod = loadConfigFile(prodConfigSchema, prodFile);
+  // prod-ecs (issue 15) the same way: config/prod-ecs.json, else its example.
+  const ecsFile = path.join(configDir, existsSync(path.join(configDir, "prod-ecs.json")) ? "prod-ecs.json" : "prod-ecs.example.json");
+  const ecs = loadConfigFile(prodEcsConfigSchema, ecsFile);
 
   applyZeroTrustPolicy(new DevStack(app, "dev", { config: dev, repoRoot }));
   // prod-cloud (AWS) and prod-runtime (the Docker host), both with state in S3; dev stays local.
   const { cloud, runtime } = buildProdStacks(app, prod);
   applyZeroTrustPolicy(cloud);
   applyZeroTrustPolicy(runtime);
+  // prod-ecs: n8n in queue mode on ECS Fargate behind an ALB with OIDC sign-in.
+  applyZeroTrustPolicy(buildProdEcsStack(app, ecs));
 }
 
 /**

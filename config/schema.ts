@@ -790,3 +790,6 @@ export function loadConfigFile<S extends z.ZodTypeAny>(schema: S, file: string):
   }
   return parseConfig(schema, raw, file);
 }
+
+/** Field types other config schemas (config/prod-ecs-schema.ts) build on, so each format has one definition. */
+export const fieldTypes = { hostname, subdomainLabel, email, matching, checkedString, intIn, ipv4Cidr, timeZone, imageRef, roleArn, availabilityZone, emailDomain } as const;

@@ -33,6 +33,7 @@ export * from "./data/valkey";
 export * from "./policy/traefik-rules";
 export * from "./policy/docker-model";
 export * from "./aws";
+export * from "./ecs";
 export * from "./host/secrets-agent";
 export * from "./host/user-data";
 export * from "./policy/rule";

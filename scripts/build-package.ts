@@ -24,7 +24,7 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [repo] }), "-p", path.join(repo, "tsconfig.build.json")], { cwd: repo, stdio: "inherit" });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-for (const name of ["rotation"]) copyFileSync(bundleLambda(name, repo).zipPath, prebuiltLambdaZipPath(name, path.join(dist, "constructs", "aws")));
+for (const name of ["rotation", "secret-sync", "queue-metrics"]) copyFileSync(bundleLambda(name, repo).zipPath, prebuiltLambdaZipPath(name, path.join(dist, "constructs", "aws")));
 
 mkdirSync(path.join(dist, "scripts", "lib"), { recursive: true });
 copyFileSync(path.join(repo, "scripts", "lib", "args.cjs"), path.join(dist, "scripts", "lib", "args.cjs"));
@@ -32,4 +32,4 @@ const bin = path.join(dist, "bin", "n8n-zt-review.js");
 mkdirSync(path.dirname(bin), { recursive: true });
 writeFileSync(bin, '#!/usr/bin/env node\n"use strict";\nrequire("../scripts/review.js");\n');
 chmodSync(bin, 0o755);
-console.log(`built ${path.relative(process.cwd(), dist) || "."}: constructs/index.js + .d.ts, the rotation Lambda zip, bin/n8n-zt-review.js`);
+console.log(`built ${path.relative(process.cwd(), dist) || "."}: constructs/index.js + .d.ts, the Lambda zips (rotation, secret-sync, queue-metrics), bin/n8n-zt-review.js`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checkov, an independent scanner, on what this project deploys (issue 18):
 #   - the prod-cloud plan (`terraform show -json` of the offline plan, real hashicorp/aws provider),
-#   - the synthesized cdk.tf.json of every stack (dev, prod-cloud, prod-runtime),
+#   - the prod-ecs plan, the same way,
+#   - the synthesized cdk.tf.json of every stack (dev, prod-cloud, prod-runtime, prod-ecs),
 #   - the policy pack's non-compliant fixtures (for docs/checkov-agreement.md).
 # Failures are matched against config/checkov-skips.yaml (every skip has a reason, mirrored in
 # docs/aws-hardening.md); scripts/checkov/report.ts prints the per-stack summary, writes
@@ -46,7 +47,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/input" "$OUT/raw"
 say "synthesizing (main.ts)"
 CHECKPOINT_DISABLE=1 CDKTF_OUTDIR="$PWD/$OUT/synth" node scripts/run-ts.cjs main.ts
-say "offline prod-cloud plan and policy fixtures"
+say "offline prod-cloud and prod-ecs plans and policy fixtures"
 node scripts/run-ts.cjs scripts/checkov/prepare.ts "$OUT/input"
 
 # --- 3. Checkov, offline ------------------------------------------------------------------------
@@ -68,7 +69,8 @@ run_checkov() {
 }
 
 run_checkov prod-cloud-plan terraform_plan -f "$OUT/input/plan/prod-cloud.tfplan.json" &
-for stack in dev prod-cloud prod-runtime; do
+run_checkov prod-ecs-plan terraform_plan -f "$OUT/input/plan/prod-ecs.tfplan.json" &
+for stack in dev prod-cloud prod-runtime prod-ecs; do
   [ -f "$OUT/synth/stacks/$stack/cdk.tf.json" ] || { echo "$OUT/synth/stacks/$stack/cdk.tf.json was not synthesized" >&2; exit 1; }
   run_checkov "$stack" terraform_json -d "$OUT/synth/stacks/$stack" &
 done

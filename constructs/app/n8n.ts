@@ -294,6 +294,32 @@ function queueProblems(v: Validator, q: N8nQueueProps, s: N8nSettings): void {
  * protection, pruning, and external task runners.
  */
 function mainEnvironment(props: N8nProps, s: N8nSettings): Record<string, string> {
+  return n8nEnvironment({ host: props.host, database: props.database, ssrfProtection: props.ssrfProtection, logLevel: props.logLevel, maxPublicBodyMb: s.maxBodyMb, executionsMaxAgeHours: s.maxAgeHours, timezone: s.timezone });
+}
+
+/** What {@link n8nEnvironment} needs: the settings every n8n process shares, whatever runs it (Docker, ECS). */
+export interface N8nEnvironmentSettings {
+  /** Public host, e.g. `n8n.example.com`. */
+  readonly host: string;
+  readonly database: N8nDatabase;
+  readonly ssrfProtection?: N8nProps["ssrfProtection"];
+  /** @default "info" */
+  readonly logLevel?: N8nProps["logLevel"];
+  /** Validated by the caller (N8n's props, the ECS config). */
+  readonly maxPublicBodyMb: number;
+  readonly executionsMaxAgeHours: number;
+  readonly timezone: string;
+}
+
+/**
+ * n8n's environment for one process (main; workers and webhook processors add theirs): Postgres
+ * over verified TLS, every secret as a `_FILE` under `/run/secrets`, the public URL behind one
+ * proxy hop, call-home and community packages off, SSRF protection, pruning, external task
+ * runners. Shared by the Docker runtime (N8n) and the ECS services (constructs/ecs), so both
+ * run n8n with the same settings.
+ */
+export function n8nEnvironment(props: N8nEnvironmentSettings): Record<string, string> {
+  const s = { maxBodyMb: props.maxPublicBodyMb, maxAgeHours: props.executionsMaxAgeHours, timezone: props.timezone };
   const db = props.database;
   const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
   const publicUrl = `https://${props.host}/`;
@@ -359,6 +385,11 @@ function mainEnvironment(props: N8nProps, s: N8nSettings): Record<string, string
  * config's connection budget counts with.
  */
 function queueEnvironment(q: N8nQueueProps): Record<string, string> {
+  return n8nQueueEnvironment(q);
+}
+
+/** Queue mode's additions to {@link n8nEnvironment} (Valkey over verified TLS, n8n's ACL user, its password as a file, the pool size). */
+export function n8nQueueEnvironment(q: Pick<N8nQueueProps, "redis" | "dbPoolSize">): Record<string, string> {
   const secret = (file: string) => `${SECRETS_MOUNT_DIR}/${file}`;
   return {
     EXECUTIONS_MODE: "queue",
@@ -376,7 +407,7 @@ function queueEnvironment(q: N8nQueueProps): Record<string, string> {
 }
 
 /** The environment without the task runner settings (a webhook processor starts no broker). */
-function withoutRunners(env: Record<string, string>): Record<string, string> {
+export function withoutRunners(env: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("N8N_RUNNERS_")));
 }
 

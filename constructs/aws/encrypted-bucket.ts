@@ -47,7 +47,7 @@ export function transportStatements(bucketArn: string): PolicyStatement[] {
  * the policy): S3 answers "OperationAborted: A conflicting conditional operation is currently in
  * progress" when they reach one bucket at once (hashicorp/terraform-provider-aws#7628).
  */
-function hardenBucket(scope: Construct, bucket: S3Bucket, extraPolicy: PolicyStatement[]): { publicAccessBlock: S3BucketPublicAccessBlock; policy: S3BucketPolicy } {
+export function hardenBucket(scope: Construct, bucket: S3Bucket, extraPolicy: PolicyStatement[]): { publicAccessBlock: S3BucketPublicAccessBlock; policy: S3BucketPolicy } {
   const ownership = new S3BucketOwnershipControls(scope, "Ownership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
   const publicAccessBlock = new S3BucketPublicAccessBlock(scope, "PublicAccessBlock", {
     bucket: bucket.id,

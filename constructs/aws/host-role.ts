@@ -19,6 +19,8 @@ export interface HostRoleProps {
   readonly roleName: string;
   /** What the role is for. */
   readonly description: string;
+  /** The service that assumes the role. @default "ec2.amazonaws.com" (the Docker host) */
+  readonly servicePrincipal?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export class HostRole implements PolicyGrantee {
       name: props.roleName,
       description: props.description,
       assumeRolePolicy: policyDocument([
-        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": props.environment.accountId } } },
+        { Effect: "Allow", Principal: { Service: props.servicePrincipal ?? "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": props.environment.accountId } } },
       ]),
       maxSessionDuration: 3600,
     });

@@ -94,6 +94,7 @@ export class CustomerManagedKey extends Construct {
   /** Whether CloudWatch alarms may publish to topics encrypted with the key. */
   public readonly allowsCloudWatchAlarms: boolean;
   private readonly serviceSet = new Set<string>();
+  private readonly extraStatements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: CustomerManagedKeyProps) {
     super(scope, id);
@@ -193,7 +194,22 @@ export class CustomerManagedKey extends Construct {
         Condition: { StringEquals: { "aws:SourceAccount": env.accountId } },
       });
     }
-    return statements;
+    return [...statements, ...this.extraStatements];
+  }
+
+  /**
+   * A statement for an AWS service principal that cannot use the key through `kms:ViaService`
+   * (ECS Fargate's ephemeral storage, EventBridge). It must name a service principal and carry a
+   * condition that limits it to this account's resources; each `Sid` at most once.
+   */
+  public addServiceStatement(statement: PolicyStatement): void {
+    const v = new Validator(`Invalid key policy statement for ${this.node.path}`);
+    const service = (statement.Principal as { Service?: unknown } | undefined)?.Service;
+    v.check(typeof service === "string" && /^[a-z0-9.-]+\.amazonaws\.com$/.test(service), "Principal", "must be one AWS service principal ({ Service: \"<service>.amazonaws.com\" })");
+    v.check(statement.Condition !== undefined && Object.keys(statement.Condition).length > 0, "Condition", "must limit the service to this account's resources");
+    v.check(statement.Sid !== undefined && !this.extraStatements.some((x) => x.Sid === statement.Sid), "Sid", `must be set and unique ("${statement.Sid}")`);
+    v.throwIfAny();
+    this.extraStatements.push(statement);
   }
 
   /**

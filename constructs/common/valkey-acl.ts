@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 
 /** The ACL user n8n logs in as (`QUEUE_BULL_REDIS_USERNAME`). */
 export const VALKEY_N8N_USER = "n8n";
+/** What n8n's queue user may do (keys, channels, commands): one source for the Docker runtime's ACL file and ElastiCache's access string. */
+export const VALKEY_N8N_ACCESS = "~bull:* ~n8n:* &bull:* &n8n:* -@all +@read +@write +@keyspace +@list +@hash +@set +@sortedset +@string +@scripting +@pubsub +@transaction +@connection +@fast +@slow +@blocking -@dangerous -@admin";
 /** A user that may only `PING` (the container's healthcheck); `nopass`, so no secret is in the healthcheck. */
 export const VALKEY_HEALTH_USER = "health";
 
@@ -21,7 +23,7 @@ export function renderValkeyAcl(passwordSha256Hex: string): string {
   return [
     "user default off resetkeys resetchannels -@all",
     `user ${VALKEY_HEALTH_USER} on nopass resetkeys resetchannels -@all +ping`,
-    `user ${VALKEY_N8N_USER} on #${passwordSha256Hex} resetkeys resetchannels ~bull:* ~n8n:* &bull:* &n8n:* -@all +@read +@write +@keyspace +@list +@hash +@set +@sortedset +@string +@scripting +@pubsub +@transaction +@connection +@fast +@slow +@blocking -@dangerous -@admin`,
+    `user ${VALKEY_N8N_USER} on #${passwordSha256Hex} resetkeys resetchannels ${VALKEY_N8N_ACCESS}`,
     "",
   ].join("\n");
 }

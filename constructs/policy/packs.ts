@@ -73,6 +73,13 @@ import { SubnetPublicIpByDefault } from "./rules/aws/zt-aws-vpc-003-subnet-publi
 import { SqsQueueKey } from "./rules/aws/zt-aws-sqs-001-sqs-queue-key";
 import { LambdaPermissionScope } from "./rules/aws/zt-aws-lmb-006-lambda-permission-scope";
 import { Ec2UserDataSecrets } from "./rules/aws/zt-aws-ec2-005-ec2-user-data-secrets";
+import { EcsTaskHardening } from "./rules/aws/zt-aws-ecs-001-ecs-task-hardening";
+import { EcsServicePublicIp } from "./rules/aws/zt-aws-ecs-002-ecs-service-public-ip";
+import { AlbListenerTls } from "./rules/aws/zt-aws-alb-001-alb-listener-tls";
+import { AlbHardening } from "./rules/aws/zt-aws-alb-002-alb-hardening";
+import { RdsInstanceHardening } from "./rules/aws/zt-aws-rds-001-rds-instance-hardening";
+import { ElasticacheEncryption } from "./rules/aws/zt-aws-ecc-001-elasticache-encryption";
+import { AlbWebAcl } from "./rules/aws/zt-aws-waf-001-alb-web-acl";
 
 /**
  * Each component's own security settings (issue 19): Traefik, oauth2-proxy, the socket proxy, the dev
@@ -113,7 +120,7 @@ export const DOCKER_PACK: readonly Rule[] = [
   ...COMPONENT_RULES,
 ];
 
-/** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM, EC2 and VPC. */
+/** AWS (hashicorp/aws 5.x resources): S3, KMS, Secrets Manager, CloudWatch Logs and alarms, SNS, Lambda, IAM, EC2 and VPC, ECS, ALB, RDS, ElastiCache and WAF. */
 export const AWS_PACK: readonly Rule[] = [
   S3Encryption,
   S3PublicAccess,
@@ -156,6 +163,13 @@ export const AWS_PACK: readonly Rule[] = [
   VpcDefaultSecurityGroup,
   VpcFlowLog,
   SubnetPublicIpByDefault,
+  EcsTaskHardening,
+  EcsServicePublicIp,
+  AlbListenerTls,
+  AlbHardening,
+  RdsInstanceHardening,
+  ElasticacheEncryption,
+  AlbWebAcl,
 ];
 
 export const ALL_RULES: readonly Rule[] = [...DOCKER_PACK, ...AWS_PACK];

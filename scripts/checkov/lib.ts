@@ -11,6 +11,8 @@ export const SCANS = [
   { name: "dev", target: "cdk.tf.json of dev, synthesized from main.ts; Docker only: Checkov has no kreuzwerker/docker checks" },
   { name: "prod-cloud", target: "cdk.tf.json of prod-cloud, synthesized from main.ts" },
   { name: "prod-runtime", target: "cdk.tf.json of prod-runtime, synthesized from main.ts; Docker only: Checkov has no kreuzwerker/docker checks" },
+  { name: "prod-ecs-plan", target: "terraform show -json of the offline prod-ecs plan" },
+  { name: "prod-ecs", target: "cdk.tf.json of prod-ecs, synthesized from main.ts" },
 ] as const;
 
 export interface Skip {

@@ -20,6 +20,8 @@ import { App } from "cdktf";
 import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { AWS_PACK } from "../../constructs/policy/packs";
 import { buildProdStacks } from "../../stacks/prod";
+import { prodEcsConfigSchema } from "../../config/prod-ecs-schema";
+import { buildProdEcsStack } from "../../stacks/prod-ecs";
 import { OFFLINE_PROVIDER } from "../../test/helpers/prod-cloud";
 import { awsBaseline } from "../../test/policy/fixtures";
 import { planStack } from "../../test/helpers/terraform";
@@ -80,16 +82,26 @@ function synthProdCloudOffline(outdir: string): string {
   return path.join(outdir, "stacks", cloud.node.id);
 }
 
-function writePlan(): void {
+/** prod-ecs as main.ts builds it from config/prod-ecs.example.json, offline, no S3 backend. */
+function synthProdEcsOffline(outdir: string): string {
+  const file = path.resolve("config", "prod-ecs.example.json");
+  const config = parseConfig(prodEcsConfigSchema, JSON.parse(readFileSync(file, "utf8")), file);
+  const app = new App({ outdir, skipValidation: false });
+  const stack = buildProdEcsStack(app, config, { s3Backend: false, providerOverrides: OFFLINE_PROVIDER });
+  app.synth();
+  return path.join(outdir, "stacks", stack.node.id);
+}
+
+function writePlan(name = "prod-cloud", synth: (dir: string) => string = synthProdCloudOffline): void {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "zt-checkov-synth-"));
   try {
-    const stackDir = synthProdCloudOffline(tmp);
+    const stackDir = synth(tmp);
     const result = planStack(stackDir);
     if (!result.validate.valid) throw new Error(`terraform validate failed: ${JSON.stringify(result.validate.diagnostics, null, 2)}`);
     mkdirSync(path.join(out, "plan"), { recursive: true });
-    writeFileSync(path.join(out, "plan", "prod-cloud.tfplan.json"), JSON.stringify(result.plan));
+    writeFileSync(path.join(out, "plan", `${name}.tfplan.json`), JSON.stringify(result.plan));
     rmSync(result.terraform.home, { recursive: true, force: true });
-    console.log(`prepare: prod-cloud plan (${result.summary}) -> ${path.join(out, "plan", "prod-cloud.tfplan.json")}`);
+    console.log(`prepare: ${name} plan (${result.summary}) -> ${path.join(out, "plan", `${name}.tfplan.json`)}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -118,5 +130,8 @@ function writeFixtures(): void {
 }
 
 mkdirSync(out, { recursive: true });
-if (only !== "fixtures") writePlan();
+if (only !== "fixtures") {
+  writePlan();
+  writePlan("prod-ecs", synthProdEcsOffline);
+}
 if (only !== "plan") writeFixtures();

@@ -5,6 +5,9 @@ import { parseConfig, prodConfigSchema } from "../../config/schema";
 import { buildProdStacks } from "../../stacks/prod";
 import { ProdCloudStack, ProdCloudStackProps, ProdHostProps } from "../../stacks/prod-cloud-stack";
 import { OFFLINE_AWS_PROVIDER } from "../../scripts/lib/terraform";
+import { prodEcsConfigSchema } from "../../config/prod-ecs-schema";
+import { buildProdEcsStack } from "../../stacks/prod-ecs";
+import { applyZeroTrustPolicy } from "../../constructs/policy/aspect";
 
 export const TEST_ENV = { accountId: "123456789012", region: "eu-central-1" };
 
@@ -73,4 +76,18 @@ export function synthProdFromExampleConfigToDir(outdir: string): string {
   const { cloud } = buildProdStacks(app, config, { s3Backend: false, providerOverrides: OFFLINE_PROVIDER });
   app.synth();
   return `${outdir}/stacks/${cloud.node.id}`;
+}
+
+/**
+ * prod-ecs exactly as main.ts builds it from config/prod-ecs.example.json (buildProdEcsStack), with
+ * the offline provider settings and no S3 backend. Returns the stack folder.
+ */
+export function synthProdEcsFromExampleConfigToDir(outdir: string): string {
+  const file = path.join(__dirname, "..", "..", "config", "prod-ecs.example.json");
+  const config = parseConfig(prodEcsConfigSchema, JSON.parse(readFileSync(file, "utf8")), file);
+  const app = new App({ outdir, skipValidation: false });
+  const stack = buildProdEcsStack(app, config, { s3Backend: false, providerOverrides: OFFLINE_PROVIDER });
+  applyZeroTrustPolicy(stack);
+  app.synth();
+  return `${outdir}/stacks/${stack.node.id}`;
 }

@@ -31,10 +31,102 @@ const launchTemplate = (edit: (t: any) => void = () => undefined) =>
   });
 const hostIngress = (rule: any) => variant(base, (j) => R(j, "aws_security_group").host.ingress.push(rule));
 
+/** The baseline plus an ECS service behind an ALB with WAF, RDS and ElastiCache, as prod-ecs configures them. */
+const CONTAINERS = [
+  { name: "init", image: "n8n:2", essential: false, user: "0", readonlyRootFilesystem: true, privileged: false, secrets: [{ name: "S", valueFrom: "${aws_secretsmanager_secret.db.arn}" }] },
+  { name: "n8n", image: "n8n:2", essential: true, user: "1000:1000", readonlyRootFilesystem: true, privileged: false, environment: [{ name: "N8N_ENCRYPTION_KEY_FILE", value: "/run/secrets/k" }] },
+];
+const ecsBase = variant(base, (j) => {
+  j.resource.aws_ecs_task_definition = { n8n: { family: "shop-n8n", requires_compatibilities: ["FARGATE"], network_mode: "awsvpc", cpu: "1024", memory: "2048", container_definitions: JSON.stringify(CONTAINERS) } };
+  j.resource.aws_ecs_service = { n8n: { name: "shop-n8n", task_definition: "${aws_ecs_task_definition.n8n.arn}", launch_type: "FARGATE", enable_execute_command: false, network_configuration: { subnets: ["subnet-0123456789abcdef0"], assign_public_ip: false } } };
+  j.resource.aws_lb = { web: { name: "shop-alb", load_balancer_type: "application", internal: false, drop_invalid_header_fields: true, enable_deletion_protection: true, subnets: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], access_logs: { bucket: "${aws_s3_bucket.logs.id}", enabled: true } } };
+  j.resource.aws_lb_listener = {
+    http: { load_balancer_arn: "${aws_lb.web.arn}", port: 80, protocol: "HTTP", default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }] },
+    https: { load_balancer_arn: "${aws_lb.web.arn}", port: 443, protocol: "HTTPS", ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificate_arn: "arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-4000-8000-000000000000", default_action: [{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "404" } }] },
+  };
+  j.resource.aws_wafv2_web_acl = { web: { name: "shop-acl", scope: "REGIONAL", default_action: { allow: {} }, visibility_config: { cloudwatch_metrics_enabled: true, metric_name: "shop", sampled_requests_enabled: true } } };
+  j.resource.aws_wafv2_web_acl_association = { web: { resource_arn: "${aws_lb.web.arn}", web_acl_arn: "${aws_wafv2_web_acl.web.arn}" } };
+  j.resource.aws_wafv2_web_acl_logging_configuration = { web: { resource_arn: "${aws_wafv2_web_acl.web.arn}", log_destination_configs: ["${aws_cloudwatch_log_group.app.arn}"] } };
+  j.resource.aws_db_instance = { db: { identifier: "shop-db", engine: "postgres", instance_class: "db.t4g.medium", allocated_storage: 20, storage_encrypted: true, kms_key_id: KEY_ARN, publicly_accessible: false, backup_retention_period: 14, deletion_protection: true, manage_master_user_password: true, master_user_secret_kms_key_id: KEY_ARN, username: "master" } };
+  j.resource.aws_elasticache_replication_group = { queue: { replication_group_id: "shop-queue", description: "queue", engine: "valkey", node_type: "cache.t4g.small", transit_encryption_enabled: true, transit_encryption_mode: "required", at_rest_encryption_enabled: "true", kms_key_id: KEY_ARN, user_group_ids: ["shop-users"] } };
+});
+const withContainers = (edit: (c: any[]) => void) =>
+  variant(ecsBase, (j) => {
+    const c = JSON.parse(JSON.stringify(CONTAINERS));
+    edit(c);
+    R(j, "aws_ecs_task_definition").n8n.container_definitions = JSON.stringify(c);
+  });
+const TASK = "aws_ecs_task_definition.n8n";
+const SERVICE = "aws_ecs_service.n8n";
+const LB = "aws_lb.web";
+
 describeRules(AWS_PACK, awsBaseline, {
+  "ZT-AWS-ECS-001": {
+    compliant: [["a root init container that is not essential, secrets by ARN", ecsBase]],
+    noncompliant: [
+      ["a writable root filesystem", withContainers((c) => (c[1].readonlyRootFilesystem = false)), TASK],
+      ["a privileged container", withContainers((c) => (c[1].privileged = true)), TASK],
+      ["an essential container as root", withContainers((c) => (c[1].user = "0")), TASK],
+      ["an essential container with no user", withContainers((c) => delete c[1].user), TASK],
+      ["a password in the environment", withContainers((c) => c[1].environment.push({ name: "DB_POSTGRESDB_PASSWORD", value: "hunter2hunter2" })), TASK],
+    ],
+  },
+  "ZT-AWS-ECS-002": {
+    compliant: [["private tasks, ECS Exec off", ecsBase]],
+    noncompliant: [
+      ["public IPs on the tasks", variant(ecsBase, (j) => (R(j, "aws_ecs_service").n8n.network_configuration.assign_public_ip = true)), SERVICE],
+      ["ECS Exec on", variant(ecsBase, (j) => (R(j, "aws_ecs_service").n8n.enable_execute_command = true)), SERVICE],
+    ],
+  },
+  "ZT-AWS-ALB-001": {
+    compliant: [["HTTP redirects, HTTPS on TLS 1.2+", ecsBase]],
+    noncompliant: [
+      ["an HTTP listener that forwards", variant(ecsBase, (j) => (R(j, "aws_lb_listener").http.default_action = [{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "200" } }])), "aws_lb_listener.http"],
+      ["the default TLS policy", variant(ecsBase, (j) => delete R(j, "aws_lb_listener").https.ssl_policy), "aws_lb_listener.https"],
+      ["a TLS 1.0 policy", variant(ecsBase, (j) => (R(j, "aws_lb_listener").https.ssl_policy = "ELBSecurityPolicy-2016-08")), "aws_lb_listener.https"],
+    ],
+  },
+  "ZT-AWS-ALB-002": {
+    compliant: [["headers dropped, logs, deletion protection", ecsBase]],
+    noncompliant: [
+      ["invalid headers kept", variant(ecsBase, (j) => (R(j, "aws_lb").web.drop_invalid_header_fields = false)), LB],
+      ["no access logs", variant(ecsBase, (j) => delete R(j, "aws_lb").web.access_logs), LB],
+      ["no deletion protection", variant(ecsBase, (j) => delete R(j, "aws_lb").web.enable_deletion_protection), LB],
+    ],
+  },
+  "ZT-AWS-RDS-001": {
+    compliant: [["private, on the key, backed up, protected, RDS-managed password", ecsBase]],
+    noncompliant: [
+      ["publicly accessible", variant(ecsBase, (j) => (R(j, "aws_db_instance").db.publicly_accessible = true)), "aws_db_instance.db"],
+      ["unencrypted", variant(ecsBase, (j) => (R(j, "aws_db_instance").db.storage_encrypted = false)), "aws_db_instance.db"],
+      ["no backups", variant(ecsBase, (j) => (R(j, "aws_db_instance").db.backup_retention_period = 0)), "aws_db_instance.db"],
+      ["no deletion protection", variant(ecsBase, (j) => (R(j, "aws_db_instance").db.deletion_protection = false)), "aws_db_instance.db"],
+      ["a master password in Terraform", variant(ecsBase, (j) => Object.assign(R(j, "aws_db_instance").db, { manage_master_user_password: undefined, password: "hunter2hunter2" })), "aws_db_instance.db"],
+    ],
+  },
+  "ZT-AWS-ECC-001": {
+    compliant: [["TLS, at rest on the key, RBAC", ecsBase]],
+    noncompliant: [
+      ["no TLS in transit", variant(ecsBase, (j) => (R(j, "aws_elasticache_replication_group").queue.transit_encryption_enabled = false)), "aws_elasticache_replication_group.queue"],
+      ["not encrypted at rest", variant(ecsBase, (j) => (R(j, "aws_elasticache_replication_group").queue.at_rest_encryption_enabled = "false")), "aws_elasticache_replication_group.queue"],
+      ["an auth token", variant(ecsBase, (j) => (R(j, "aws_elasticache_replication_group").queue.auth_token = "hunter2hunter2hunter2")), "aws_elasticache_replication_group.queue"],
+      ["a user whose password Terraform sets", variant(ecsBase, (j) => (j.resource.aws_elasticache_user = { n8n: { user_id: "shop-n8n", user_name: "shop-n8n", engine: "valkey", access_string: "on ~bull:* +@all", authentication_mode: { type: "password", passwords: ["hunter2hunter2hunter2"] } } })), "aws_elasticache_user.n8n"],
+    ],
+  },
+  "ZT-AWS-WAF-001": {
+    compliant: [["a logged web ACL", ecsBase], ["an internal ALB without one", variant(ecsBase, (j) => { R(j, "aws_lb").web.internal = true; delete j.resource.aws_wafv2_web_acl_association; })]],
+    noncompliant: [
+      ["no web ACL", variant(ecsBase, (j) => delete j.resource.aws_wafv2_web_acl_association), LB],
+      ["a web ACL without logs", variant(ecsBase, (j) => delete j.resource.aws_wafv2_web_acl_logging_configuration), LB],
+    ],
+  },
   "ZT-AWS-S3-001": {
     compliant: [
       ["the log-target bucket on SSE-S3", base],
+      ["the ALB's access-log bucket on SSE-S3 (ALB delivers only there)", variant(ecsBase, (j) => {
+        R(j, "aws_s3_bucket_server_side_encryption_configuration").data.rule[0].apply_server_side_encryption_by_default = { sse_algorithm: "AES256" };
+        R(j, "aws_lb").web.access_logs.bucket = "${aws_s3_bucket.data.id}";
+      })],
       ["the bucket named literally instead of by reference", variant(base, (j) => (R(j, "aws_s3_bucket_server_side_encryption_configuration").data.bucket = "shop-data"))],
       ["the deprecated inline encryption block", variant(base, (j) => {
         delete R(j, "aws_s3_bucket_server_side_encryption_configuration").data;

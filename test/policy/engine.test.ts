@@ -19,7 +19,7 @@ describe("packs", () => {
   test("rule ids are unique and follow ZT-<AREA>-<NNN>", () => {
     const ids = ALL_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^ZT-(NET|EDGE|CTR|SEC|TRF|TLS|HDR|SSO|SOCK|IDP|N8N|PG|VK|TEN|AWS-(S3|KMS|SM|LOG|SNS|SQS|CW|LMB|IAM|EC2|VPC))-\d{3}$/);
+    for (const id of ids) expect(id).toMatch(/^ZT-(NET|EDGE|CTR|SEC|TRF|TLS|HDR|SSO|SOCK|IDP|N8N|PG|VK|TEN|AWS-(S3|KMS|SM|LOG|SNS|SQS|CW|LMB|IAM|EC2|VPC|ECS|ALB|RDS|ECC|WAF))-\d{3}$/);
   });
 
   test("the docker and aws packs are disjoint and together are all rules", () => {
@@ -84,7 +84,7 @@ describe("suppressions in the JSON", () => {
     const r = evaluateStack("shop", suppressed("a long enough reason", "ZT-NET-01"));
     expect(r.errors.map((f) => [f.ruleId, f.detail])).toEqual(
       expect.arrayContaining([
-        ["ZT-META-001", 'suppression names rule "ZT-NET-01", which does not run on this stack; looked up in the rules that ran: the docker pack (82 rules), the aws pack (41 rules)'],
+        ["ZT-META-001", 'suppression names rule "ZT-NET-01", which does not run on this stack; looked up in the rules that ran: the docker pack (82 rules), the aws pack (48 rules)'],
       ]),
     );
   });
@@ -95,7 +95,7 @@ describe("suppressions in the JSON", () => {
       [
         "ZT-META-001",
         "docker_container.postgres",
-        'suppression names rule "ZT-NET-001", which does not run on this stack; looked up in the rules that ran: the aws pack (41 rules). ZT-NET-001 is a rule of the docker pack that was not run here',
+        'suppression names rule "ZT-NET-001", which does not run on this stack; looked up in the rules that ran: the aws pack (48 rules). ZT-NET-001 is a rule of the docker pack that was not run here',
       ],
     ]);
     expect(r.suppressions.map((x) => [x.rule, x.valid])).toEqual([["ZT-NET-001", false]]);
@@ -265,7 +265,7 @@ describe("the policy at synth (applyZeroTrustPolicy)", () => {
       addSuppression(tool, "SHOP-CTR-001", "a shared debugging tool, named by the platform team");
       applyZeroTrustPolicy(stack, { report: () => undefined });
       expect(() => Testing.synth(stack)).toThrow(
-        'ERROR ZT-META-001 dev/Tool/Resource: A suppression is invalid: its reason is shorter than 10 characters or it names a rule that does not run on the stack — suppression names rule "SHOP-CTR-001", which does not run on this stack; looked up in the rules that ran: the docker pack (82 rules), the aws pack (41 rules)',
+        'ERROR ZT-META-001 dev/Tool/Resource: A suppression is invalid: its reason is shorter than 10 characters or it names a rule that does not run on the stack — suppression names rule "SHOP-CTR-001", which does not run on this stack; looked up in the rules that ran: the docker pack (82 rules), the aws pack (48 rules)',
       );
     });
   });

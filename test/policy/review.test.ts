@@ -94,7 +94,7 @@ describe("npm run review on the project's own synthesized stacks", () => {
     expect(synth.stdout.split("\n").filter((l) => l.startsWith("[zero-trust]"))).toEqual([expect.stringMatching(/^\[zero-trust\] prod-runtime: info: suppressed ZT-NET-001 prod-runtime\/Runtime\/Postgres\/Container\/Resource: the rotation Lambda reaches Postgres on the host's private address/)]);
     expect(synth.status).toBe(0);
     const names = Object.keys(manifest.stacks);
-    expect(names.sort()).toEqual(["dev", "prod-cloud", "prod-runtime"]);
+    expect(names.sort()).toEqual(["dev", "prod-cloud", "prod-ecs", "prod-runtime"]);
     expect(r.stdout).toContain(`${names.length} stack(s), 0 error finding(s)`);
     expect(r.status).toBe(0);
   });

@@ -48,7 +48,7 @@ test("npm run synth and npx cdktf synth write byte-identical stacks, manifest an
   expect(Object.keys(ours)).toEqual(expect.arrayContaining(["manifest.json", "stacks/dev/cdk.tf.json", "stacks/prod-cloud/cdk.tf.json", "stacks/prod-runtime/cdk.tf.json"]));
   expect(Object.keys(ours).some((f) => f.startsWith("stacks/prod-cloud/assets/"))).toBe(true);
   expect(ours).toEqual(files(path.join(tmp, "cli")));
-  const generated = "Generated Terraform code for the stacks: dev, prod-cloud, prod-runtime";
+  const generated = "Generated Terraform code for the stacks: dev, prod-cloud, prod-ecs, prod-runtime";
   expect(viaNpm.stdout.trim().split("\n").at(-1)).toBe(generated);
   expect(cliLines(viaCli.stdout).filter((l) => !l.startsWith("["))).toEqual([generated]);
   // The app's own lines (the stated suppression) come through both.
@@ -174,7 +174,7 @@ describe("a failed synthesis leaves no stale stack (issue 13, item 4)", () => {
     const r = run(process.execPath, [SYNTH, "--output", out], { env: { N8N_ZT_CONFIG_DIR: bad } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('- images.traefik: tag "latest" is not pinned');
-    expect(r.stderr.trim().split("\n").at(-1)).toBe(`ERROR: synthesis failed: the app "node scripts/run-ts.cjs main.ts" exited with code 1; ${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed, Terraform's files and state kept`);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(`ERROR: synthesis failed: the app "node scripts/run-ts.cjs main.ts" exited with code 1; ${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-ecs, prod-runtime) were removed, Terraform's files and state kept`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(left(out)).toEqual(["stacks/dev/.terraform.lock.hcl", "stacks/dev/.terraform/providers/marker", "stacks/dev/terraform.dev.tfstate"]);
     expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
@@ -188,7 +188,7 @@ describe("a failed synthesis leaves no stale stack (issue 13, item 4)", () => {
     const { out, dev, bad } = deployedProject();
     const r = run(process.execPath, ["scripts/run-ts.cjs", "main.ts"], { env: { N8N_ZT_CONFIG_DIR: bad, CDKTF_OUTDIR: out } });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-runtime) were removed`);
+    expect(r.stderr).toContain(`${out} holds no synthesized stack: the stacks it held (dev, prod-cloud, prod-ecs, prod-runtime) were removed`);
     expect(left(out)).toEqual(["stacks/dev/.terraform.lock.hcl", "stacks/dev/.terraform/providers/marker", "stacks/dev/terraform.dev.tfstate"]);
     expect(kept(dev)).toEqual(["provider", "# lock", '{"version":4}']);
   });

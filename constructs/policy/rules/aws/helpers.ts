@@ -150,6 +150,28 @@ export function accessLogTargets(ctx: RuleContext): Set<string> {
   return ctx.memo("s3:log-targets", () => new Set(attachedBy(ctx, "aws_s3_bucket_logging", "target_bucket", "aws_s3_bucket", "bucket").keys()));
 }
 
+/**
+ * Buckets an ALB (or NLB) writes its access logs to (`aws_lb.access_logs.bucket`, by reference
+ * or by name): Elastic Load Balancing delivers access logs only into SSE-S3 buckets.
+ */
+export function albLogTargets(ctx: RuleContext): Set<string> {
+  return ctx.memo("s3:alb-log-targets", () => {
+    const byName = new Map<string, string>();
+    for (const [name, body] of ctx.resources("aws_s3_bucket")) if (typeof body.bucket === "string" && !isExpression(body.bucket)) byName.set(body.bucket, `aws_s3_bucket.${name}`);
+    const out = new Set<string>();
+    for (const type of ["aws_lb", "aws_alb"]) {
+      for (const [, lb] of ctx.resources(type)) {
+        const logs = block(lb.access_logs);
+        if (!logs || logs.enabled === false) continue;
+        const v = logs.bucket;
+        const targets = isExpression(v) ? refsIn(v).filter((r) => r.startsWith("aws_s3_bucket.")).map((r) => r.split(".").slice(0, 2).join(".")) : [byName.get(String(v))].filter((x): x is string => !!x);
+        targets.forEach((t) => out.add(t));
+      }
+    }
+    return out;
+  });
+}
+
 /** Key ids that name an AWS-managed key (`alias/aws/...`) rather than a customer-managed one. */
 export function isAwsManagedKey(keyId: unknown): boolean {
   return typeof keyId === "string" && /alias\/aws\//.test(keyId);

@@ -1,5 +1,5 @@
 import { Rule } from "../../rule";
-import { accessLogTargets, block, bucketConfig, displayName, eachResource, isAwsManagedKey } from "./helpers";
+import { accessLogTargets, albLogTargets, block, bucketConfig, displayName, eachResource, isAwsManagedKey } from "./helpers";
 
 export const S3Encryption: Rule = {
   id: "ZT-AWS-S3-001",
@@ -11,9 +11,10 @@ export const S3Encryption: Rule = {
     "Buckets hold backups and exports: encrypt them by default with SSE-KMS on a customer-managed key " +
     "(aws_s3_bucket_server_side_encryption_configuration, sse_algorithm aws:kms with kms_master_key_id), so the key " +
     "policy is a second gate and every use shows in CloudTrail. S3's default SSE-S3 and the AWS-managed aws/s3 key give " +
-    "neither. The one exception S3 forces: a bucket that receives server access logs may use SSE-S3 (AES256).",
+    "neither. The exceptions AWS forces: a bucket that receives S3 server access logs, and one an ALB writes its access logs " +
+    "to (aws_lb access_logs; Elastic Load Balancing delivers only into SSE-S3 buckets), may use SSE-S3 (AES256), and no other.",
   evaluate: (_stack, ctx) => {
-    const logTargets = accessLogTargets(ctx);
+    const logTargets = new Set([...accessLogTargets(ctx), ...albLogTargets(ctx)]);
     return eachResource(ctx, "aws_s3_bucket", (b, key) => {
       const address = `aws_s3_bucket.${key}`;
       // The separate resource is the 5.x way; the inline block still works and is read as well.
