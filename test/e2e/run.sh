@@ -17,7 +17,7 @@
 # runs the edge benchmark instead of the suite: deploy, sign in, publish a webhook, measure, destroy;
 # `--bench-queue` (npm run bench:queue) the queue-mode one: the same, then queue mode, 1 vs 2 workers.
 # `--tenants` runs the tenant suite instead (issue 16): config/dev.tenants.json (two tenants on one
-# host) deployed, then the tenant isolation cases (docs/tenants.md); not part of .ci/run yet.
+# host) deployed, then the tenant isolation cases (docs/tenants.md); .ci/run runs it after the regular suite.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO_ROOT"

@@ -2,7 +2,7 @@
  * The deploy suite's tenant mode (issue 16): `bash test/e2e/run.sh --tenants` deploys
  * config/dev.tenants.json (tenants acme and globex on one host, written into the suite's dev config
  * the way queue mode writes its own) and proves on the running stack that the tenants cannot reach
- * each other. Not yet part of .ci/run.
+ * each other. .ci/run runs it after the regular deploy suite.
  *
  * The pure helpers (names, the reachability matrix, verdicts) are unit-tested in tenants.test.ts.
  */
