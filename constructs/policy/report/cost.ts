@@ -30,6 +30,29 @@ export const PRICE_TABLE = {
     publicIpv4PerHour: 0.005,
     natGatewayPerHour: 0.045,
     vpcInterfaceEndpointPerAzHour: 0.01,
+    /** Fargate, Linux: per vCPU-hour and per GB-hour (x86_64; ARM64 is ~20% lower). */
+    fargateVcpuPerHour: { X86_64: 0.04048, ARM64: 0.03238 } as Record<string, number>,
+    fargateGbPerHour: { X86_64: 0.004445, ARM64: 0.00356 } as Record<string, number>,
+    albPerHour: 0.0225,
+    albLcuPerHour: 0.008,
+    wafWebAclPerMonth: 5.0,
+    wafRulePerMonth: 1.0,
+    wafPerMillionRequests: 0.6,
+    /** RDS for PostgreSQL, single-AZ instance-hours (Multi-AZ with one standby is twice). */
+    rdsPostgresPerHour: {
+      "db.t4g.micro": 0.016,
+      "db.t4g.small": 0.032,
+      "db.t4g.medium": 0.065,
+      "db.t4g.large": 0.129,
+    } as Record<string, number>,
+    /** RDS gp3 storage, single-AZ (Multi-AZ is twice). */
+    rdsGp3PerGbMonth: 0.115,
+    /** ElastiCache for Valkey node-hours (20% below Redis OSS). */
+    elasticacheValkeyPerHour: {
+      "cache.t4g.micro": 0.0128,
+      "cache.t4g.small": 0.0256,
+      "cache.t4g.medium": 0.052,
+    } as Record<string, number>,
     ec2PerHour: {
       "t3.micro": 0.0104,
       "t3.small": 0.0208,
@@ -130,6 +153,41 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
   }
   add("Elastic IP addresses", n("aws_eip") * a.hoursPerMonth, p.publicIpv4PerHour, `${price(p.publicIpv4PerHour)} per hour (public IPv4)`);
   add("NAT gateways (hours only)", n("aws_nat_gateway") * a.hoursPerMonth, p.natGatewayPerHour, `${price(p.natGatewayPerHour)} per hour, plus data processed`);
+  // ECS Fargate: each service at its desired count (the plan's, i.e. the scaling minimum), sized by its task definition.
+  const taskDefs = new Map(ctx.resources("aws_ecs_task_definition"));
+  for (const [name, svc] of ctx.resources("aws_ecs_service")) {
+    const ref = /aws_ecs_task_definition\.([A-Za-z0-9_-]+)\./.exec(String(svc.task_definition ?? ""));
+    const td = ref ? taskDefs.get(ref[1]) : undefined;
+    if (!td || (svc.launch_type !== undefined && svc.launch_type !== "FARGATE")) continue;
+    const arch = String(block(td.runtime_platform)?.cpu_architecture ?? "X86_64");
+    const vcpu = Number(td.cpu) / 1024;
+    const gb = Number(td.memory) / 1024;
+    const tasks = countOf(svc) * (typeof svc.desired_count === "number" ? svc.desired_count : 1);
+    const rate = vcpu * (p.fargateVcpuPerHour[arch] ?? 0) + gb * (p.fargateGbPerHour[arch] ?? 0);
+    const label = String(svc.name ?? name);
+    add(`Fargate ${label} (${tasks} × ${vcpu} vCPU / ${gb} GB)`, tasks * a.hoursPerMonth, rate, `${price(p.fargateVcpuPerHour[arch] ?? 0)} per vCPU-hour + ${price(p.fargateGbPerHour[arch] ?? 0)} per GB-hour (${arch}), at the desired (minimum) count`);
+  }
+  const albs = ctx.resources("aws_lb").filter(([, l]) => (l.load_balancer_type ?? "application") === "application").reduce((s, [, l]) => s + countOf(l), 0);
+  add("Application Load Balancers (hours only)", albs * a.hoursPerMonth, p.albPerHour, `${price(p.albPerHour)} per hour, plus ${price(p.albLcuPerHour)} per LCU-hour`);
+  for (const [, acl] of ctx.resources("aws_wafv2_web_acl")) {
+    add("WAF web ACLs", countOf(acl), p.wafWebAclPerMonth, `${price(p.wafWebAclPerMonth)} per web ACL-month, plus ${price(p.wafPerMillionRequests)} per million requests`);
+    add("WAF rules", countOf(acl) * (Array.isArray(acl.rule) ? acl.rule.length : acl.rule ? 1 : 0), p.wafRulePerMonth, `${price(p.wafRulePerMonth)} per rule-month`);
+  }
+  for (const [, db] of ctx.resources("aws_db_instance")) {
+    const cls = String(db.instance_class);
+    const copies = db.multi_az === true ? 2 : 1;
+    const rate = db.engine === "postgres" ? p.rdsPostgresPerHour[cls] : undefined;
+    if (rate !== undefined) add(`RDS ${cls}${copies === 2 ? " Multi-AZ" : ""}`, countOf(db) * copies * a.hoursPerMonth, rate, `${price(rate)} per instance-hour${copies === 2 ? ", primary and standby" : ""}`);
+    else add(`RDS ${cls} (not in the price table)`, countOf(db), 0, "add its price to PRICE_TABLE");
+    add(`RDS ${db.storage_type ?? "gp2"} storage${copies === 2 ? " (Multi-AZ)" : ""}`, countOf(db) * copies * Number(db.allocated_storage ?? 0), p.rdsGp3PerGbMonth, `${price(p.rdsGp3PerGbMonth)} per GB-month${copies === 2 ? ", primary and standby" : ""} (allocated, not the autoscaling ceiling)`);
+  }
+  for (const [, rg] of ctx.resources("aws_elasticache_replication_group")) {
+    const type = String(rg.node_type);
+    const nodes = countOf(rg) * (typeof rg.num_cache_clusters === "number" ? rg.num_cache_clusters : 1);
+    const rate = rg.engine === "valkey" ? p.elasticacheValkeyPerHour[type] : undefined;
+    if (rate !== undefined) add(`ElastiCache ${type} (Valkey)`, nodes * a.hoursPerMonth, rate, `${price(rate)} per node-hour`);
+    else add(`ElastiCache ${type} (not in the price table)`, nodes, 0, "add its price to PRICE_TABLE");
+  }
   const endpointAzHours = ctx.resources("aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface").reduce((s, [, e]) => s + countOf(e) * Math.max(1, strings(e.subnet_ids).length), 0) * a.hoursPerMonth;
   add("VPC interface endpoints", endpointAzHours, p.vpcInterfaceEndpointPerAzHour, `${price(p.vpcInterfaceEndpointPerAzHour)} per endpoint-AZ-hour`);
 
@@ -162,7 +220,7 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     "",
     ...table(
       ["price", "USD"],
-      Object.entries(prices.prices).flatMap(([k, v]) => (typeof v === "number" ? [[k, String(v)]] : Object.entries(v).map(([t, r]) => [`ec2 ${t} per hour`, String(r)]))),
+      Object.entries(prices.prices).flatMap(([k, v]) => (typeof v === "number" ? [[k, String(v)]] : Object.entries(v).map(([t, r]) => [k === "ec2PerHour" ? `ec2 ${t} per hour` : `${k} ${t}`, String(r)]))),
     ),
     "",
   ].join("\n");
