@@ -1,13 +1,12 @@
 import { z } from "zod";
-import { AWS_ACCOUNT_ID, AWS_NAME, AWS_REGION, OIDC_CLIENT_ID } from "../constructs/common/patterns";
-import { CONNECTION_LIMIT, DB_POOL_SIZE, EXECUTIONS_MAX_AGE_HOURS, inBound, QUEUE_CONCURRENCY, ROTATION_DAYS, RUN_AS_ID, SUBNET_CIDR_BITS, VPC_CIDR_BITS } from "../constructs/common/bounds";
-import { N8N_DEFAULTS, SECRET_ROTATION_DAYS } from "../constructs/common/defaults";
+import { OIDC_CLIENT_ID } from "../constructs/common/patterns";
+import { CONNECTION_LIMIT, DB_POOL_SIZE, EXECUTIONS_MAX_AGE_HOURS, inBound, QUEUE_CONCURRENCY, RUN_AS_ID, SUBNET_CIDR_BITS, VPC_CIDR_BITS } from "../constructs/common/bounds";
+import { N8N_DEFAULTS } from "../constructs/common/defaults";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, SQL_IDENTIFIER_PATTERN, imageTagOf } from "../constructs/common/validation";
 import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
-import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
 import { cidrsOverlap, cidrWithin } from "../constructs/aws/cidr";
 import { FARGATE_SIZES, fargateSizeProblem } from "../constructs/ecs/fargate";
-import { backendSchema, fieldTypes, runtimeConfigSchema } from "./schema";
+import { awsConfigSchema, backendSchema, fieldTypes, runtimeConfigSchema } from "./schema";
 
 /*
  * The `prod-ecs` config (issue 15): n8n in queue mode on ECS Fargate behind an ALB with OIDC
@@ -16,7 +15,7 @@ import { backendSchema, fieldTypes, runtimeConfigSchema } from "./schema";
  * naming every bad field and what it allows.
  */
 
-const { hostname, subdomainLabel, email, matching, intIn, ipv4Cidr, timeZone, imageRef, roleArn, availabilityZone } = fieldTypes;
+const { hostname, subdomainLabel, matching, intIn, ipv4Cidr, timeZone, imageRef, availabilityZone } = fieldTypes;
 const https = z.string().url().startsWith("https://", "must be an https URL");
 
 /** Public paths the ALB forwards without sign-in: production webhooks and forms (the test variants and MCP stay behind it). */
@@ -138,20 +137,9 @@ export const prodEcsConfigSchema = z
         natGateways: z.enum(["one", "per-zone"], { errorMap: () => ({ message: 'must be "one" or "per-zone"' }) }).default("one"),
       })
       .strict(),
-    aws: z
-      .object({
-        accountId: matching(AWS_ACCOUNT_ID),
-        region: matching(AWS_REGION),
-        namePrefix: matching(AWS_NAME),
-        alarmEmails: z.array(email).min(1, "must list at least one address: alarms nobody receives protect nobody"),
-        logRetentionDays: z
-          .number()
-          .int()
-          .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of CloudWatch Logs' values: ${LOG_RETENTION_DAYS.join(", ")}`)
-          .default(365),
-        operatorRoleArns: z.array(roleArn).min(1, "must name at least one operator role (who else sets the n8n encryption key?)"),
-        rotationDays: intIn(ROTATION_DAYS, " (days)").default(SECRET_ROTATION_DAYS),
-      })
+    /** The AWS settings prod-cloud has too (the same fields, checks and messages), without its backup bucket. */
+    aws: awsConfigSchema
+      .pick({ accountId: true, region: true, namePrefix: true, alarmEmails: true, logRetentionDays: true, operatorRoleArns: true, rotationDays: true })
       .strict(),
     backend: backendSchema,
     /** uid:gid n8n and the runners run as (the images' `node` and `runner` users are 1000). */
