@@ -65,6 +65,28 @@ function validateRotationProps(path: string, props: PostgresRotationFunctionProp
   v.throwIfAny();
 }
 
+
+/**
+ * What every Lambda of this project needs besides its own permissions: X-Ray traces (active
+ * tracing: Lambda refuses CreateFunction unless the role may send them) and, inside a VPC, its
+ * network interfaces. Neither has resource-level permissions: "*" is the only form AWS accepts.
+ */
+export function lambdaRuntimeStatements(inVpc: boolean): PolicyStatement[] {
+  return [
+    { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+    ...(inVpc
+      ? [
+          {
+            Sid: "VpcNetworkInterfaces",
+            Effect: "Allow" as const,
+            Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            Resource: "*",
+          },
+        ]
+      : []),
+  ];
+}
+
 /**
  * The function's least-privilege policy: its own secrets, the rotator's secret, the key through
  * Secrets Manager, SQS (and Lambda for its environment), its log group, its dead-letter queue,
@@ -81,20 +103,7 @@ function rotationPolicyStatements(props: PostgresRotationFunctionProps, secretAr
     ...(props.postgresCaPem ? [{ ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" }] : []),
     { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${props.logGroup.logGroupArn}:*` },
     { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: deadLetterQueueArn },
-    // Active tracing: Lambda refuses CreateFunction unless the role may send traces. X-Ray's
-    // write actions have no resource-level permissions: "*" is the only form AWS accepts.
-    { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-    ...(props.vpc
-      ? [
-          {
-            Sid: "VpcNetworkInterfaces",
-            Effect: "Allow" as const,
-            // Lambda's ENI management actions have no resource-level permissions.
-            Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-            Resource: "*",
-          },
-        ]
-      : []),
+    ...lambdaRuntimeStatements(Boolean(props.vpc)),
   ];
 }
 

@@ -8,6 +8,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { CustomerManagedKey } from "../aws/kms-key";
 import { policyDocument, PolicyStatement } from "../aws/iam";
 import { lambdaZipPath } from "../aws/lambda-code";
+import { lambdaRuntimeStatements } from "../aws/rotation-function";
 import { EncryptedLogGroup } from "../aws/monitoring";
 
 export interface ProjectFunctionProps {
@@ -60,19 +61,7 @@ export class ProjectFunction extends Construct {
       { Sid: "DeadLetters", Effect: "Allow", Action: "sqs:SendMessage", Resource: dlq.arn },
       { ...props.key.grantUseVia("sqs", ["kms:Decrypt", "kms:GenerateDataKey"]), Sid: "KeyViaSqsForTheDeadLetterQueue" },
       ...(props.environment ? [{ ...props.key.grantUseVia("lambda", ["kms:Decrypt"]), Sid: "KeyViaLambdaForTheEnvironment" }] : []),
-      // X-Ray's write actions have no resource-level permissions: "*" is the only form AWS accepts.
-      { Sid: "XRayTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      ...(props.vpc
-        ? [
-            {
-              Sid: "VpcNetworkInterfaces",
-              Effect: "Allow" as const,
-              // Lambda's ENI management actions have no resource-level permissions.
-              Action: ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-              Resource: "*",
-            },
-          ]
-        : []),
+      ...lambdaRuntimeStatements(Boolean(props.vpc)),
     ];
     const policy = new IamRolePolicy(this, "RolePolicy", { name: "least-privilege", role: this.role.id, policy: policyDocument(statements) });
     if (props.vpc) {
