@@ -5,7 +5,7 @@
  *
  *   node scripts/run-ts.cjs test/e2e/suite.ts --work <dir> [--images local|upstream] [--keep]
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { devConfigSchema, parseConfig } from "../../config/schema";
 import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from "./attacks";
@@ -223,8 +223,9 @@ async function main(): Promise<void> {
   for (const d of ["config", "cdktf.out", LOCAL_STATE_FOLDER, "secrets", "validate"]) rmSync(path.join(W, d), { recursive: true, force: true });
   mkdirSync(path.join(W, "config"));
   writeFileSync(path.join(W, "config", "dev.json"), `${JSON.stringify(devRaw, null, 2)}\n`);
-  // main.ts builds every stack; the prod stacks come from the example config, as in CI.
-  copyFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), path.join(W, "config", "prod.example.json"));
+  // main.ts builds every stack; the prod stacks (prod-cloud, prod-runtime, prod-ecs) come from the
+  // example configs, as in CI: every config/*.example.json goes along.
+  for (const f of readdirSync(path.join(REPO_ROOT, "config")).filter((n) => n.endsWith(".example.json"))) copyFileSync(path.join(REPO_ROOT, "config", f), path.join(W, "config", f));
   writeFileSync(path.join(W, "terraformrc"), cliConfig());
   const env = childEnv();
 
