@@ -48,6 +48,8 @@ import {
   QUEUE_CONCURRENCY,
   QUEUE_WEBHOOK_PROCESSORS,
   QUEUE_WORKERS,
+  RECOVERY_MAX_ATTEMPTS,
+  RECOVERY_POLL_SECONDS,
   EDGE_SUBNET_BITS,
   EXECUTIONS_MAX_AGE_HOURS,
   ROOT_VOLUME_GB,
@@ -304,6 +306,8 @@ export const runtimeConfigSchema = z
         n8nWorker: queueLimits.optional(),
         n8nWorkerRunners: queueLimits.optional(),
         n8nWebhook: queueLimits.optional(),
+        /** The execution recovery agent (default 192 MiB, 0.25 CPU). */
+        executionRecovery: queueLimits.optional(),
       })
       .strict()
       .default({}),
@@ -329,6 +333,15 @@ export const runtimeConfigSchema = z
             webhookProcessors: intIn(QUEUE_WEBHOOK_PROCESSORS, " (n8n webhook processes; 0: main serves the public paths)").default(QUEUE_DEFAULTS.webhookProcessors),
             concurrency: intIn(QUEUE_CONCURRENCY, " (executions per worker at once)").default(QUEUE_DEFAULTS.concurrency),
             dbPoolSize: intIn(DB_POOL_SIZE, " (Postgres connections per n8n process)").default(QUEUE_DEFAULTS.dbPoolSize),
+            /** Re-runs executions whose worker died (n8n fails them as stalled and keeps no input to retry). */
+            recovery: z
+              .object({
+                enabled: z.boolean().default(QUEUE_DEFAULTS.recovery.enabled),
+                maxAttempts: intIn(RECOVERY_MAX_ATTEMPTS, " (retries of one stalled execution)").default(QUEUE_DEFAULTS.recovery.maxAttempts),
+                pollSeconds: intIn(RECOVERY_POLL_SECONDS, " (seconds between the agent's polls)").default(QUEUE_DEFAULTS.recovery.pollSeconds),
+              })
+              .strict()
+              .default({}),
           })
           .strict()
           .optional(),
@@ -659,11 +672,16 @@ function queueModeChecks(c: RuntimeConfig, issue: (p: (string | number)[], messa
     issue(["n8n", "publicPaths"], `must not list ${tests.join(", ")} in queue mode with webhook processors: they serve no test paths; main serves them behind SSO`);
   }
   const processes = 1 + q.workers + q.webhookProcessors;
-  const needed = processes * q.dbPoolSize;
+  // The recovery agent holds one connection of n8n's login role.
+  const agent = (q.recovery ?? QUEUE_DEFAULTS.recovery).enabled ? 1 : 0;
+  if (agent && c.postgres.schema.length > 63 - "_recovery".length) {
+    issue(["postgres", "schema"], `has ${c.postgres.schema.length} characters; with n8n.queue.recovery the recovery schema "<schema>_recovery" needs it at most ${63 - "_recovery".length} (or set n8n.queue.recovery.enabled: false)`);
+  }
+  const needed = processes * q.dbPoolSize + agent;
   if (inBound(c.postgres.connectionLimit, CONNECTION_LIMIT) && needed > c.postgres.connectionLimit) {
     issue(
       ["postgres", "connectionLimit"],
-      `is ${c.postgres.connectionLimit}, but n8n's processes can open ${needed} connections: (1 main + n8n.queue.workers ${q.workers} + n8n.queue.webhookProcessors ${q.webhookProcessors}) × n8n.queue.dbPoolSize ${q.dbPoolSize}; raise postgres.connectionLimit to at least ${needed} or lower the others`,
+      `is ${c.postgres.connectionLimit}, but n8n's processes can open ${needed} connections: (1 main + n8n.queue.workers ${q.workers} + n8n.queue.webhookProcessors ${q.webhookProcessors}) × n8n.queue.dbPoolSize ${q.dbPoolSize}${agent ? " + 1 (the execution recovery agent)" : ""}; raise postgres.connectionLimit to at least ${needed} or lower the others`,
     );
   }
 }

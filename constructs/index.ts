@@ -27,6 +27,7 @@ export * from "./app/n8n-runtime";
 export * from "./app/multi-tenant-runtime";
 export * from "./app/tenants";
 export * from "./app/service-catalog";
+export * from "./app/execution-recovery";
 export * from "./data/postgres";
 export * from "./data/postgres-bootstrap";
 export * from "./data/valkey";

@@ -13,7 +13,7 @@ import { QUEUE_DEFAULTS } from "../constructs/common/defaults";
 export function catalogFor(c: RuntimeConfig, base: RuntimeCatalog = RUNTIME_CATALOG): RuntimeCatalog {
   if (c.n8n.mode !== "queue") return base;
   const q = c.n8n.queue ?? QUEUE_DEFAULTS;
-  return queueModeCatalog(base, { workers: q.workers, webhookProcessors: q.webhookProcessors });
+  return queueModeCatalog(base, { workers: q.workers, webhookProcessors: q.webhookProcessors, recovery: (q.recovery ?? QUEUE_DEFAULTS.recovery).enabled });
 }
 
 /** `N8nRuntimeProps.queue` for a config; undefined in regular mode. */
@@ -21,5 +21,6 @@ export function queuePropsFor(c: RuntimeConfig): N8nRuntimeProps["queue"] {
   if (c.n8n.mode !== "queue") return undefined;
   if (!c.images.valkey) throw new Error('images.valkey is required with n8n.mode "queue" (validated by the config schema)');
   const q = c.n8n.queue ?? QUEUE_DEFAULTS;
-  return { valkeyImage: c.images.valkey, concurrency: q.concurrency, dbPoolSize: q.dbPoolSize };
+  const r = q.recovery ?? QUEUE_DEFAULTS.recovery;
+  return { valkeyImage: c.images.valkey, concurrency: q.concurrency, dbPoolSize: q.dbPoolSize, recovery: { maxAttempts: r.maxAttempts, pollSeconds: r.pollSeconds } };
 }

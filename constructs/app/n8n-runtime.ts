@@ -12,6 +12,7 @@ import { Traefik, TraefikTls } from "../edge/traefik";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { NetworkRole, SegmentedNetworks } from "../network/segmented-networks";
 import { N8n, N8nProps, N8nPublicPath } from "./n8n";
+import { ExecutionRecovery } from "./execution-recovery";
 import { instancesOf, QUEUE_SERVICES, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
 /** Resource limits of one container. */
@@ -100,6 +101,8 @@ export interface N8nRuntimeProps {
     readonly concurrency: number;
     /** Postgres connections of each n8n process. */
     readonly dbPoolSize: number;
+    /** The execution recovery agent's settings (the catalog says whether it runs). @default - ExecutionRecovery's */
+    readonly recovery?: { readonly maxAttempts?: number; readonly pollSeconds?: number };
   };
 }
 
@@ -119,6 +122,8 @@ export class N8nRuntime extends Construct {
   public readonly n8n: N8n;
   /** Queue mode's Valkey. @default - none (regular mode) */
   public readonly valkey?: Valkey;
+  /** Queue mode's execution recovery agent. @default - none (regular mode, or the catalog has none) */
+  public readonly recovery?: ExecutionRecovery;
   /** The catalog the runtime was built from. */
   public readonly catalog: RuntimeCatalog;
   /** Constructs of the catalog entries with a `build` (services added with `extendCatalog`), by id. */
@@ -130,7 +135,9 @@ export class N8nRuntime extends Construct {
     validateCatalog(this.catalog);
     // The runners network only when a service of the catalog joins it (queue mode's workers).
     const runners = this.catalog.services.some((s) => s.networks.includes("runners"));
-    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet, runners });
+    // The queue network likewise (queue mode's Valkey and n8n's processes).
+    const queue = this.catalog.services.some((s) => s.networks.includes("queue"));
+    this.networks = new SegmentedNetworks(this, "Networks", { prefix: props.prefix, edgeSubnet: props.edgeSubnet, runners, ...(queue ? { queue } : {}) });
     // In this order (each needs the one before): the resources keep their order in the plan.
     const edge = this.buildEdge(props);
     this.socketProxy = edge.socketProxy;
@@ -140,6 +147,7 @@ export class N8nRuntime extends Construct {
     this.postgres = this.buildPostgres(props);
     this.valkey = this.buildValkey(props);
     this.n8n = this.buildN8n(props);
+    this.recovery = this.buildRecovery(props);
     this.services = this.buildCatalogServices(props);
     if (props.requireSecretFilesAtPlan) requireSecretFilesAtPlan(this, props.secretsDir);
   }
@@ -247,6 +255,35 @@ export class N8nRuntime extends Construct {
       memoryMb: limits?.memoryMb,
       cpus: limits?.cpus,
       logging: props.logging?.[spec.id],
+    });
+  }
+
+  /** Queue mode's execution recovery agent, when the catalog has it (queue mode only). */
+  private buildRecovery(props: N8nRuntimeProps): ExecutionRecovery | undefined {
+    const spec = this.catalog.services.find((s) => s.id === QUEUE_SERVICES.executionRecovery.id);
+    if (!spec) return undefined;
+    if (!props.queue) throw new Error("the catalog has the execution recovery agent but N8nRuntimeProps.queue is unset: it recovers queue mode's executions only");
+    const limits = this.limitsOf(spec, props);
+    return new ExecutionRecovery(this, "ExecutionRecovery", {
+      name: serviceContainerName(spec, this.networks.prefix),
+      image: props.images.n8n,
+      networks: spec.networks.map((role) => ({ network: this.networkOf(role) })),
+      secretsDir: props.secretsDir,
+      runAs: props.runAs,
+      database: {
+        host: this.postgres.host,
+        database: props.postgres.database,
+        schema: props.postgres.schema,
+        user: props.postgres.n8nRole,
+        userFromFile: props.databaseUserFromFile,
+      },
+      n8nApiUrl: `http://${this.n8n.main.containerName}:5678/api/v1`,
+      maxAttempts: props.queue.recovery?.maxAttempts,
+      pollSeconds: props.queue.recovery?.pollSeconds,
+      memoryMb: limits?.memoryMb,
+      cpus: limits?.cpus,
+      logging: props.logging?.[spec.id],
+      dependsOn: [this.postgres.container, this.n8n.main],
     });
   }
 

@@ -8,6 +8,7 @@ import { imageTagOf, isHostname, isUnresolved, RESOURCE_NAME_PATTERN, RESOURCE_N
 import { SECURITY_HEADERS_MIDDLEWARE, Traefik } from "../edge/traefik";
 import { dockerMiddleware, exposeLabels, hostRule, pathPrefixRule, routerLabels, serviceLabels } from "../edge/traefik-labels";
 import { WorkloadNetworks } from "../network/segmented-networks";
+import type { Network } from "@cdktf/provider-docker/lib/network";
 
 /** Paths n8n serves to the public without a session: webhooks, forms, MCP. */
 export type N8nPublicPath = (typeof N8N_PUBLIC_PATHS)[number];
@@ -218,6 +219,12 @@ export function n8nRouterLabelParts(r: N8nRouting, publicService?: string): { ex
       ...bodyLimit.labels,
     },
   };
+}
+
+/** Queue mode's queue network (Valkey and n8n's processes); refused when the networks have none. */
+function queueNetwork(networks: N8nProps["networks"], path: string): Network {
+  if (!networks.queue) throw new Error(`Invalid props for ${path}: networks.queue is required in queue mode (SegmentedNetworks with queue: true): n8n's processes reach Valkey there`);
+  return networks.queue;
 }
 
 /** Healthcheck with node itself: n8n's images are not guaranteed to ship wget or curl. */
@@ -486,6 +493,8 @@ export class N8n extends Construct {
         { network: props.networks.app, aliases: [`${prefix}-broker`] },
         { network: props.networks.data },
         { network: props.networks.egress },
+        // Queue mode: Valkey, alone with n8n's processes on the queue network.
+        ...(q ? [{ network: queueNetwork(props.networks, this.node.path) }] : []),
       ],
       memoryMb: props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
       cpus: props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
@@ -575,6 +584,7 @@ export class N8n extends Construct {
           // Its own runners reach its task broker by this name: unique per worker (a shared alias
           // would round-robin). The runners network, not app: a worker takes no request from Traefik.
           { network: runnersNetwork, aliases: [broker] },
+          { network: queueNetwork(props.networks, this.node.path) },
           { network: props.networks.data },
           { network: props.networks.egress },
         ],
@@ -627,8 +637,8 @@ export class N8n extends Construct {
           hostname: p.name,
           image: props.image,
           command: ["webhook"],
-          // app: Traefik's public router; data: Postgres and Valkey. No egress, no runners.
-          networks: [{ network: props.networks.app }, { network: props.networks.data }],
+          // app: Traefik's public router; queue: Valkey; data: Postgres. No egress, no runners.
+          networks: [{ network: props.networks.app }, { network: queueNetwork(props.networks, this.node.path) }, { network: props.networks.data }],
           memoryMb: p.memoryMb ?? props.memoryMb?.n8n ?? CONTAINER_LIMITS.n8n.memoryMb,
           cpus: p.cpus ?? props.cpus?.n8n ?? CONTAINER_LIMITS.n8n.cpus,
           user: `${props.runAs.uid}:${props.runAs.gid}`,

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import type { ContainerLogging, ContainerNetworkAttachment, HostPathMount } from "../common/hardened-container";
-import { POSTGRES_TLS_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf, VALKEY_SECRET } from "../common/secret-catalog";
+import { POSTGRES_TLS_SECRET, RECOVERY_API_KEY_SECRET, RUNTIME_SECRETS, RuntimeSecretSpec, secretFilesOf, VALKEY_SECRET } from "../common/secret-catalog";
 import { NETWORK_ROLES } from "../common/labels";
 import { QUEUE_SECRET_FILES, SECRET_FILES, TLS_FILES } from "../common/secret-files";
 import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, Validator } from "../common/validation";
@@ -300,6 +300,8 @@ export interface QueueModeCounts {
   readonly workers: number;
   /** `n8n webhook` processes. */
   readonly webhookProcessors: number;
+  /** The execution recovery agent (and its API key secret). @default true */
+  readonly recovery?: boolean;
 }
 
 /** The queue-mode services' kinds (ids of `instanceOf`, keys of `N8nRuntimeProps.limits`). */
@@ -311,7 +313,8 @@ export const QUEUE_SERVICES = {
     // The ACL file holds only the sha256 of n8n's password; the TLS files are the stack's.
     secretFiles: [QUEUE_SECRET_FILES.valkeyAcl, TLS_FILES.cert, TLS_FILES.key, TLS_FILES.caCert],
     restartOn: [VALKEY_SECRET.id, POSTGRES_TLS_SECRET],
-    networks: ["data"],
+    // Alone with n8n's processes: no database or other data-network client reaches the queue store.
+    networks: ["queue"],
   },
   n8nWorker: {
     id: "n8nWorker",
@@ -320,8 +323,8 @@ export const QUEUE_SERVICES = {
     secretFiles: [...RUNTIME_SERVICES.n8n.secretFiles, QUEUE_SECRET_FILES.valkeyPassword],
     restartOn: [...RUNTIME_SERVICES.n8n.restartOn, VALKEY_SECRET.id],
     // runners: its own task runners reach its broker there (Traefik has no router to a worker,
-    // so it needs no app network); data: Postgres, Valkey; egress: it runs the workflows.
-    networks: ["runners", "data", "egress"],
+    // so it needs no app network); queue: Valkey; data: Postgres; egress: it runs the workflows.
+    networks: ["runners", "queue", "data", "egress"],
     dependsOn: ["postgres", "valkey"],
   },
   n8nWorkerRunners: {
@@ -341,8 +344,19 @@ export const QUEUE_SERVICES = {
     // No runners token: `n8n webhook` starts no task broker.
     secretFiles: [SECRET_FILES.n8nDbPassword, SECRET_FILES.n8nDbUser, SECRET_FILES.n8nEncryptionKey, TLS_FILES.caCert, QUEUE_SECRET_FILES.valkeyPassword],
     restartOn: [POSTGRES_TLS_SECRET, SECRET_FILES.n8nDbPassword, VALKEY_SECRET.id],
-    networks: ["app", "data"],
+    networks: ["app", "queue", "data"],
     dependsOn: ["postgres", "valkey"],
+  },
+  executionRecovery: {
+    id: "executionRecovery",
+    nameSuffix: "recovery",
+    logKey: "execution-recovery",
+    // n8n's database login (it installs its trigger as n8n's owner role), the CA, its API key; no Valkey password.
+    secretFiles: [SECRET_FILES.n8nDbPassword, SECRET_FILES.n8nDbUser, TLS_FILES.caCert, QUEUE_SECRET_FILES.recoveryApiKey],
+    restartOn: [POSTGRES_TLS_SECRET, SECRET_FILES.n8nDbPassword, RECOVERY_API_KEY_SECRET.id],
+    // app: main's public API (the retry); data: Postgres. No egress: it calls nothing else.
+    networks: ["app", "data"],
+    dependsOn: ["postgres", "n8n"],
   },
 } as const satisfies Record<string, RuntimeServiceSpec>;
 
@@ -351,7 +365,8 @@ export type QueueService = keyof typeof QUEUE_SERVICES;
 
 /**
  * The catalog with queue mode's services and secret appended: Valkey, `workers` workers each with
- * its runners, `webhookProcessors` webhook processes, and Valkey's secret; main's entry also reads
+ * its runners, `webhookProcessors` webhook processes, the execution recovery agent (unless
+ * `recovery: false`) with its API key, and Valkey's secret; main's entry also reads
  * (and restarts on) Valkey's password. Log groups, the host
  * agent's secret files and rotation restarts follow from the entries like for any service.
  */
@@ -360,15 +375,16 @@ export function queueModeCatalog(base: RuntimeCatalog, counts: QueueModeCounts):
   const main = (s: RuntimeServiceSpec): RuntimeServiceSpec =>
     s.id !== RUNTIME_SERVICES.n8n.id
       ? s
-      : { ...s, secretFiles: [...s.secretFiles, QUEUE_SECRET_FILES.valkeyPassword], restartOn: [...s.restartOn, VALKEY_SECRET.id], dependsOn: [...(s.dependsOn ?? []), QUEUE_SERVICES.valkey.id] };
+      : { ...s, secretFiles: [...s.secretFiles, QUEUE_SECRET_FILES.valkeyPassword], restartOn: [...s.restartOn, VALKEY_SECRET.id], networks: [...s.networks, "queue"], dependsOn: [...(s.dependsOn ?? []), QUEUE_SERVICES.valkey.id] };
   return extendCatalog({ services: base.services.map(main), secrets: base.secrets }, {
     services: [
       QUEUE_SERVICES.valkey,
       ...serviceInstances(QUEUE_SERVICES.n8nWorker, counts.workers),
       ...serviceInstances(QUEUE_SERVICES.n8nWorkerRunners, counts.workers),
       ...serviceInstances(QUEUE_SERVICES.n8nWebhook, counts.webhookProcessors),
+      ...(counts.recovery === false ? [] : [QUEUE_SERVICES.executionRecovery]),
     ],
-    secrets: [VALKEY_SECRET],
+    secrets: counts.recovery === false ? [VALKEY_SECRET] : [VALKEY_SECRET, RECOVERY_API_KEY_SECRET],
   });
 }
 

@@ -76,6 +76,10 @@ export const QUEUE_CONCURRENCY: Bound = { min: 1, max: 100 };
 export const QUEUE_WORKERS: Bound = { min: 1, max: 20 };
 /** Webhook processors of one runtime (0: main serves the public paths). */
 export const QUEUE_WEBHOOK_PROCESSORS: Bound = { min: 0, max: 20 };
+/** Retries the execution recovery agent makes of one stalled execution, at most. */
+export const RECOVERY_MAX_ATTEMPTS: Bound = { min: 1, max: 10 };
+/** Seconds between the execution recovery agent's polls. */
+export const RECOVERY_POLL_SECONDS: Bound = { min: 2, max: 300 };
 
 // ---- Networks (IPv4 prefix lengths) ------------------------------------------------------------
 

@@ -70,4 +70,6 @@ export const QUEUE_DEFAULTS = {
   concurrency: 10,
   /** n8n's own default for `DB_POSTGRESDB_POOL_SIZE`. */
   dbPoolSize: 2,
+  /** The execution recovery agent: on; 3 retries of a stalled execution at most; a poll every 10 s. */
+  recovery: { enabled: true, maxAttempts: 3, pollSeconds: 10 },
 } as const;

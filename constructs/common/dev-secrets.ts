@@ -96,6 +96,8 @@ function makeSecret(format: DevSecretFormat): string {
       return randomBytes(format.bytes).toString("base64url");
     case "urlsafe-base64":
       return randomUrlSafeBase64(format.bytes);
+    case "operator":
+      return "";
   }
 }
 

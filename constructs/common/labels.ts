@@ -18,7 +18,7 @@ export const INSTANCE_LABEL = `${LABEL_PREFIX}.instance`;
 /** Label that declares what a container is for; the policy pack infers it for other stacks. */
 export const ROLE_LABEL = `${LABEL_PREFIX}.role`;
 /** The roles a container can declare. */
-export const CONTAINER_ROLES = { edgeProxy: "edge-proxy", socketProxy: "socket-proxy", database: "database" } as const;
+export const CONTAINER_ROLES = { edgeProxy: "edge-proxy", socketProxy: "socket-proxy", database: "database", executionRecovery: "execution-recovery" } as const;
 export type ContainerRole = (typeof CONTAINER_ROLES)[keyof typeof CONTAINER_ROLES];
 
 /** The labels that declare a container's role. */
@@ -30,10 +30,11 @@ export function roleLabels(role: ContainerRole): Record<string, string> {
 export const NETWORK_ROLE_LABEL = `${LABEL_PREFIX}.network-role`;
 export const NETWORK_INTERNAL_LABEL = `${LABEL_PREFIX}.internal`;
 /**
- * The trust boundaries of the runtime, one Docker network each. `runners` exists only in queue
- * mode: the workers' task runners (user code) reach their worker's broker there and nothing else.
+ * The trust boundaries of the runtime, one Docker network each. `runners` and `queue` exist only in
+ * queue mode: the workers' task runners (user code) reach their worker's broker on `runners` and
+ * nothing else; Valkey sits alone with n8n's processes on `queue` (no database, no other client).
  */
-export const NETWORK_ROLES = ["edge", "socket", "app", "data", "egress", "runners"] as const;
+export const NETWORK_ROLES = ["edge", "socket", "app", "data", "egress", "runners", "queue"] as const;
 export type NetworkRole = (typeof NETWORK_ROLES)[number];
 
 /** The labels of a network of `role` (a list, as the docker provider's `docker_network` takes them). */

@@ -16,7 +16,9 @@ export type DevSecretFormat =
   | { readonly kind: "alnum"; readonly length: number }
   | { readonly kind: "hex"; readonly bytes: number }
   | { readonly kind: "base64url"; readonly bytes: number }
-  | { readonly kind: "urlsafe-base64"; readonly bytes: number };
+  | { readonly kind: "urlsafe-base64"; readonly bytes: number }
+  /** Made by an operator after the deploy (an n8n API key): an empty file, filled in place, never overwritten. */
+  | { readonly kind: "operator" };
 
 /**
  * One secret of the runtime: a Secrets Manager secret `<aws prefix>/<id>` in prod (written into
@@ -105,4 +107,16 @@ export const VALKEY_SECRET: RuntimeSecretSpec = {
     { name: QUEUE_SECRET_FILES.valkeyPassword, jsonKey: "password" },
     { name: QUEUE_SECRET_FILES.valkeyAcl, jsonKey: "acl" },
   ],
+};
+
+/**
+ * Queue mode's execution recovery agent's n8n API key (`execution:retry` only). Not in
+ * `RUNTIME_SECRETS`: `queueModeCatalog` adds it. Nothing can generate it: n8n mints API keys, so
+ * an operator creates one and stores it (prod: as this secret's value; until then the host agent
+ * writes no file and the recovery agent does not start). Rotating it restarts the agent.
+ */
+export const RECOVERY_API_KEY_SECRET: RuntimeSecretSpec = {
+  id: QUEUE_SECRET_FILES.recoveryApiKey,
+  description: "n8n API key (scope execution:retry only) of the execution recovery agent: created by an operator in n8n (Settings > n8n API), stored here",
+  dev: { kind: "operator" },
 };

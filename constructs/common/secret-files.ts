@@ -65,4 +65,10 @@ export const QUEUE_SECRET_FILES = {
   valkeyPassword: "valkey-password",
   /** Valkey's ACL file (`aclfile`): `default` off, a ping-only health user, `n8n` with the sha256 of its password. */
   valkeyAcl: "valkey-users.acl",
+  /**
+   * An n8n API key with the `execution:retry` scope only, for the execution recovery agent. n8n
+   * mints API keys itself, so an operator creates it (Settings → n8n API) and stores it here (dev:
+   * written in place into the empty file `npm run secrets:dev` leaves; prod: the secret's value).
+   */
+  recoveryApiKey: "n8n-recovery-api-key",
 } as const;

@@ -12,7 +12,7 @@ import { VALKEY_HEALTH_USER } from "../common/valkey-acl";
 export const VALKEY_TLS_PORT = 6379;
 
 export interface ValkeyProps {
-  /** The runtime's networks; Valkey joins only `data` (internal). */
+  /** The runtime's networks; Valkey joins only `queue` (internal; SegmentedNetworks with `queue: true`). */
   readonly networks: SegmentedNetworks;
   /** Container name (also its DNS name, which its certificate must carry). */
   readonly name: string;
@@ -59,8 +59,8 @@ export function valkeyServerArgs(maxmemoryMb: number): string[] {
 }
 
 /**
- * Valkey for n8n's queue mode, on the internal data network only (n8n's processes reach it, nothing
- * else): TLS with the stack's certificate and CA (no plain port), the `default` user off and n8n's
+ * Valkey for n8n's queue mode, on the internal queue network only (n8n's processes reach it, nothing
+ * else: not Postgres or another client of the data network): TLS with the stack's certificate and CA (no plain port), the `default` user off and n8n's
  * own ACL user whose password only n8n sees (Valkey mounts the ACL file with its sha256),
  * `maxmemory-policy noeviction` and AOF persistence (`appendfsync everysec`) on a volume. The
  * healthcheck pings as a user that may do nothing else.
@@ -82,6 +82,7 @@ export class Valkey extends Construct {
     const v = new Validator(`Invalid props for ${this.node.path}`);
     v.check(RESOURCE_NAME_PATTERN.test(props.name), "name", `${RESOURCE_NAME_RULE}; got "${props.name}"`);
     v.check(props.secretsDir.startsWith("/"), "secretsDir", "must be an absolute host path");
+    v.check(props.networks.queue !== undefined, "networks", "must have the queue network (SegmentedNetworks with queue: true): Valkey joins it alone with n8n's processes");
     v.check(inBound(memoryMb, MEMORY_MB) && memoryMb >= 64, "memoryMb", `${boundMessage({ min: 64, max: MEMORY_MB.max }, " (MiB)")}, got ${memoryMb}`);
     v.throwIfAny();
     this.host = props.name;
@@ -90,7 +91,7 @@ export class Valkey extends Construct {
     this.container = new HardenedContainer(this, "Container", {
       name: props.name,
       image: props.image,
-      networks: [{ network: props.networks.data }],
+      networks: [{ network: props.networks.queue! }],
       memoryMb,
       cpus: props.cpus ?? "0.5",
       user: `${props.runAs.uid}:${props.runAs.gid}`,

@@ -22,6 +22,7 @@ export interface WorkloadNetworks {
   readonly data: Network;
   readonly egress: Network;
   readonly runners?: Network;
+  readonly queue?: Network;
 }
 
 export interface SegmentedNetworksProps {
@@ -43,6 +44,12 @@ export interface SegmentedNetworksProps {
    * @default false
    */
   readonly runners?: boolean;
+  /**
+   * Add the internal `queue` network (`<prefix>-queue`): queue mode's Valkey and n8n's processes
+   * (main, workers, webhook processors) only, so no other client of the data network (Postgres,
+   * the execution recovery agent) can reach the queue store. @default false
+   */
+  readonly queue?: boolean;
 }
 
 /**
@@ -58,6 +65,7 @@ export interface SegmentedNetworksProps {
  * | data | n8n, postgres | yes |
  * | egress | n8n | no |
  * | runners (queue mode) | workers, their task runners | yes |
+ * | queue (queue mode) | valkey, n8n's processes (main, workers, webhook processors) | yes |
  */
 export class SegmentedNetworks extends Construct implements WorkloadNetworks {
   public readonly edge: Network;
@@ -67,6 +75,8 @@ export class SegmentedNetworks extends Construct implements WorkloadNetworks {
   public readonly egress: Network;
   /** Queue mode's workers and their task runners (`props.runners`); undefined otherwise. */
   public readonly runners?: Network;
+  /** Queue mode's Valkey and n8n's processes (`props.queue`); undefined otherwise. */
+  public readonly queue?: Network;
   /** Subnet of the edge network (the only source oauth2-proxy trusts for forwarded headers). */
   public readonly edgeSubnet: string;
   public readonly prefix: string;
@@ -96,5 +106,6 @@ export class SegmentedNetworks extends Construct implements WorkloadNetworks {
     this.data = make("data", true);
     this.egress = make("egress", false);
     if (props.runners) this.runners = make("runners", true);
+    if (props.queue) this.queue = make("queue", true);
   }
 }

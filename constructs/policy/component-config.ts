@@ -37,6 +37,18 @@ export function componentOf(c: ModelContainer): Component | undefined {
 }
 const components = new WeakMap<ModelContainer, Component | undefined>();
 
+/**
+ * The execution recovery agent runs a program of its own on the n8n image (`node <file>.js`), not
+ * n8n: n8n's settings rules do not apply to it. The label alone is not believed: a container
+ * configured as n8n (its database or encryption key variables) or starting n8n stays n8n.
+ */
+function runsOwnNodeProgram(c: ModelContainer): boolean {
+  const entry = ((c.raw.entrypoint as string[] | undefined) ?? []).join(" ");
+  const execsNode = /(^|\s)node(\s|$)/.test(entry) || /exec 'node' "\$@"/.test(entry);
+  const configuredAsN8n = ["DB_POSTGRESDB_HOST", "N8N_ENCRYPTION_KEY_FILE", "N8N_ENCRYPTION_KEY", "EXECUTIONS_MODE"].some((k) => k in c.env);
+  return execsNode && c.command.length === 1 && /^\/[A-Za-z0-9._/-]+\.js$/.test(c.command[0]) && !configuredAsN8n;
+}
+
 function decideComponent(c: ModelContainer): Component | undefined {
   const role = c.labels[ROLE_LABEL];
   if (role === CONTAINER_ROLES.socketProxy || isSocketProxy(c)) return "socket-proxy";
@@ -45,6 +57,7 @@ function decideComponent(c: ModelContainer): Component | undefined {
   if (/oauth2-proxy/.test(img) || (c.command.some((a) => a.startsWith("--upstream")) && c.command.some((a) => a.startsWith("--cookie-")))) return "oauth2-proxy";
   if (/(^|\/)dex(:|@|$)/.test(img) || (c.command[0] === "dex" && c.command[1] === "serve")) return "dex";
   if (/(^|\/)runners(:|@|$)/.test(img) || "N8N_RUNNERS_TASK_BROKER_URI" in c.env) return "n8n-runners";
+  if (role === CONTAINER_ROLES.executionRecovery && runsOwnNodeProgram(c)) return undefined;
   if (/(^|\/)n8n(:|@|$)/.test(img) || "DB_POSTGRESDB_HOST" in c.env || "N8N_ENCRYPTION_KEY_FILE" in c.env) return "n8n";
   if (/^(valkey|redis)(:|@|$)/.test(last(img)) || ["valkey-server", "redis-server"].includes(c.command[0] ?? "")) return "valkey";
   if (isDatabase(c) && (/postgres|postgis|timescale|pgvector/.test(last(img)) || "POSTGRES_PASSWORD_FILE" in c.env || "PGDATA" in c.env)) return "postgres";

@@ -62,11 +62,17 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
   const webhook = byName(model, `${p}-webhook-1`);
   const n8nProcesses = [main, ...workers, webhook];
 
-  test("Valkey is only on the data network, publishes no port, and is reached by n8n's processes only", () => {
-    expect(netRoles(valkey, p)).toEqual(["data"]);
+  test("Valkey is only on the internal queue network, publishes no port, and is reached by n8n's processes only (not Postgres or the recovery agent)", () => {
+    expect(netRoles(valkey, p)).toEqual(["queue"]);
     expect(valkey.ports).toEqual([]);
+    const net = model.networks.find((n) => n.name === `${p}-queue`);
+    expect([net?.internal, net?.labels["org.n8n-zero-trust.network-role"]]).toEqual([true, "queue"]);
+    const onQueue = model.containers.filter((c) => c.networks.some((n) => n.name === `${p}-queue`)).map((c) => c.name).sort();
+    expect(onQueue).toEqual([`${p}-main`, `${p}-valkey`, `${p}-webhook-1`, `${p}-worker-1`, `${p}-worker-2`].sort());
+    // The data network: n8n's processes, Postgres and the execution recovery agent; Valkey not.
     const onData = model.containers.filter((c) => c.networks.some((n) => n.name === `${p}-data`)).map((c) => c.name).sort();
-    expect(onData).toEqual([`${p}-main`, `${p}-postgres`, `${p}-valkey`, `${p}-webhook-1`, `${p}-worker-1`, `${p}-worker-2`].sort());
+    expect(onData).toEqual([`${p}-main`, `${p}-postgres`, `${p}-recovery`, `${p}-webhook-1`, `${p}-worker-1`, `${p}-worker-2`].sort());
+    expect(byName(model, `${p}-recovery`).mounts.some((m) => m.target.includes("valkey"))).toBe(false);
   });
 
   test("Valkey: ACL file read-only from the secrets folder, TLS with the stack's files, no plain port, noeviction, AOF every second, a memory limit", () => {
@@ -133,14 +139,14 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     for (const c of [...workers, webhook]) expect(c.env.N8N_DISABLE_PRODUCTION_MAIN_PROCESS).toBeUndefined();
   });
 
-  test("workers: `n8n worker --concurrency`, the health server on, data + egress + runners only (no app network: Traefik has no router to them), each with its own runners on a unique broker alias", () => {
+  test("workers: `n8n worker --concurrency`, the health server on, data + egress + queue + runners only (no app network: Traefik has no router to them), each with its own runners on a unique broker alias", () => {
     const aliases = new Set<string>();
     workers.forEach((w, i) => {
       expect(w.command).toEqual(["worker", "--concurrency=8"]);
       expect(w.raw.hostname).toBe(w.name);
       expect(w.env.QUEUE_HEALTH_CHECK_ACTIVE).toBe("true");
       expect(JSON.stringify(w.raw.healthcheck)).toContain("/healthz/readiness");
-      expect(netRoles(w, p)).toEqual(["data", "egress", "runners"]);
+      expect(netRoles(w, p)).toEqual(["data", "egress", "queue", "runners"]);
       expect(Object.keys(w.labels).filter((l) => l.startsWith("traefik."))).toEqual([]);
       const r = workerRunners[i];
       expect(netRoles(r, p)).toEqual(["runners"]);
@@ -164,9 +170,9 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     expect(netRoles(model.containers.find((c) => c.name === `${p}-runners`)!, p)).toEqual(["app"]);
   });
 
-  test("webhook processors: `n8n webhook` on app + data only, no task broker", () => {
+  test("webhook processors: `n8n webhook` on app + data + queue only, no task broker", () => {
     expect(webhook.command).toEqual(["webhook"]);
-    expect(netRoles(webhook, p)).toEqual(["app", "data"]);
+    expect(netRoles(webhook, p)).toEqual(["app", "data", "queue"]);
     expect(Object.keys(webhook.env).filter((k) => k.startsWith("N8N_RUNNERS_"))).toEqual([]);
     expect(webhook.mounts.some((m) => m.target.endsWith("n8n-runners-auth-token"))).toBe(false);
   });
@@ -186,8 +192,8 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
 
   test("the review report shows who reaches Valkey and where its secret files live", () => {
     const report = renderReport(reviewStacks([{ name: stack, json }]), { generatedAt: "test" });
-    const reach = report.split("\n").find((l) => l.startsWith(`- ${p}-valkey (on ${p}-data)`));
-    expect(reach).toBe(`- ${p}-valkey (on ${p}-data): ${[`${p}-postgres`, `${p}-main`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`].sort((a, b) => model.containers.findIndex((c) => c.name === a) - model.containers.findIndex((c) => c.name === b)).join(", ")}`);
+    const reach = report.split("\n").find((l) => l.startsWith(`- ${p}-valkey (on ${p}-queue)`));
+    expect(reach).toBe(`- ${p}-valkey (on ${p}-queue): ${[`${p}-main`, `${p}-worker-1`, `${p}-worker-2`, `${p}-webhook-1`].sort((a, b) => model.containers.findIndex((c) => c.name === a) - model.containers.findIndex((c) => c.name === b)).join(", ")}`);
     const aclRow = report.split("\n").find((l) => l.startsWith("| /run/secrets/valkey-users.acl |"));
     expect(aclRow).toContain(`${p}-valkey (read-only)`);
     const pwRow = report.split("\n").find((l) => l.startsWith("| /run/secrets/valkey-password |"));
@@ -215,6 +221,43 @@ describe.each(stacks)("queue mode in %s", (stack, p, model, json) => {
     const r = evaluateStack(stack, json);
     expect([...r.errors, ...r.warnings].map((f) => `${f.ruleId} ${f.detail}`)).toEqual([]);
   });
+
+  describe("the execution recovery agent", () => {
+    const agent = byName(model, `${p}-recovery`);
+    const upload = (file: string) => agent.uploads.find((u) => u.file === file)?.content ?? "";
+    test("runs the n8n image's node on app + data only (main's API, Postgres), publishes nothing, hardened", () => {
+      expect(agent.image).toBe(main.image);
+      expect(netRoles(agent, p)).toEqual(["app", "data"]);
+      expect(agent.ports).toEqual([]);
+      expect(agent.readOnlyRoot).toBe(true);
+      expect(agent.capDrop).toEqual(["ALL"]);
+      expect(agent.hasHealthcheck).toBe(true);
+      expect(agent.capAdd).toEqual([]);
+      expect(agent.command).toEqual(["/etc/n8n-recovery/agent.js"]);
+    });
+    test("mounts n8n's database login, the CA and its API key read-only, and no Valkey password, encryption key or runners token", () => {
+      for (const f of ["n8n-db-password", "tls/ca.pem", "n8n-recovery-api-key"]) expect([f, secretsMount(agent, f)?.readOnly]).toEqual([f, true]);
+      for (const f of ["valkey-password", "n8n-encryption-key", "n8n-runners-auth-token"]) expect([f, secretsMount(agent, f)]).toEqual([f, undefined]);
+      // prod reads the login role in use from its file (rotation alternates roles), like n8n.
+      expect(secretsMount(agent, "n8n-db-user") !== undefined).toBe(stack === "prod-runtime");
+    });
+    test("its program compiles, calls main's public API on the app network, reads the key and password from files only", () => {
+      const program = upload("/etc/n8n-recovery/agent.js");
+      expect(() => new (require("node:vm").Script)(program)).not.toThrow();
+      expect(program).toContain(`"url":"http://${p}-main:5678/api/v1"`);
+      expect(program).toContain('"keyFile":"/run/secrets/n8n-recovery-api-key"');
+      expect(program).toContain('"passwordFile":"/run/secrets/n8n-db-password"');
+      expect(agent.env.NODE_PATH).toBe("/usr/local/lib/node_modules/n8n/node_modules");
+      expect(Object.keys(agent.env).filter((k) => /KEY|PASSWORD|TOKEN|SECRET/.test(k) && !k.startsWith("N8NZT_FILE_"))).toEqual([]);
+    });
+    test("its SQL keeps a stalled execution's input with a trigger on n8n's execution_data, in its own schema", () => {
+      const sql = upload("/etc/n8n-recovery/recovery.sql");
+      const schema = stack === "dev" ? devConfig().postgres.schema : prodConfig.postgres.schema;
+      expect(sql).toContain(`CREATE TRIGGER zt_keep_stalled_input BEFORE UPDATE OF data ON "${schema}".execution_data`);
+      expect(sql).toContain("This execution failed to be processed too many times");
+      expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS "${schema}_recovery"`);
+    });
+  });
 });
 
 describe("queue mode in prod-cloud", () => {
@@ -226,8 +269,9 @@ describe("queue mode in prod-cloud", () => {
   test("Valkey's secret and a log group per new service (and their alarms' metric filters follow the log groups)", () => {
     const secrets = Object.values<any>(prodCloud.resource.aws_secretsmanager_secret).map((s) => s.name);
     expect(secrets).toContain(`${prodConfig.aws.namePrefix}/valkey`);
+    expect(secrets).toContain(`${prodConfig.aws.namePrefix}/n8n-recovery-api-key`);
     const groups = Object.values<any>(prodCloud.resource.aws_cloudwatch_log_group).map((g) => g.name);
-    for (const k of ["valkey", "n8n-worker-1", "n8n-worker-2", "n8n-worker-runners-1", "n8n-worker-runners-2", "n8n-webhook-1"]) {
+    for (const k of ["valkey", "n8n-worker-1", "n8n-worker-2", "n8n-worker-runners-1", "n8n-worker-runners-2", "n8n-webhook-1", "execution-recovery"]) {
       expect(groups).toContain(`/${prodConfig.aws.namePrefix}/${k}`);
     }
   });
@@ -261,8 +305,25 @@ describe("queue mode in the config", () => {
     raw.n8n.queue = { workers: 4, webhookProcessors: 2, dbPoolSize: 10 };
     raw.postgres.connectionLimit = 40;
     expect(() => devConfig(raw)).toThrow(
-      /postgres\.connectionLimit.*is 40, but n8n's processes can open 70 connections: \(1 main \+ n8n\.queue\.workers 4 \+ n8n\.queue\.webhookProcessors 2\) × n8n\.queue\.dbPoolSize 10/,
+      /postgres\.connectionLimit.*is 40, but n8n's processes can open 71 connections: \(1 main \+ n8n\.queue\.workers 4 \+ n8n\.queue\.webhookProcessors 2\) × n8n\.queue\.dbPoolSize 10 \+ 1 \(the execution recovery agent\)/,
     );
+    // Without the agent: its connection is not counted (70 of 70 fit).
+    raw.n8n.queue = { workers: 4, webhookProcessors: 2, dbPoolSize: 10, recovery: { enabled: false } };
+    raw.postgres.connectionLimit = 70;
+    expect(() => devConfig(raw)).not.toThrow();
+    raw.n8n.queue.recovery.enabled = true;
+    expect(() => devConfig(raw)).toThrow(/can open 71 connections/);
+  });
+
+  test("n8n.queue.recovery: bounds named with the field; enabled: false drops the agent and its API key secret", () => {
+    const raw = queueRaw(rawDevConfig());
+    raw.n8n.queue.recovery = { maxAttempts: 0, pollSeconds: 1000 };
+    expect(() => devConfig(raw)).toThrow(/n8n\.queue\.recovery\.maxAttempts[\s\S]*n8n\.queue\.recovery\.pollSeconds|n8n\.queue\.recovery\.pollSeconds[\s\S]*n8n\.queue\.recovery\.maxAttempts/);
+    raw.n8n.queue.recovery = { enabled: false };
+    const config = devConfig(raw);
+    expect(synthDev(config).model.containers.some((c) => c.name === "n8n-recovery")).toBe(false);
+    expect(catalogFor(config).secrets.some((x) => x.id === "n8n-recovery-api-key")).toBe(false);
+    expect(catalogFor(devConfig(queueRaw(rawDevConfig()))).secrets.some((x) => x.id === "n8n-recovery-api-key")).toBe(true);
   });
 
   test("requires the Valkey image, refuses an unknown mode and a queue block without queue mode", () => {
@@ -285,7 +346,7 @@ describe("queue mode in the config", () => {
 
   test("the queue services' limits are read by catalog kind: resources.valkey, n8nWorker, n8nWorkerRunners, n8nWebhook", () => {
     const raw = queueRaw(rawDevConfig());
-    raw.resources = { ...raw.resources, valkey: { memoryMb: 300 }, n8nWorker: { memoryMb: 1536, cpus: "2" }, n8nWorkerRunners: { memoryMb: 512 }, n8nWebhook: { memoryMb: 768 } };
+    raw.resources = { ...raw.resources, valkey: { memoryMb: 300 }, n8nWorker: { memoryMb: 1536, cpus: "2" }, n8nWorkerRunners: { memoryMb: 512 }, n8nWebhook: { memoryMb: 768 }, executionRecovery: { memoryMb: 128 } };
     const config = devConfig(raw);
     expect(Object.keys(QUEUE_SERVICES).every((k) => k in config.resources)).toBe(true);
     const m = synthDev(config).model;
@@ -294,6 +355,7 @@ describe("queue mode in the config", () => {
     expect(byName(m, "n8n-worker-2").memoryMb).toBe(1536);
     expect(byName(m, "n8n-worker-runners-1").memoryMb).toBe(512);
     expect(byName(m, "n8n-webhook-1").memoryMb).toBe(768);
+    expect(byName(m, "n8n-recovery").memoryMb).toBe(128);
   });
 
   test("without webhook processors main keeps the public router and serves production webhooks", () => {

@@ -7,7 +7,7 @@
  * on the process that took the request).
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { QUEUE_SECRET_FILES, TLS_FILES } from "../../constructs/common/secret-files";
 import { VALKEY_HEALTH_USER, VALKEY_N8N_USER } from "../../constructs/common/valkey-acl";
@@ -26,6 +26,8 @@ export interface QueueContainers {
   readonly n8nProcesses: readonly string[];
   /** The other containers of the stack (Traefik, the socket proxy, oauth2-proxy, the IdP, runners). */
   readonly others: readonly string[];
+  /** The execution recovery agent. @default - none */
+  readonly recovery?: string;
 }
 
 /** The workflows the queue cases publish: paths and workflow ids. */
@@ -65,13 +67,15 @@ export interface ExecutionRow {
   readonly status: string;
   readonly wf: string;
   readonly retryOf: string | null;
+  /** The retry of it that succeeded (n8n sets it on the original). */
+  readonly retrySuccessId: string | null;
   /** When the execution record was created (enqueued), ISO 8601 from Postgres. */
   readonly createdAt: string;
 }
 
 function executionsSince(ctx: AttackContext, postgres: string, schema: string, workflowIds: string[], since: string): ExecutionRow[] {
   const ids = workflowIds.map((w) => `'${w.replace(/[^A-Za-z0-9_-]/g, "")}'`).join(",");
-  return sqlJson(ctx, postgres, `select coalesce(json_agg(json_build_object('id', id::text, 'status', status, 'wf', "workflowId", 'retryOf', "retryOf", 'createdAt', "createdAt") order by id), '[]'::json) from ${schema}.execution_entity where "workflowId" in (${ids}) and "createdAt" >= '${since}'::timestamptz`);
+  return sqlJson(ctx, postgres, `select coalesce(json_agg(json_build_object('id', id::text, 'status', status, 'wf', "workflowId", 'retryOf', "retryOf", 'retrySuccessId', "retrySuccessId", 'createdAt', "createdAt") order by id), '[]'::json) from ${schema}.execution_entity where "workflowId" in (${ids}) and "createdAt" >= '${since}'::timestamptz`);
 }
 
 function dbNow(ctx: AttackContext, postgres: string): string {
@@ -213,8 +217,8 @@ function countBy(xs: string[]): Record<string, number> {
 }
 
 /**
- * Who reaches Valkey, and how: from the edge, app and egress networks it is unreachable (by name and
- * by address); the runners (app network) cannot reach it either; on the data network the live
+ * Who reaches Valkey, and how: from the edge, app, egress and data networks it is unreachable (by
+ * name and by address); the runners and the recovery agent cannot reach it either; on the queue network the live
  * server refuses plain TCP, an unauthenticated TLS connection, the `default` user, a wrong password
  * and everything but PING for the health user, while n8n's user (the password from its file, via
  * the environment of the probe process) works and is still refused admin commands and other keys.
@@ -222,11 +226,12 @@ function countBy(xs: string[]): Record<string, number> {
  */
 export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkeyImage: string): unknown {
   const P = ctx.prefix;
-  const vk = { name: c.valkey, ip: ipOf(ctx, c.valkey, `${P}-data`), port: 6379 };
+  const vk = { name: c.valkey, ip: ipOf(ctx, c.valkey, `${P}-queue`), port: 6379 };
   const tcp = (label: string, host: string) => `if timeout 4 nc -z -w 3 ${host} ${vk.port} 2>/dev/null; then echo ${label}=open; else echo ${label}=closed; fi`;
   const e = new Expect();
   const seen: Record<string, unknown> = {};
-  for (const net of ["edge", "app", "egress"]) {
+  // Not even from the data network (Postgres' and the recovery agent's): Valkey is on the queue network alone with n8n's processes.
+  for (const net of ["edge", "app", "egress", "data"]) {
     const out = probe(ctx, `${P}-${net}`, `${tcp("valkey_ip", vk.ip)}; ${tcp("valkey_name", vk.name)}`);
     seen[net] = out;
     e.equal(`${net} ↛ Valkey (by address)`, out.valkey_ip, "closed");
@@ -261,12 +266,20 @@ export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkey
       e.equal(`${r} ↛ ${label} (by name ${target})`, byName, "closed");
     }
   });
-  // The data network's members: n8n's processes and the two data stores, nothing else.
-  const members = Object.values(JSON.parse(docker(ctx, "network", "inspect", `${P}-data`))[0].Containers ?? {}).map((m: any) => m.Name).sort();
-  seen.dataMembers = members;
-  e.equal("members of the data network", members, [...c.n8nProcesses, c.postgres, c.valkey].sort());
+  if (c.recovery) {
+    const out = tcpFrom(ctx, c.recovery, vk.ip, vk.port);
+    seen[`${c.recovery} → valkey`] = out;
+    e.equal(`${c.recovery} (the recovery agent) ↛ Valkey`, out, "closed");
+  }
+  // The queue network's members: n8n's processes and Valkey, nothing else; the data network's:
+  // n8n's processes, Postgres and the recovery agent.
+  const membersOf = (net: string) => Object.values(JSON.parse(docker(ctx, "network", "inspect", `${P}-${net}`))[0].Containers ?? {}).map((m: any) => m.Name).sort();
+  seen.queueMembers = membersOf("queue");
+  seen.dataMembers = membersOf("data");
+  e.equal("members of the queue network", seen.queueMembers, [...c.n8nProcesses, c.valkey].sort());
+  e.equal("members of the data network", seen.dataMembers, [...c.n8nProcesses, c.postgres, ...(c.recovery ? [c.recovery] : [])].sort());
 
-  // The live server, from a probe on the data network (Valkey's own image: its valkey-cli).
+  // The live server, from a probe on the queue network (Valkey's own image: its valkey-cli).
   const pw = readFileSync(path.join(ctx.secretsDir, QUEUE_SECRET_FILES.valkeyPassword), "utf8");
   const cli = (label: string, args: string, auth = false) =>
     `echo ${label}=$( ${auth ? 'REDISCLI_AUTH="$VK_PW" ' : ""}timeout 8 valkey-cli --no-auth-warning -h ${vk.name} -p ${vk.port} ${args} 2>&1 | head -1 | cut -c1-60 | tr -c 'A-Za-z0-9:\\n-' '_' )`;
@@ -290,7 +303,7 @@ export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkey
     `if command -v openssl >/dev/null; then if echo | timeout 8 openssl s_client -connect ${vk.name}:${vk.port} -tls1_1 -cipher DEFAULT@SECLEVEL=0 >/dev/null 2>&1; then echo tls11=accepted; else echo tls11=refused; fi; else echo tls11=no-openssl; fi`,
   ].join("; ");
   const ca = path.join(ctx.secretsDir, TLS_FILES.caCert);
-  const r = run("docker", ["run", "--rm", "--network", `${P}-data`, "--user", "65534:65534", "-e", "VK_PW", "-v", `${ca}:/ca.pem:ro`, "--entrypoint", "sh", valkeyImage, "-c", script], { env: { ...ctx.env, VK_PW: pw }, timeout: 180000 });
+  const r = run("docker", ["run", "--rm", "--network", `${P}-queue`, "--user", "65534:65534", "-e", "VK_PW", "-v", `${ca}:/ca.pem:ro`, "--entrypoint", "sh", valkeyImage, "-c", script], { env: { ...ctx.env, VK_PW: pw }, timeout: 180000 });
   if (r.status !== 0) throw new CheckError(`the Valkey probe failed (${r.status}): ${r.stderr.slice(-500)}`);
   const out = Object.fromEntries(r.stdout.trim().split("\n").filter((t) => t.includes("=")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
   seen.server = out;
@@ -309,7 +322,7 @@ export function queueSegmentation(ctx: AttackContext, c: QueueContainers, valkey
 
   // The password: in no inspect output, log or the state.
   const places: Record<string, string> = { "terraform state": readFileSync(ctx.stateFile, "utf8") };
-  for (const n of [...c.n8nProcesses, c.valkey, ...c.workerRunners, ...c.others, c.postgres]) {
+  for (const n of [...c.n8nProcesses, c.valkey, ...c.workerRunners, ...c.others, c.postgres, ...(c.recovery ? [c.recovery] : [])]) {
     const i = JSON.parse(run("docker", ["inspect", n], { env: ctx.env }).stdout)[0];
     places[`${n} inspect`] = JSON.stringify([i.Config.Env, i.Config.Labels, i.Config.Cmd, i.Config.Entrypoint, i.Args]);
     places[`${n} logs`] = logsOf(ctx, n);
@@ -359,13 +372,35 @@ export async function workersStopped(ctx: AttackContext, c: QueueContainers, sch
 }
 
 export interface LoadCounts {
-  /** Requests sent to the webhook that answers at once. */
-  readonly ack: { sent: number; accepted: number; recorded: number; completed: number; failed: number; pending: number; lost: number; lostIds: string[] };
+  /**
+   * Requests sent to the webhook that answers at once. Counted on the original executions (no
+   * `retryOf`): `stalled` failed as stalled (their worker died), `recovered` of them have a retry
+   * that succeeded (the recovery agent's, through n8n's API); `completed` succeeded themselves or
+   * were recovered; `lost` were accepted (200) but never completed.
+   */
+  readonly ack: { sent: number; accepted: number; recorded: number; completed: number; stalled: number; recovered: number; failed: number; pending: number; lost: number; lostIds: string[]; stalledIds: string[] };
   /** Requests to the webhook that answers when the execution finishes; the client resends after an error answer. */
   readonly last: { sent: number; completedFirstTry: number; retried: number; completedAfterRetry: number; lost: number; executions: Record<string, number> };
-  /** Executions n8n itself re-ran (`retryOf` set). */
-  readonly n8nRetries: number;
+  /** Executions n8n re-ran (`retryOf` set: the recovery agent's retries), by status. */
+  readonly n8nRetries: Record<string, number>;
   readonly settledAfterSeconds: number;
+}
+
+/** Originals (no `retryOf`) that did not succeed themselves but have a retry (or a retry of a retry) that did. */
+export function recoveredOriginals(rows: readonly ExecutionRow[]): Set<string> {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const rootOf = (r: ExecutionRow): string => {
+    let cur = r;
+    for (let depth = 0; cur.retryOf !== null && depth < 20; depth++) {
+      const up = byId.get(cur.retryOf);
+      if (!up) return cur.retryOf;
+      cur = up;
+    }
+    return cur.id;
+  };
+  const out = new Set<string>();
+  for (const r of rows) if (r.retryOf !== null && r.status === "success") out.add(rootOf(r));
+  return new Set([...out].filter((id) => byId.get(id)?.status !== "success"));
 }
 
 /**
@@ -401,24 +436,36 @@ async function loadWhile(ctx: AttackContext, c: QueueContainers, schema: string,
   const lastAnswers = await Promise.all(last);
   const accepted = ackAnswers.filter((a) => a.code === "200").length;
   const settleStart = Date.now();
-  const { rows } = await untilTerminal(ctx, c.postgres, schema, [hooks.ack.id, hooks.last.id], since, (rs) => rs.filter((r) => r.wf === hooks.ack.id).length >= accepted, opts.settleSeconds);
-  const ackRows = rows.filter((r) => r.wf === hooks.ack.id);
-  const lastRows = rows.filter((r) => r.wf === hooks.last.id);
+  const originals = (rs: ExecutionRow[]) => rs.filter((r) => r.wf === hooks.ack.id && r.retryOf === null);
+  // Enough: every accepted request recorded, and every original that failed recovered (bounded by settleSeconds).
+  const { rows } = await untilTerminal(ctx, c.postgres, schema, [hooks.ack.id, hooks.last.id], since, (rs) => {
+    const o = originals(rs);
+    const rec = recoveredOriginals(rs);
+    return o.length >= accepted && o.every((r) => r.status === "success" || rec.has(r.id));
+  }, opts.settleSeconds);
+  const ackRows = originals(rows);
+  const lastRows = rows.filter((r) => r.wf === hooks.last.id && r.retryOf === null);
+  const recovered = recoveredOriginals(rows);
   const ok = (a: Answer, i: number) => a.code === "200" && a.body.includes(`"n":"${i}"`);
   const completedFirstTry = lastAnswers.filter((l, i) => ok(l.attempts[0], i)).length;
   const completedAfterRetry = lastAnswers.filter((l, i) => !ok(l.attempts[0], i) && ok(l.attempts[l.attempts.length - 1], i)).length;
-  const completed = ackRows.filter((r) => r.status === "success").length;
+  const done = (r: ExecutionRow) => r.status === "success" || recovered.has(r.id);
+  const completed = ackRows.filter(done).length;
+  const stalled = ackRows.filter((r) => r.status !== "success" && TERMINAL.has(r.status));
   const counts: LoadCounts = {
     ack: {
       sent: opts.perHook,
       accepted,
       recorded: ackRows.length,
       completed,
-      failed: ackRows.filter((r) => r.status !== "success" && TERMINAL.has(r.status)).length,
+      stalled: stalled.length,
+      recovered: ackRows.filter((r) => recovered.has(r.id)).length,
+      failed: stalled.filter((r) => !recovered.has(r.id)).length,
       pending: ackRows.filter((r) => !TERMINAL.has(r.status)).length,
       // Accepted (200) but never completed: the caller was told yes and the work did not happen.
       lost: Math.max(0, accepted - completed),
-      lostIds: ackRows.filter((r) => r.status !== "success").map((r) => r.id),
+      lostIds: ackRows.filter((r) => !done(r)).map((r) => r.id),
+      stalledIds: stalled.map((r) => r.id),
     },
     last: {
       sent: opts.perHook,
@@ -428,7 +475,7 @@ async function loadWhile(ctx: AttackContext, c: QueueContainers, schema: string,
       lost: opts.perHook - completedFirstTry - completedAfterRetry,
       executions: countBy(lastRows.map((r) => r.status)),
     },
-    n8nRetries: rows.filter((r) => r.retryOf !== null).length,
+    n8nRetries: countBy(rows.filter((r) => r.retryOf !== null).map((r) => r.status)),
     settledAfterSeconds: (Date.now() - settleStart) / 1000,
   };
   const firstCodes = countBy(lastAnswers.map((l) => l.attempts[0].code));
@@ -452,12 +499,13 @@ async function allHealthy(ctx: AttackContext, names: readonly string[], seconds:
 
 /**
  * A worker's process is killed (SIGKILL from the host, as the OOM killer would) in the middle of a
- * bounded load. Counted: requests sent, executions completed, retried (by the caller after an error
- * answer; by n8n: `retryOf`) and lost (accepted but never completed). n8n 2.x hard-codes Bull's
- * `maxStalledCount: 0`, so a job whose worker died is failed once its lock expires, never re-run:
- * "respond immediately" webhooks lose exactly the executions that were running on the killed
- * worker (recorded as failed, none left pending); "respond when the last node finishes" webhooks
- * tell the caller, whose resend completes: 0 lost.
+ * bounded load. Counted: requests sent, executions completed, stalled, recovered, retried (by the
+ * caller after an error answer; by n8n: `retryOf`) and lost (accepted but never completed). n8n 2.x
+ * hard-codes Bull's `maxStalledCount: 0`, so a job whose worker died is failed once its lock
+ * expires, never re-run, and its data (the payload) is overwritten by the stall error: the
+ * execution recovery agent kept the input (its trigger), writes it back and retries the execution
+ * through n8n's public API. The goal, asserted: 0 lost — every stalled execution is one the killed
+ * worker held, and each has a successful retry that n8n records on it (`retrySuccessId`).
  */
 export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, schema: string, hooks: QueueHooks): Promise<unknown> {
   const victim = c.workers[0];
@@ -481,9 +529,11 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
       startedAtKill = logs.started;
       return { killed: victim, pid, startedBeforeKill: before.started.size, inFlightAtKill: inFlightAtKill.length };
     },
-    settleSeconds: 240,
+    // The lock (60 s) expires, the stalled check (30 s) fails the job, the enqueuer records it,
+    // the agent's next poll (10 s) retries it: about two minutes after the kill.
+    settleSeconds: 360,
   });
-  const healthy = await allHealthy(ctx, [...c.n8nProcesses, ...c.workerRunners, c.valkey], 180);
+  const healthy = await allHealthy(ctx, [...c.n8nProcesses, ...c.workerRunners, c.valkey, ...(c.recovery ? [c.recovery] : [])], 180);
   const restarts = restartCount(ctx, victim);
   const ackInFlight = new Set(inFlightAtKill);
   // Started by any other worker, or by the killed one after Docker restarted it.
@@ -491,16 +541,23 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
     ...c.workers.filter((w) => w !== victim).flatMap((w) => [...workerExecutions(logsOf(ctx, w)).started]),
     ...[...workerExecutions(logsOf(ctx, victim)).started].filter((id) => !startedAtKill.has(id)),
   ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const stalled = counts.ack.stalledIds.map((id) => byId.get(id)!);
+  const agentLog = c.recovery ? logsOf(ctx, c.recovery) : "";
+  const retriedByAgent = new Set([...agentLog.matchAll(/"msg":"stalled execution retried","executionId":"(\d+)"/g)].map((m) => m[1]));
   const e = new Expect()
     .ok("the killed worker had executions running", inFlightAtKill.length > 0, "nothing was running on it when it was killed: the drill proved nothing")
     .ok("Docker restarted the worker (restart policy)", restarts > restartsBefore, `restart count ${restartsBefore} → ${restarts}`)
     .equal("no execution left pending (every one completed or recorded as failed)", counts.ack.pending, 0)
     .equal("every accepted request has an execution record", counts.ack.recorded >= counts.ack.accepted, true)
     .equal("every request to the webhook that answers at once was accepted", counts.ack.accepted, counts.ack.sent)
-    .equal("what was lost is what the killed worker held (enqueued before the kill, started by no other worker nor by it after its restart)", lossesNotOnKilledWorker(rows.filter((r) => counts.ack.lostIds.includes(r.id)), killedAt, startedElsewhere), [])
+    .ok("the kill stalled executions (n8n failed them: the recovery was exercised)", stalled.length > 0, "no execution stalled")
+    .equal("what stalled is what the killed worker held (enqueued before the kill, started by no other worker nor by it after its restart)", lossesNotOnKilledWorker(stalled, killedAt, startedElsewhere), [])
+    .equal("each stalled execution has a successful retry recorded by n8n (retrySuccessId)", stalled.filter((r) => !r.retrySuccessId || byId.get(r.retrySuccessId)?.status !== "success").map((r) => `${r.id}:${r.retrySuccessId}`), [])
+    .equal("each stalled execution was retried by the recovery agent (its log)", stalled.filter((r) => !retriedByAgent.has(r.id)).map((r) => r.id), [])
+    .equal("lost (accepted, never completed)", counts.ack.lost, 0)
     .equal("respond-when-finished: lost after the caller's resend", counts.last.lost, 0);
-  const lostLogged = counts.ack.lostIds.filter((id) => ackInFlight.has(id));
-  return e.done({ counts, disrupted, lostLoggedAsStartedOnKilledWorker: lostLogged, lostTakenBeforeItsLogLine: counts.ack.lostIds.filter((id) => !ackInFlight.has(id)), restarts: `${restartsBefore} → ${restarts}`, healthyAfter: Object.keys(healthy).length });
+  return e.done({ counts, disrupted, stalledLoggedAsStartedOnKilledWorker: counts.ack.stalledIds.filter((id) => ackInFlight.has(id)).length, restarts: `${restartsBefore} → ${restarts}`, healthyAfter: Object.keys(healthy).length });
 }
 
 /**
@@ -531,4 +588,58 @@ export async function drillValkeyRestart(ctx: AttackContext, c: QueueContainers,
     .equal("respond-when-finished: lost", counts.last.lost, 0)
     .equal("no n8n process restarted (each rode out the outage)", after, before)
     .done({ counts, disrupted, n8nRestarts: { before, after } });
+}
+
+/**
+ * The execution recovery agent's n8n API key, as an operator makes it: created by the owner (n8n's
+ * REST API, as Settings → n8n API does) with the `execution:retry` scope only, and written in place
+ * into the empty file the agent mounts (it reads the file at each poll). Then, from a probe on the
+ * app network (where a stolen key would be used): the key may retry (an unknown execution: 404, not
+ * 403) but not list workflows or executions, nor read one (403); without the key: 401. The key is
+ * in no container's inspect output or logs, nor in the Terraform state.
+ */
+export async function recoveryKey(ctx: AttackContext, c: QueueContainers, asOwner: (method: string, url: string, body?: unknown) => Promise<{ status: number; json: any }>): Promise<unknown> {
+  if (!c.recovery) throw new CheckError("the queue-mode stack has no execution recovery agent");
+  const created = await asOwner("POST", "/rest/api-keys", { label: `zero-trust e2e recovery ${Date.now()}`, scopes: ["execution:retry"], expiresAt: null });
+  const key = created.json?.data?.rawApiKey as string | undefined;
+  if (created.status !== 200 || !key) throw new CheckError(`could not create the recovery API key (${created.status}): ${JSON.stringify(created.json).slice(0, 300)}`);
+  const file = path.join(ctx.secretsDir, QUEUE_SECRET_FILES.recoveryApiKey);
+  // In place (same inode): the container's bind mount of the file sees the new content.
+  writeFileSync(file, key, { flag: "r+" });
+  truncateSync(file, Buffer.byteLength(key));
+  const main = `http://${c.main}:5678/api/v1`;
+  const call = (label: string, method: string, url: string, withKey = true) =>
+    `echo ${label}=$(curl -s -o /dev/null -w '%{http_code}' -m 10 -X ${method} ${withKey ? `-H "X-N8N-API-KEY: $ZT_KEY"` : ""} -H 'Content-Type: application/json' ${method === "POST" ? "--data '{}'" : ""} '${url}')`;
+  const script = [
+    call("retry_unknown", "POST", `${main}/executions/999999999/retry`),
+    call("list_workflows", "GET", `${main}/workflows`),
+    call("list_executions", "GET", `${main}/executions`),
+    call("read_execution", "GET", `${main}/executions/1`),
+    call("no_key_retry", "POST", `${main}/executions/999999999/retry`, false),
+  ].join("; ");
+  const r = run("docker", ["run", "--rm", "--network", `${ctx.prefix}-app`, "-e", "ZT_KEY", ctx.probeImage, "sh", "-c", script], { env: { ...ctx.env, ZT_KEY: key }, timeout: 120000 });
+  if (r.status !== 0) throw new CheckError(`the API probe failed (${r.status}): ${r.stderr.slice(-500)}`);
+  const out = Object.fromEntries(r.stdout.trim().split(/\s+/).filter((t) => t.includes("=")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+  const e = new Expect()
+    .equal("the key may retry (an unknown execution: not found, not forbidden)", out.retry_unknown, "404")
+    .equal("the key may not list workflows", out.list_workflows, "403")
+    .equal("the key may not list executions", out.list_executions, "403")
+    .equal("the key may not read an execution", out.read_execution, "403")
+    .equal("without the key: unauthorized", out.no_key_retry, "401");
+  // The agent picks the key up and watches n8n's execution data.
+  const start = Date.now();
+  let logs = logsOf(ctx, c.recovery);
+  while (!/watching n8n's execution data for stalled executions/.test(logs) && Date.now() - start < 60000) {
+    await sleep(2000);
+    logs = logsOf(ctx, c.recovery);
+  }
+  e.ok("the agent installed its trigger and watches n8n's execution data", /watching n8n's execution data for stalled executions/.test(logs), logs.slice(-500));
+  const places: Record<string, string> = { "terraform state": readFileSync(ctx.stateFile, "utf8") };
+  for (const n of [...c.n8nProcesses, c.recovery, c.valkey, ...c.workerRunners, ...c.others, c.postgres]) {
+    const i = JSON.parse(run("docker", ["inspect", n], { env: ctx.env }).stdout)[0];
+    places[`${n} inspect`] = JSON.stringify([i.Config.Env, i.Config.Labels, i.Config.Cmd, i.Config.Entrypoint, i.Args]);
+    places[`${n} logs`] = logsOf(ctx, n);
+  }
+  for (const [where, text] of Object.entries(places)) e.ok(`the API key in ${where}`, key.length >= 20 && !text.includes(key), "found");
+  return e.done({ probe: out, keyLength: key.length });
 }

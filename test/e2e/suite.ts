@@ -12,7 +12,7 @@ import { ATTACK_CASES, AttackContext, N8N_CONTENT, publicLimits, request } from 
 import { drillBackupRestore, drillN8nCrash, drillPostgresRestart, drillRebuildRestore, drillSsoDown } from "./drills";
 import { addTestAccounts, browserRefusedUser, browserSignIn, browserSignOut, OUTSIDER, SECOND_USER, asOwner, ownerCookies, publicForm, publicWebhook, publishWorkflow, sessionLifetime, startLongSession, waitingWebhook } from "./browser";
 import { benchQueue, queueBenchTable, queueBenchWorkflow } from "./bench-queue";
-import { drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation, requestAsync, workersStopped } from "./queue";
+import { recoveryKey, drillValkeyRestart, drillWorkerKill, executedByWorkers, publishQueueWorkflows, QueueContainers, QueueHooks, queueSegmentation, requestAsync, workersStopped } from "./queue";
 import { catalogFor } from "../../stacks/queue-mode";
 import { instancesOf, QUEUE_SERVICES, serviceContainerName } from "../../constructs/app/service-catalog";
 import { randomBytes } from "node:crypto";
@@ -87,7 +87,13 @@ const BENCH_CASES = {
   edge: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "edge.public-webhook", "bench.edge", "destroy"]),
   queue: new Set(["secrets.generate", "synth", "deploy", "healthy", "sso.sign-in", "queue.deploy", "queue.healthy", "bench.queue", "destroy"]),
 };
-const suite = new Suite(path.join(W, args.bench ? `bench-${args.bench}-results.json` : args.tenants ? "tenants-results.json" : "results.json"), args.bench ? BENCH_CASES[args.bench] : undefined);
+/**
+ * A developer's narrower run: E2E_ONLY=<case>,<case>,... runs those cases only (each still needs
+ * what it depends on in the list). CI never sets it: `.ci/run` runs every case.
+ */
+const ONLY = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(",").map((x) => x.trim()).filter(Boolean)) : undefined;
+if (ONLY) console.log(`E2E_ONLY: running ${[...ONLY].join(", ")} only`);
+const suite = new Suite(path.join(W, args.bench ? `bench-${args.bench}-results.json` : args.tenants ? "tenants-results.json" : "results.json"), args.bench ? BENCH_CASES[args.bench] : ONLY);
 
 /** Environment of every docker / terraform / cdktf call: the suite's daemon and CLI config only. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -174,14 +180,16 @@ queueRaw.resources = {
   n8nWorker: { memoryMb: 1536, cpus: "1" },
   n8nWorkerRunners: { memoryMb: 512, cpus: "0.5" },
   n8nWebhook: { memoryMb: 1024, cpus: "0.5" },
+  executionRecovery: { memoryMb: 160, cpus: "0.25" },
 };
 const queueConfig = parseConfig(devConfigSchema, queueRaw, "e2e queue-mode config");
 /** What the README says about queue mode's containers, by catalog kind (networks stated here). */
 const QUEUE_KINDS = {
-  valkey: { networks: ["data"], resources: "valkey", image: "valkey" },
-  n8nWorker: { networks: ["runners", "data", "egress"], resources: "n8nWorker", image: "n8n" },
+  valkey: { networks: ["queue"], resources: "valkey", image: "valkey" },
+  n8nWorker: { networks: ["runners", "queue", "data", "egress"], resources: "n8nWorker", image: "n8n" },
   n8nWorkerRunners: { networks: ["runners"], resources: "n8nWorkerRunners", image: "n8nRunners" },
-  n8nWebhook: { networks: ["app", "data"], resources: "n8nWebhook", image: "n8n" },
+  n8nWebhook: { networks: ["app", "queue", "data"], resources: "n8nWebhook", image: "n8n" },
+  executionRecovery: { networks: ["app", "data"], resources: "executionRecovery", image: "n8n" },
 } as const;
 const queueCatalog = catalogFor(queueConfig);
 const namesOf = (kind: string) => instancesOf(queueCatalog, kind).map((s) => serviceContainerName(s, P));
@@ -194,6 +202,7 @@ const QC: QueueContainers = {
   webhooks: namesOf(QUEUE_SERVICES.n8nWebhook.id),
   n8nProcesses: [SERVICES.n8n.name, ...namesOf(QUEUE_SERVICES.n8nWorker.id), ...namesOf(QUEUE_SERVICES.n8nWebhook.id)],
   others: [SERVICES.traefik.name, SERVICES.socketProxy.name, SERVICES.oauth2Proxy.name, SERVICES.idp.name, SERVICES.runners.name],
+  recovery: serviceContainerName(QUEUE_SERVICES.executionRecovery, P),
 };
 /** Queue mode's own containers, with what the README says about each. */
 const queueOnly: { name: string; kind: keyof typeof QUEUE_KINDS }[] = [
@@ -201,6 +210,7 @@ const queueOnly: { name: string; kind: keyof typeof QUEUE_KINDS }[] = [
   ...QC.workers.map((name) => ({ name, kind: "n8nWorker" as const })),
   ...QC.workerRunners.map((name) => ({ name, kind: "n8nWorkerRunners" as const })),
   ...QC.webhooks.map((name) => ({ name, kind: "n8nWebhook" as const })),
+  { name: QC.recovery!, kind: "executionRecovery" },
 ];
 const queueContainerNames = [...containerNames, ...queueOnly.map((q) => q.name)];
 
@@ -368,8 +378,9 @@ async function main(): Promise<void> {
       return executedByWorkers(attack, QC, config.postgres.schema, hooks);
     }, { needs: ["queue.healthy"] });
     await suite.case("queue.workers-stopped", "the negative control: with both workers stopped, 10 requests to the webhook that answers at once are accepted and recorded, but none runs within 15 s (neither main nor the webhook processor starts one); once the workers start again every one succeeds on a worker: none lost", () => workersStopped(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
-    await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app and egress networks and from the runners; the workers' runners reach their worker's broker and nothing on the app network (Traefik, main's API and broker, the webhook processor); the data network holds only n8n's processes and the data stores; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
-    await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, losses only among what the killed worker held, none for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
+    await suite.case("attack.queue-segmentation", "Valkey is unreachable from the edge, app, egress and data networks, from the runners and from the recovery agent; the workers' runners reach their worker's broker and nothing on the app network (Traefik, main's API and broker, the webhook processor); the queue network holds only n8n's processes and Valkey, the data network n8n's processes, Postgres and the recovery agent; the live server refuses plain TCP, unauthenticated TLS, the default user, a wrong password, and all but PING for the health user; n8n's user has no admin command; its password is in no inspect output, log or the state", () => queueSegmentation(attack, QC, queueConfig.images.valkey!), { needs: ["queue.healthy"] });
+    await suite.case("queue.recovery-key", "the execution recovery agent's n8n API key, made as an operator makes it (scope execution:retry only) and written into its file: the agent picks it up and watches n8n's execution data; from the app network the key may retry but not list or read workflows and executions, and without it the API answers 401; the key is in no inspect output, log or the state", () => recoveryKey(attack, QC, (method, url, body) => asOwner(attack, demo, method, url, body)), { needs: ["queue.executed-by-workers"] });
+    await suite.case("drill.worker-kill", "a worker is killed (SIGKILL) under a bounded load (60 requests to each of two webhooks over 20 s): sent, completed, stalled, recovered, retried and lost counted from the HTTP answers and n8n's execution records; nothing pending, what stalled is what the killed worker held, the recovery agent retried each with its kept input and n8n records the retry's success on it: 0 lost, also for the webhook that answers when the execution finishes (its caller resends)", () => drillWorkerKill(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.recovery-key"] });
     await suite.case("drill.valkey-restart", "Valkey restarts under a bounded load (40 requests to each webhook over 13 s): no execution is lost or left pending, and no n8n process restarts", () => drillValkeyRestart(attack, QC, config.postgres.schema, hooks!), { needs: ["queue.executed-by-workers"] });
     const benchPath = `zt-bench-queue-${randomBytes(3).toString("hex")}`;
     if (args.bench === "queue") await suite.case("bench.queue", `npm run bench:queue: a webhook answering when its Code node finishes, through Traefik, with 1 and with ${QUEUE.workers} workers (the second stopped for the one-worker rounds), side by side in alternating rounds; executions/s, p50/p99 and the ratio`, async () => {
@@ -400,7 +411,7 @@ async function main(): Promise<void> {
       const r = await runLogged("npx", ["cdktf", "destroy", STACK, "--auto-approve", "--skip-provider-lock", "--output", OUT], log, { cwd: REPO_ROOT, env, timeoutSeconds: 600 });
       if (r.status !== 0) throw new CheckError(`cdktf destroy exited ${r.status} (log ${log}):\n${r.tail}`);
       const containers = docker("ps", "-a", "--format", "{{.Names}}").split("\n").filter((n) => queueContainerNames.includes(n));
-      const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => [...networkNames, `${P}-runners`].includes(n));
+      const networks = docker("network", "ls", "--format", "{{.Name}}").split("\n").filter((n) => [...networkNames, `${P}-runners`, `${P}-queue`].includes(n));
       const volumes = docker("volume", "ls", "--format", "{{.Name}}").split("\n").filter((n) => n.startsWith(`${P}-`));
       return new Expect().equal("containers left", containers, []).equal("networks left", networks, []).done({ containers, networks, volumesKept: volumes });
     }, { needs: ["deploy"] });

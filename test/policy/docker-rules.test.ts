@@ -43,10 +43,23 @@ describeRules(DOCKER_PACK.filter((r) => !COMPONENT_RULES.includes(r) && !TENANT_
     ],
   },
   "ZT-NET-006": {
-    compliant: [["Valkey on the data network beside n8n and Postgres", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("data")))]],
+    compliant: [
+      ["Valkey on the data network beside n8n and Postgres", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("data")))],
+      ["Valkey alone with n8n on an internal queue network (the stack's layout)", variant(base, (j) => {
+        j.resource.docker_network.queue = { name: "shop-queue", internal: true, labels: [{ label: "org.n8n-zero-trust.network-role", value: "queue" }] };
+        j.resource.docker_container.valkey = valkeyOn("queue");
+        C(j, "n8n").networks_advanced.push({ name: "${docker_network.queue.name}" });
+      })],
+    ],
     noncompliant: [
       ["Valkey also on the app network (Traefik and the runners reach it)", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("data", "app"))), VALKEY],
       ["Valkey on the egress network (not internal)", variant(base, (j) => (j.resource.docker_container.valkey = valkeyOn("egress"))), VALKEY],
+      ["Valkey on the queue network with Postgres on it too (a database may not share the queue network)", variant(base, (j) => {
+        j.resource.docker_network.queue = { name: "shop-queue", internal: true, labels: [{ label: "org.n8n-zero-trust.network-role", value: "queue" }] };
+        j.resource.docker_container.valkey = valkeyOn("queue");
+        C(j, "n8n").networks_advanced.push({ name: "${docker_network.queue.name}" });
+        C(j, "postgres").networks_advanced.push({ name: "${docker_network.queue.name}" });
+      }), VALKEY],
       ["Valkey publishes 6379", variant(base, (j) => (j.resource.docker_container.valkey = { ...valkeyOn("data"), ports: [{ internal: 6379, external: 6379 }] })), VALKEY],
       ["a Redis image on the data network with oauth2-proxy on it too", variant(base, (j) => {
         j.resource.docker_container.valkey = { ...valkeyOn("data"), image: "redis:8.0.2" };
