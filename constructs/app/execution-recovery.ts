@@ -7,6 +7,7 @@ import { RESOURCE_NAME_PATTERN, RESOURCE_NAME_RULE, SQL_IDENTIFIER_PATTERN, Vali
 import { quoteIdent } from "../data/postgres-bootstrap";
 import { renderExecutionRecoverySql } from "../data/execution-recovery-sql";
 import { renderRecoveryAgent } from "./execution-recovery-agent";
+import type { N8nDatabase } from "./n8n";
 
 export { renderExecutionRecoverySql, STALLED_EXECUTION_MARK, RECOVERY_LOOKBACK_HOURS } from "../data/execution-recovery-sql";
 
@@ -28,17 +29,8 @@ export interface ExecutionRecoveryProps {
   readonly secretsDir: string;
   /** uid/gid to run as (owner of the secret files). */
   readonly runAs: { readonly uid: number; readonly gid: number };
-  /** n8n's database, as n8n's processes use it. */
-  readonly database: {
-    readonly host: string;
-    readonly port?: number;
-    readonly database: string;
-    readonly schema: string;
-    /** n8n's login role (ignored with `userFromFile`). */
-    readonly user: string;
-    /** Read the login role from `n8n-db-user` (prod: rotation alternates roles). @default false */
-    readonly userFromFile?: boolean;
-  };
+  /** n8n's database, as n8n's processes use it (its login role: the agent installs its trigger as n8n's owner role). */
+  readonly database: N8nDatabase;
   /** Base URL of main's public API on the app network, e.g. `http://n8n-main:5678/api/v1`. */
   readonly n8nApiUrl: string;
   /** Schema of the kept inputs and the recovery functions. @default `<schema>_recovery` */

@@ -11,7 +11,7 @@ import { DockerSocketProxy } from "../edge/socket-proxy";
 import { Traefik, TraefikTls } from "../edge/traefik";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { NetworkRole, SegmentedNetworks } from "../network/segmented-networks";
-import { N8n, N8nProps, N8nPublicPath } from "./n8n";
+import { N8n, N8nDatabase, N8nProps, N8nPublicPath } from "./n8n";
 import { ExecutionRecovery } from "./execution-recovery";
 import { instancesOf, QUEUE_SERVICES, RUNTIME_CATALOG, RUNTIME_SERVICES, RuntimeCatalog, RuntimeService, RuntimeServiceContext, RuntimeServiceSpec, serviceContainerName, validateCatalog } from "./service-catalog";
 
@@ -258,6 +258,11 @@ export class N8nRuntime extends Construct {
     });
   }
 
+  /** n8n's database as n8n's processes (and the recovery agent) use it. */
+  private databaseOf(props: N8nRuntimeProps): N8nDatabase {
+    return { host: this.postgres.host, database: props.postgres.database, schema: props.postgres.schema, user: props.postgres.n8nRole, userFromFile: props.databaseUserFromFile };
+  }
+
   /** Queue mode's execution recovery agent, when the catalog has it (queue mode only). */
   private buildRecovery(props: N8nRuntimeProps): ExecutionRecovery | undefined {
     const spec = this.catalog.services.find((s) => s.id === QUEUE_SERVICES.executionRecovery.id);
@@ -270,13 +275,7 @@ export class N8nRuntime extends Construct {
       networks: spec.networks.map((role) => ({ network: this.networkOf(role) })),
       secretsDir: props.secretsDir,
       runAs: props.runAs,
-      database: {
-        host: this.postgres.host,
-        database: props.postgres.database,
-        schema: props.postgres.schema,
-        user: props.postgres.n8nRole,
-        userFromFile: props.databaseUserFromFile,
-      },
+      database: this.databaseOf(props),
       n8nApiUrl: `http://${this.n8n.main.containerName}:5678/api/v1`,
       maxAttempts: props.queue.recovery?.maxAttempts,
       pollSeconds: props.queue.recovery?.pollSeconds,
@@ -322,13 +321,7 @@ export class N8nRuntime extends Construct {
       image: props.images.n8n,
       runnersImage: props.images.n8nRunners,
       host: props.n8nHost,
-      database: {
-        host: this.postgres.host,
-        database: props.postgres.database,
-        schema: props.postgres.schema,
-        user: props.postgres.n8nRole,
-        userFromFile: props.databaseUserFromFile,
-      },
+      database: this.databaseOf(props),
       secretsDir: props.secretsDir,
       runAs: props.runAs,
       publicPaths: props.n8n?.publicPaths,
