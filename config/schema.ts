@@ -66,7 +66,8 @@ import {
 import { postgresBootstrapProblems } from "../constructs/data/postgres-bootstrap";
 import { CONTAINER_LIMITS, DOCKER_HOST_DEFAULTS, QUEUE_DEFAULTS, EDGE_SUBNET, N8N_DEFAULTS, N8N_PUBLIC_PATHS, SECRET_ROTATION_DAYS, SSO_DEFAULTS } from "../constructs/common/defaults";
 import { LOG_RETENTION_DAYS } from "../constructs/aws/iam";
-import { duplicates, MAX_TENANTS, TENANT_ID_PATTERN, TENANT_ID_RULE, tenantClientId, tenantEdgeSubnet, tenantPostgres, tenantPrefix, tenantSecretsDir, tenantSubnetProblem } from "../constructs/app/tenants";
+import { BACKUP_RESERVED_INSTANCE } from "../constructs/host/backup";
+import { duplicates, MAX_TENANTS, TENANT_ID_PATTERN, TENANT_ID_RULE, tenantClientId, tenantEdgeSubnet, tenantPostgres, tenantPrefix, tenantSecretsDir, tenantSubnetProblem, tenantAwsName, MAX_PROD_TENANTS } from "../constructs/app/tenants";
 
 /*
  * The configuration schema for every stack. One file per environment under config/; this module
@@ -545,15 +546,30 @@ export const prodConfigSchema = runtimeConfigSchema
     crossFieldChecks(c, ctx);
     if (c.tls.mode !== "acme") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tls", "mode"], message: 'must be "acme" in prod (a local CA is for dev only)' });
     if (c.sso.provider !== "oidc") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sso", "provider"], message: 'must be "oidc" in prod: use your organisation\'s issuer' });
-    if ((c.tenants ?? []).length > 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tenants"], message: "is not supported in prod yet (prod-cloud has no per-tenant keys, secrets, log groups and backups): remove it, or run tenants in dev only" });
-    }
+    prodTenantChecks(c, ctx);
     hostChecks(c, ctx);
   });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type DevConfig = z.infer<typeof devConfigSchema>;
 export type ProdConfig = z.infer<typeof prodConfigSchema>;
+
+/**
+ * Tenants in prod: every tenant's AWS names (`<aws.namePrefix>-<id>-…`) must be valid.
+ */
+function prodTenantChecks(c: { name: string; aws: { namePrefix: string }; tenants?: { id: string }[] }, ctx: z.RefinementCtx): void {
+  const tenants = c.tenants ?? [];
+  if (tenants.length > MAX_PROD_TENANTS) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tenants"], message: `must list at most ${MAX_PROD_TENANTS} tenants in prod (the host's user data and its role's policy name each tenant's secrets, key, logs and backups; EC2 allows 16 KiB of user data and IAM 10,240 characters of policy); got ${tenants.length}: split them across hosts` });
+  }
+  tenants.forEach((t, i) => {
+    if (!TENANT_ID_PATTERN.test(t.id)) return;
+    if (t.id === BACKUP_RESERVED_INSTANCE) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tenants", i, "id"], message: `"${t.id}" is reserved in prod (the host's backup settings of the single-tenant runtime are /etc/n8n-backup/${t.id}.env); choose another id` });
+    // The longest AWS name a tenant gets: its rotation function (and the function's role).
+    const longest = `${tenantAwsName(c.aws.namePrefix, t.id)}-rotation`;
+    if (longest.length > 64) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tenants", i, "id"], message: `makes the AWS name "${longest}" longer than 64 characters; use a shorter id or aws.namePrefix` });
+  });
+}
 
 /** The host's address, subnets and region must fit together; problems name the field. */
 function hostChecks(c: { aws: { region: string; backupRetentionDays: number; backupRetentionLockDays?: number }; runtimeHost: z.infer<typeof runtimeHostSchema> }, ctx: z.RefinementCtx): void {

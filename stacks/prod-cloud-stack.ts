@@ -19,6 +19,10 @@ import { DockerHost } from "../constructs/aws/docker-host";
 import { AgentSecret, HostUserDataProps } from "../constructs/host/secrets-agent";
 import { hostUserData } from "../constructs/host/user-data";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
+import { TenantCloud } from "../constructs/aws/tenant-cloud";
+import { partitionOf } from "../constructs/aws/iam";
+import { Validator } from "../constructs/common/validation";
+import { duplicates, MAX_PROD_TENANTS, TENANT_ID_PATTERN, TENANT_ID_RULE, TENANT_SERVICE_IDS, tenantAwsPrefix, tenantBackupPrefix, tenantSecretsSubdir } from "../constructs/app/tenants";
 
 /** The Docker host and its network (prod-cloud creates them; prod-runtime deploys to the host). */
 export interface ProdHostProps {
@@ -95,6 +99,33 @@ export interface ProdCloudStackProps {
   readonly host?: ProdHostProps;
   /** The runtime's services and secrets: log groups, secrets, the agent's restarts. @default RUNTIME_CATALOG */
   readonly catalog?: RuntimeCatalog;
+  /**
+   * Tenants of the one host (issue 16). Each gets its own key, secrets namespace, log groups,
+   * rotation function, alarms and backup prefix (`TenantCloud`); the stack keeps only the shared
+   * edge's log groups, the host, the network, the bucket and the alarm topic.
+   * @default - none: the single-tenant runtime
+   */
+  readonly tenants?: readonly ProdCloudTenant[];
+}
+
+/** One tenant of prod-cloud, with the names its runtime uses. */
+export interface ProdCloudTenant {
+  /** `^[a-z][a-z0-9]{0,15}$`. */
+  readonly id: string;
+  /** Prefix of its Docker names and Traefik routers, `<name>-<id>`. */
+  readonly dockerPrefix: string;
+  /** Its database (backups and the backup alarm's dimension). */
+  readonly database: string;
+  /** The host port its Postgres is published on for its rotation function (`tenantPostgresPort`). */
+  readonly postgresPort: number;
+}
+
+/** The catalog's shared edge (services not in `TENANT_SERVICE_IDS`, no secrets) and what every tenant owns (its services and every secret). */
+export function splitTenantCatalog(catalog: RuntimeCatalog): { shared: RuntimeCatalog; tenant: RuntimeCatalog } {
+  return {
+    shared: { services: catalog.services.filter((s) => !TENANT_SERVICE_IDS.includes(s.id)), secrets: [] },
+    tenant: { services: catalog.services.filter((s) => TENANT_SERVICE_IDS.includes(s.id)), secrets: catalog.secrets },
+  };
 }
 
 /**
@@ -120,8 +151,8 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly logGroups: Readonly<Record<string, EncryptedLogGroup>>;
   /** Log group names by the catalog's `logKey` (and `rotation` for the rotation function). */
   public readonly logGroupNames: Readonly<Record<string, string>>;
-  /** The rotation function must have this name: its log group and alarm already exist. */
-  public readonly rotationFunctionName: string;
+  /** The rotation function must have this name: its log group and alarm already exist (with tenants: none, each tenant has its own). */
+  public readonly rotationFunctionName?: string;
   public readonly backupBucket: EncryptedBucket;
   public readonly backupBucketName: string;
   public readonly backupBucketArn: string;
@@ -132,8 +163,10 @@ export class ProdCloudStack extends SelfContainedStack {
   public readonly hostRole: HostRole;
   /** The host role's ARN, known before apply (built from the account and the role name). */
   public readonly hostRoleArn: string;
-  /** The Lambda that rotates n8n's database login. */
-  public readonly rotationFunction: PostgresRotationFunction;
+  /** The Lambda that rotates n8n's database login (with tenants: none; see `tenants`). */
+  public readonly rotationFunction?: PostgresRotationFunction;
+  /** Each tenant's own key, secrets, log groups, rotation and alarms, in the order of the props. */
+  public readonly tenants: readonly TenantCloud[];
   /** The host's network, when `host` is set. */
   public readonly network?: HostNetwork;
   /** The Docker host, when `host` is set. */
@@ -145,8 +178,13 @@ export class ProdCloudStack extends SelfContainedStack {
     super(scope, id);
     const env = props.environment;
     const prefix = props.namePrefix;
-    const catalog = props.catalog ?? RUNTIME_CATALOG;
-    validateCatalog(catalog);
+    const fullCatalog = props.catalog ?? RUNTIME_CATALOG;
+    validateCatalog(fullCatalog);
+    const tenants = props.tenants ?? [];
+    validateTenants(this.node.path, tenants, fullCatalog);
+    const split = splitTenantCatalog(fullCatalog);
+    // With tenants the stack itself keeps only the shared edge; every secret is a tenant's.
+    const catalog = tenants.length > 0 ? split.shared : fullCatalog;
     new AwsProvider(this, "aws", {
       region: env.region,
       allowedAccountIds: [env.accountId],
@@ -159,10 +197,12 @@ export class ProdCloudStack extends SelfContainedStack {
     this.hostRole = new HostRole(this, "HostRole", { environment: env, roleName: `${prefix}-docker-host`, description: "The Docker host: reads its secrets, writes its logs and backups" });
     this.hostRoleArn = this.hostRole.principalArn;
 
-    this.rotationFunctionName = `${prefix}-rotation`;
     this.runtimeLogGroups = new RuntimeLogGroups(this, { prefix, logKeys: loggedServices(catalog).map((s) => s.logKey), key: this.key, retentionInDays: props.logRetentionDays ?? 365 });
-    // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
-    this.runtimeLogGroups.add("rotation", `/aws/lambda/${this.rotationFunctionName}`);
+    if (tenants.length === 0) {
+      this.rotationFunctionName = `${prefix}-rotation`;
+      // Lambda writes to /aws/lambda/<function name>: created here so it is encrypted and expires.
+      this.runtimeLogGroups.add("rotation", `/aws/lambda/${this.rotationFunctionName}`);
+    }
     this.logGroups = this.runtimeLogGroups.groups;
     this.logGroupNames = this.runtimeLogGroups.names;
 
@@ -180,20 +220,25 @@ export class ProdCloudStack extends SelfContainedStack {
     });
     this.backupBucketName = this.backupBucket.bucketName;
     this.backupBucketArn = this.backupBucket.bucketArn;
-    this.monitoring = this.securityMonitoring(prefix, catalog);
+    this.monitoring = this.securityMonitoring(prefix, catalog, tenants.length === 0);
 
     if (props.host) this.network = new HostNetwork(this, "Network", { environment: env, prefix, create: props.host.network.create, existing: props.host.network.existing });
     // A VPC this stack creates records its traffic (CKV2_AWS_11): accepted and rejected flows of the
     // host and the rotation function, in a log group like the others (customer key, retention).
     if (this.network?.vpc) this.network.addFlowLog({ logGroup: this.runtimeLogGroups.addOther("vpc-flow-logs", `/${prefix}/vpc-flow-logs`) });
-    this.rotationFunction = this.dbLoginRotation(props);
-
-    // In this order: the host policy's statements keep it.
-    this.runtimeSecrets.grantRead(this.hostRole);
-    this.runtimeLogGroups.grantWrite(this.hostRole);
-    this.hostRole.addToPolicy(...withSidPrefix("Backups", this.backupBucket.grantWrite("backups/")));
+    if (tenants.length === 0) {
+      this.rotationFunction = this.dbLoginRotation(props);
+      this.tenants = [];
+      // In this order: the host policy's statements keep it.
+      this.runtimeSecrets.grantRead(this.hostRole);
+      this.runtimeLogGroups.grantWrite(this.hostRole);
+      this.hostRole.addToPolicy(...withSidPrefix("Backups", this.backupBucket.grantWrite("backups/")));
+    } else {
+      this.tenants = tenants.map((t) => this.tenantCloud(props, t, split.tenant));
+      this.grantTenantsToHost(props);
+    }
     if (props.host && this.network) {
-      this.dockerHost = this.dockerHostOn(this.network, props, props.host, catalog);
+      this.dockerHost = this.dockerHostOn(this.network, props, props.host, fullCatalog);
       this.backupAlarm = this.backupHeartbeat(props, props.host);
     }
     this.addOutputs();
@@ -205,7 +250,7 @@ export class ProdCloudStack extends SelfContainedStack {
   }
 
   /** Metric filters and alarms on the edge's and the rotation's logs, to the alarm topic. */
-  private securityMonitoring(prefix: string, catalog: RuntimeCatalog): SecurityMonitoring {
+  private securityMonitoring(prefix: string, catalog: RuntimeCatalog, withRotation: boolean): SecurityMonitoring {
     return new SecurityMonitoring(this, "Monitoring", {
       prefix,
       namespace: prodMetricNamespace(prefix),
@@ -219,7 +264,7 @@ export class ProdCloudStack extends SelfContainedStack {
           description: "Many 401/403 responses at the edge (credential stuffing or a broken IdP)",
         },
         { name: "ServerErrors", logGroup: this.logGroups.traefik, pattern: SERVER_ERRORS_PATTERN, threshold: 10, description: "5xx responses from n8n or the proxy" },
-        { name: "RotationFailures", logGroup: this.logGroups.rotation, pattern: ROTATION_FAILED_PATTERN, threshold: 1, periodSeconds: 60, description: "A secret rotation step failed" },
+        ...(withRotation ? [{ name: "RotationFailures", logGroup: this.logGroups.rotation, pattern: ROTATION_FAILED_PATTERN, threshold: 1, periodSeconds: 60, description: "A secret rotation step failed" }] : []),
         ...this.queueAlarms(catalog),
       ],
     });
@@ -243,21 +288,11 @@ export class ProdCloudStack extends SelfContainedStack {
 
   /** The function that rotates n8n's database login (in the host's private subnets when there is a host), wired to its secrets. */
   private dbLoginRotation(props: ProdCloudStackProps): PostgresRotationFunction {
-    const host = props.host;
-    const rotationVpc: RotationVpcPlacement | undefined =
-      props.rotation?.vpc ??
-      (this.network && host
-        ? {
-            vpcId: this.network.vpcId,
-            subnetIds: this.network.privateSubnetIds,
-            postgres: { cidr: `${host.privateIp}/32`, port: host.postgresPort },
-            secretsManagerEndpointCidrs: this.network.secretsManagerEndpointCidrs,
-          }
-        : undefined);
+    const rotationVpc = this.rotationVpc(props, props.host?.postgresPort);
     const dbLogin = this.runtimeSecrets.get(SECRET_FILES.n8nDbPassword);
     const rotatorLogin = this.runtimeSecrets.get(SECRET_FILES.postgresRotatorPassword);
     const fn = new PostgresRotationFunction(this, "Rotation", {
-      functionName: this.rotationFunctionName,
+      functionName: this.rotationFunctionName!,
       key: this.key,
       rotatedSecretNames: [dbLogin.secretName],
       masterSecretName: rotatorLogin.secretName,
@@ -272,6 +307,73 @@ export class ProdCloudStack extends SelfContainedStack {
     return fn;
   }
 
+  /** Where a rotation function runs: `rotation.vpc`, else the host's private subnets (reaching Postgres at `port` on the host), else not in a VPC. */
+  private rotationVpc(props: ProdCloudStackProps, port: number | undefined): RotationVpcPlacement | undefined {
+    const host = props.host;
+    const own = props.rotation?.vpc;
+    if (own) return props.tenants?.length ? { ...own, postgres: { ...own.postgres, port } } : own;
+    return this.network && host
+      ? {
+          vpcId: this.network.vpcId,
+          subnetIds: this.network.privateSubnetIds,
+          postgres: { cidr: `${host.privateIp}/32`, port },
+          secretsManagerEndpointCidrs: this.network.secretsManagerEndpointCidrs,
+        }
+      : undefined;
+  }
+
+  /** One tenant's key, secrets, log groups, rotation function and alarms (`TenantCloud`). */
+  private tenantCloud(props: ProdCloudStackProps, t: ProdCloudTenant, catalog: RuntimeCatalog): TenantCloud {
+    const backup = props.host?.agent.backup;
+    return new TenantCloud(this, `Tenant-${t.id}`, {
+      environment: props.environment,
+      awsPrefix: props.namePrefix,
+      tenantId: t.id,
+      dockerPrefix: t.dockerPrefix,
+      catalog,
+      hostRoleArn: this.hostRoleArn,
+      operatorRoleArns: props.operatorRoleArns,
+      logRetentionDays: props.logRetentionDays,
+      alarmTopic: this.alarmTopic,
+      edgeLogGroup: this.logGroups.traefik,
+      metricNamespace: prodMetricNamespace(props.namePrefix),
+      rotation: { scheduleDays: props.rotation?.scheduleDays, postgresCaPem: props.rotation?.postgresCaPem, vpc: this.rotationVpc(props, t.postgresPort) },
+      backup: backup
+        ? { database: t.database, metricName: BACKUP_METRIC_NAME, dimension: BACKUP_METRIC_DIMENSION, bucketPath: `s3://${props.backupBucketName}/${tenantBackupPrefix(t.id)}` }
+        : undefined,
+    });
+  }
+
+  /**
+   * The host role's grants for every tenant, one statement per kind and one namespace per tenant,
+   * so the inline policy stays within IAM's 10,240 characters (`MAX_PROD_TENANTS`): each tenant's
+   * secrets namespace (and its key through Secrets Manager, for those secrets only), each
+   * tenant's service log groups `/<prefix>/<id>/*` (never its rotation function's), and each
+   * tenant's backup prefix. The shared edge's log groups as without tenants.
+   */
+  private grantTenantsToHost(props: ProdCloudStackProps): void {
+    const env = props.environment;
+    const partition = partitionOf(env);
+    const namespaces = this.tenants.map((t) => `arn:${partition}:secretsmanager:${env.region}:${env.accountId}:secret:${t.namespace}/*`);
+    for (const t of this.tenants) t.key.allowUseVia("secretsmanager");
+    // Each tenant's namespace of service log groups, `/<prefix>/<id>/*` (its rotation function logs to /aws/lambda/…, outside it).
+    const logNamespaces = this.tenants.map((t) => `arn:${partition}:logs:${env.region}:${env.accountId}:log-group:/${t.namespace}/*`);
+    this.runtimeLogGroups.grantWrite(this.hostRole);
+    this.hostRole.addToPolicy(
+      { Sid: "ReadTenantSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: namespaces },
+      // One statement for every tenant's key (grantUseVia's shape), for each tenant's own secrets only.
+      { Sid: "DecryptTenantSecretsViaSecretsManager", ...this.tenants[0].key.grantUseVia("secretsmanager", ["kms:Decrypt"], { SecretARN: namespaces }), Resource: this.tenants.map((t) => t.key.keyArn) },
+      { Sid: "WriteTenantLogGroups", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: logNamespaces },
+    );
+    const backups = this.backupBucket.grantWrite(tenantBackupPrefix(this.tenants[0].tenantId));
+    this.hostRole.addToPolicy(
+      ...withSidPrefix(
+        "TenantBackups",
+        backups.map((st) => (st.Sid === "WriteObjects" ? { ...st, Resource: this.tenants.map((t) => `${this.backupBucketArn}/${tenantBackupPrefix(t.tenantId)}*`) } : st)),
+      ),
+    );
+  }
+
   /** The EC2 host with its user data (the secrets agent, the backup), Session Manager access and the VPC endpoints. */
   private dockerHostOn(network: HostNetwork, props: ProdCloudStackProps, host: ProdHostProps, catalog: RuntimeCatalog): DockerHost {
     const prefix = props.namePrefix;
@@ -283,7 +385,7 @@ export class ProdCloudStack extends SelfContainedStack {
       Action: ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
       Resource: "*",
     });
-    const rotationSecurityGroupId = this.rotationFunction.securityGroup!.id;
+    const rotationSecurityGroupIds = this.rotationFunction ? [this.rotationFunction.securityGroup!.id] : this.tenants.map((t) => t.rotationFunction.securityGroup!.id);
     const dockerHost = new DockerHost(this, "Host", {
       name: this.hostRole.roleName,
       key: this.key,
@@ -296,10 +398,11 @@ export class ProdCloudStack extends SelfContainedStack {
       rootVolumeGb: host.rootVolumeGb,
       egressTcpPorts: host.egressTcpPorts,
       postgresPort: host.postgresPort,
-      postgresClientSecurityGroupIds: [rotationSecurityGroupId],
-      userData: hostUserData(prodAgentProps(prefix, props.environment.region, host.agent, props.backupBucketName, catalog)),
+      postgresClientSecurityGroupIds: rotationSecurityGroupIds.slice(0, this.rotationFunction ? 1 : 0),
+      postgresTenantClients: this.rotationFunction ? undefined : (props.tenants ?? []).map((t, i) => ({ tenant: t.id, port: t.postgresPort, securityGroupId: rotationSecurityGroupIds[i] })),
+      userData: hostUserData(prodAgentProps(prefix, props.environment.region, host.agent, props.backupBucketName, catalog, props.tenants)),
     });
-    network.addEndpoints({ clientSecurityGroupIds: [rotationSecurityGroupId, dockerHost.securityGroupId], secretNamePrefixes: [`${prefix}/`] });
+    network.addEndpoints({ clientSecurityGroupIds: [...rotationSecurityGroupIds, dockerHost.securityGroupId], secretNamePrefixes: [`${prefix}/`] });
     return dockerHost;
   }
 
@@ -316,6 +419,8 @@ export class ProdCloudStack extends SelfContainedStack {
       Resource: "*",
       Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
     });
+    // With tenants each tenant has its own alarm on its own database (TenantCloud).
+    if (this.tenants.length > 0) return undefined;
     return new HeartbeatAlarm(this, "BackupMissing", {
       alarmName: `${props.namePrefix}-BackupMissing`,
       description: `No successful Postgres backup to s3://${props.backupBucketName}/backups/ for 26 hours (see journalctl -u n8n-backup on the host)`,
@@ -342,7 +447,14 @@ export class ProdCloudStack extends SelfContainedStack {
       new TerraformOutput(this, "host_security_group_id", { value: this.dockerHost.securityGroupId });
       new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
       new TerraformOutput(this, "private_subnet_ids", { value: this.network.privateSubnetIds });
-      new TerraformOutput(this, "rotation_security_group_id", { value: this.rotationFunction.securityGroup!.id });
+      if (this.rotationFunction) new TerraformOutput(this, "rotation_security_group_id", { value: this.rotationFunction.securityGroup!.id });
+    }
+    if (this.tenants.length > 0) {
+      const byTenant = (f: (t: TenantCloud) => unknown) => Object.fromEntries(this.tenants.map((t) => [t.tenantId, f(t)]));
+      new TerraformOutput(this, "tenant_kms_key_arns", { value: byTenant((t) => t.key.keyArn) });
+      new TerraformOutput(this, "tenant_secret_arns", { value: byTenant((t) => t.secrets.arns) });
+      new TerraformOutput(this, "tenant_log_groups", { value: byTenant((t) => Object.fromEntries(Object.entries(t.logGroups).map(([k, g]) => [k, g.logGroupName]))) });
+      new TerraformOutput(this, "tenant_rotation_functions", { value: byTenant((t) => t.rotationFunction.functionArn) });
     }
   }
 }
@@ -353,7 +465,15 @@ export function prodMetricNamespace(prefix: string): string {
 }
 
 /** The host agent's and cloud-init's settings for prod (user data, and the install script for a running host). */
-export function prodAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string, catalog: RuntimeCatalog = RUNTIME_CATALOG): HostUserDataProps {
+export function prodAgentProps(
+  prefix: string,
+  region: string,
+  agent: ProdHostProps["agent"],
+  backupBucketName: string,
+  catalog: RuntimeCatalog = RUNTIME_CATALOG,
+  tenants: readonly ProdCloudTenant[] = [],
+): HostUserDataProps {
+  if (tenants.length > 0) return prodTenantAgentProps(prefix, region, agent, backupBucketName, catalog, tenants);
   return {
     backup: agent.backup
       ? {
@@ -366,6 +486,14 @@ export function prodAgentProps(prefix: string, region: string, agent: ProdHostPr
           metricNamespace: prodMetricNamespace(prefix),
         }
       : undefined,
+    ...hostAgentBase(region, agent),
+    secrets: agentSecrets(prefix, agent.runtimePrefix, catalog),
+  };
+}
+
+/** The host agent's settings that do not depend on tenants: region, folders, owner, schedule, deploy user. */
+function hostAgentBase(region: string, agent: ProdHostProps["agent"]): Omit<HostUserDataProps, "secrets" | "backup" | "backups"> {
+  return {
     region,
     secretsDir: agent.secretsDir,
     owner: agent.owner,
@@ -373,7 +501,6 @@ export function prodAgentProps(prefix: string, region: string, agent: ProdHostPr
     deployUser: agent.deployUser,
     sshAuthorizedKeys: agent.sshAuthorizedKeys,
     acmeStorageDir: agent.acmeStorageDir,
-    secrets: agentSecrets(prefix, agent.runtimePrefix, catalog),
   };
 }
 
@@ -386,3 +513,45 @@ export function agentSecrets(prefix: string, runtimePrefix: string, catalog: Run
   const restartFor = restartsOnRotation(catalog, runtimePrefix);
   return catalog.secrets.map((s) => ({ secretId: `${prefix}/${s.id}`, files: secretFilesOf(s), restart: restartFor[s.id] }));
 }
+
+/**
+ * The host agent with tenants: every tenant's secrets from its own namespace (`<prefix>/<id>/…`)
+ * into its own folder (`tenants/<id>/…`), restarting only that tenant's containers, and one
+ * backup per tenant (`n8n-backup-<id>`) of its own database to its own prefix (`backups/<id>/`).
+ */
+function prodTenantAgentProps(prefix: string, region: string, agent: ProdHostProps["agent"], backupBucketName: string, catalog: RuntimeCatalog, tenants: readonly ProdCloudTenant[]): HostUserDataProps {
+  const own = splitTenantCatalog(catalog).tenant;
+  return {
+    backups: agent.backup
+      ? tenants.map((t) => ({
+          instance: t.id,
+          bucket: backupBucketName,
+          prefix: tenantBackupPrefix(t.id),
+          region,
+          postgresContainer: serviceContainerName(RUNTIME_SERVICES.postgres, t.dockerPrefix),
+          database: t.database,
+          onCalendar: agent.backup?.onCalendar,
+          metricNamespace: prodMetricNamespace(prefix),
+        }))
+      : undefined,
+    ...hostAgentBase(region, agent),
+    secrets: tenants.flatMap((t) =>
+      agentSecrets(tenantAwsPrefix(prefix, t.id), t.dockerPrefix, own).map((s) => ({ ...s, files: s.files.map((f) => ({ ...f, name: `${tenantSecretsSubdir(t.id)}/${f.name}` })) })),
+    ),
+  };
+}
+
+/** Tenant ids well-formed and unique, Docker prefixes, databases and Postgres ports unique; the catalog has what a tenant needs. */
+function validateTenants(path: string, tenants: readonly ProdCloudTenant[], catalog: RuntimeCatalog): void {
+  if (tenants.length === 0) return;
+  const v = new Validator(`Invalid props for ${path}`);
+  v.check(tenants.length <= MAX_PROD_TENANTS, "tenants", `must list at most ${MAX_PROD_TENANTS} tenants (the host's user data and its role's inline policy name each tenant; EC2 allows 16 KiB of user data, IAM 10,240 characters of policy); got ${tenants.length}`);
+  tenants.forEach((t, i) => v.check(TENANT_ID_PATTERN.test(t.id), `tenants.${i}.id`, `${TENANT_ID_RULE}; got "${t.id}"`));
+  for (const f of ["id", "dockerPrefix", "database", "postgresPort"] as const) for (const d of duplicates(tenants.map((t) => t[f]))) v.add("tenants", `${f} "${d}" is shared by two tenants; each needs its own`);
+  const unplaced = catalog.services.filter((s) => s.logKey !== undefined && !TENANT_SERVICE_IDS.includes(s.id) && !SHARED_EDGE_SERVICE_IDS.includes(s.id));
+  v.check(unplaced.length === 0, "catalog", `has services tenants cannot run yet (${unplaced.map((s) => s.id).join(", ")}): with tenants the runtime is the shared edge (${SHARED_EDGE_SERVICE_IDS.join(", ")}) and each tenant's ${TENANT_SERVICE_IDS.join(", ")}`);
+  v.throwIfAny();
+}
+
+/** The shared edge of a multi-tenant host in prod. */
+const SHARED_EDGE_SERVICE_IDS: readonly string[] = [RUNTIME_SERVICES.traefik.id, RUNTIME_SERVICES.socketProxy.id];

@@ -1,9 +1,10 @@
 import { App } from "cdktf";
 import { AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
-import { ProdConfig } from "../config/schema";
+import { ProdConfig, resolveTenants } from "../config/schema";
+import { tenantPostgresPort } from "../constructs/app/tenants";
 import { loggedServices, RUNTIME_CATALOG, RuntimeCatalog } from "../constructs/app/service-catalog";
 import { useS3StateBackend } from "../constructs/common/s3-backend";
-import { ProdCloudStack, ProdHostProps } from "./prod-cloud-stack";
+import { ProdCloudStack, ProdCloudTenant, ProdHostProps, splitTenantCatalog } from "./prod-cloud-stack";
 import { ProdRuntimeStack, RuntimeLogGroups } from "./prod-runtime-stack";
 import { catalogFor } from "./queue-mode";
 
@@ -67,6 +68,12 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
   };
 }
 
+/** The prod config's tenants as prod-cloud needs them (none: single tenant). Postgres ports by position from 5432. */
+export function prodCloudTenants(prod: ProdConfig): ProdCloudTenant[] {
+  // prod's secretsDir is absolute: the repository root does not matter.
+  return resolveTenants(prod, "/").map((t, i) => ({ id: t.id, dockerPrefix: t.prefix, database: t.postgres.database, postgresPort: tenantPostgresPort(5432, i) }));
+}
+
 /**
  * Both production stacks from one validated prod config: `prod-cloud` (AWS: key, secrets, logs,
  * alarms, backups, rotation, the Docker host and its network) and `prod-runtime` (the containers
@@ -76,6 +83,7 @@ export function prodHostProps(prod: ProdConfig): ProdHostProps {
  */
 export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptions = {}): ProdStacks {
   const catalog = catalogFor(prod, opts.catalog ?? RUNTIME_CATALOG);
+  const tenants = prodCloudTenants(prod);
   const cloud = new ProdCloudStack(app, opts.cloudId ?? "prod-cloud", {
     environment: { accountId: prod.aws.accountId, region: prod.aws.region },
     namePrefix: prod.aws.namePrefix,
@@ -89,11 +97,17 @@ export function buildProdStacks(app: App, prod: ProdConfig, opts: BuildProdOptio
     rotation: { scheduleDays: prod.aws.rotationDays, postgresCaPem: prod.aws.postgresCaPem },
     host: prodHostProps(prod),
     catalog,
+    tenants: tenants.length > 0 ? tenants : undefined,
   });
   // Attributes of the log-group resources (not the literal names), so prod-runtime reads them from
   // prod-cloud's outputs: the runtime cannot be deployed before its log groups exist.
-  const logGroups: RuntimeLogGroups = Object.fromEntries(loggedServices(catalog).map((s) => [s.logKey, cloud.logGroups[s.logKey].logGroup.name]));
-  const runtime = new ProdRuntimeStack(app, opts.runtimeId ?? "prod-runtime", { config: prod, logGroups, region: prod.aws.region, catalog });
+  const split = splitTenantCatalog(catalog);
+  const shared = tenants.length > 0 ? split.shared : catalog;
+  const logGroups: RuntimeLogGroups = Object.fromEntries(loggedServices(shared).map((s) => [s.logKey, cloud.logGroups[s.logKey].logGroup.name]));
+  // Each tenant's services log to its own groups, on its own key.
+  const tenantLogGroups: Record<string, RuntimeLogGroups> | undefined =
+    tenants.length > 0 ? Object.fromEntries(cloud.tenants.map((t) => [t.tenantId, Object.fromEntries(loggedServices(split.tenant).map((s) => [s.logKey, t.logGroups[s.logKey].logGroup.name]))])) : undefined;
+  const runtime = new ProdRuntimeStack(app, opts.runtimeId ?? "prod-runtime", { config: prod, logGroups, region: prod.aws.region, catalog, ...(tenantLogGroups ? { tenantLogGroups } : {}) });
   if (opts.s3Backend ?? true) {
     useS3StateBackend(cloud, prod.backend);
     useS3StateBackend(runtime, prod.backend);

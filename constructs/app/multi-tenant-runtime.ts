@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { TENANT_CONTEXT } from "../common/labels";
+import { ContainerLogging } from "../common/hardened-container";
 import { Postgres } from "../data/postgres";
 import { PostgresBootstrapProps } from "../data/postgres-bootstrap";
 import { DevIdp } from "../edge/dev-idp";
@@ -35,6 +36,29 @@ export interface TenantProps {
   readonly limits?: { readonly oauth2Proxy?: ContainerLimits; readonly n8n?: ContainerLimits; readonly n8nRunners?: ContainerLimits; readonly postgres?: ContainerLimits };
   /** Per client IP on its public router. @default - the runtime's n8n.webhookRateLimit */
   readonly webhookRateLimit?: { readonly average: number; readonly burst: number; readonly periodSeconds: number };
+  /** Log driver of its containers (prod: awslogs into the tenant's own log groups). @default - json-file with rotation */
+  readonly logging?: TenantLogging;
+  /** Its n8n reads its database login role from the `n8n-db-user` file of its secrets folder (rotation by alternating users). @default false */
+  readonly databaseUserFromFile?: boolean;
+  /**
+   * Publish its Postgres on one private host address (for its rotation function); each tenant on
+   * its own port (`tenantPostgresPort`). @default - not published
+   */
+  readonly postgresPrivateHostBinding?: N8nRuntimeProps["postgresPrivateHostBinding"];
+}
+
+/** Log drivers of one tenant's containers, by service id (TENANT_SERVICE_IDS). */
+export interface TenantLogging {
+  readonly oauth2Proxy?: ContainerLogging;
+  readonly n8n?: ContainerLogging;
+  readonly n8nRunners?: ContainerLogging;
+  readonly postgres?: ContainerLogging;
+}
+
+/** Log drivers of the shared edge's containers, by service id. */
+export interface SharedEdgeLogging {
+  readonly traefik?: ContainerLogging;
+  readonly socketProxy?: ContainerLogging;
 }
 
 export interface MultiTenantRuntimeProps
@@ -43,6 +67,8 @@ export interface MultiTenantRuntimeProps
   readonly sso: Pick<N8nRuntimeProps["sso"], "issuerUrl" | "cookieExpire" | "cookieRefresh" | "offlineAccess">;
   /** The tenants, at least one. */
   readonly tenants: readonly TenantProps[];
+  /** Log driver of the shared edge (Traefik, the socket proxy); each tenant's are its own (`TenantProps.logging`). @default - json-file with rotation */
+  readonly logging?: SharedEdgeLogging;
 }
 
 /** What one tenant's subtree holds. */
@@ -85,6 +111,7 @@ export class TenantRuntime extends Construct {
       trustDevCa: idp !== undefined,
       memoryMb: limits.oauth2Proxy?.memoryMb,
       cpus: limits.oauth2Proxy?.cpus,
+      logging: t.logging?.oauth2Proxy,
     });
     (this as { postgres: Postgres }).postgres = new Postgres(this, "Postgres", {
       networks: this.networks,
@@ -95,6 +122,8 @@ export class TenantRuntime extends Construct {
       runAs: shared.runAs,
       memoryMb: limits.postgres?.memoryMb,
       cpus: limits.postgres?.cpus,
+      logging: t.logging?.postgres,
+      privateHostBinding: t.postgresPrivateHostBinding,
     });
     (this as { n8n: N8n }).n8n = new N8n(this, "N8n", {
       networks: this.networks,
@@ -103,7 +132,7 @@ export class TenantRuntime extends Construct {
       image: shared.images.n8n,
       runnersImage: shared.images.n8nRunners,
       host: t.host,
-      database: { host: this.postgres.host, database: t.postgres.database, schema: t.postgres.schema, user: t.postgres.n8nRole },
+      database: { host: this.postgres.host, database: t.postgres.database, schema: t.postgres.schema, user: t.postgres.n8nRole, userFromFile: t.databaseUserFromFile },
       secretsDir: t.secretsDir,
       runAs: shared.runAs,
       publicPaths: shared.n8n?.publicPaths,
@@ -114,6 +143,7 @@ export class TenantRuntime extends Construct {
       ssrfProtection: shared.n8n?.ssrfProtection?.enabled === false ? false : shared.n8n?.ssrfProtection,
       memoryMb: { n8n: limits.n8n?.memoryMb, runners: limits.n8nRunners?.memoryMb },
       cpus: { n8n: limits.n8n?.cpus, runners: limits.n8nRunners?.cpus },
+      logging: { n8n: t.logging?.n8n, runners: t.logging?.n8nRunners },
       dependsOn: [this.postgres.container],
     });
   }
@@ -155,6 +185,7 @@ export class MultiTenantRuntime extends Construct {
       dockerSocketPath: props.dockerSocketPath,
       memoryMb: limits.socketProxy?.memoryMb,
       cpus: limits.socketProxy?.cpus,
+      logging: props.logging?.socketProxy,
     });
     this.traefik = new Traefik(this, "Traefik", {
       networks: this.networks,
@@ -168,6 +199,7 @@ export class MultiTenantRuntime extends Construct {
       edgeAliases: props.devIdp ? [props.devIdp.host] : undefined,
       memoryMb: limits.traefik?.memoryMb,
       cpus: limits.traefik?.cpus,
+      logging: props.logging?.traefik,
     });
     this.idp = props.devIdp
       ? new DevIdp(this, "DevIdp", {
@@ -187,7 +219,11 @@ export class MultiTenantRuntime extends Construct {
   }
 }
 
-/** At least one tenant; ids well-formed and unique; hosts, prefixes, clients, subnets and secrets folders unique. */
+/**
+ * At least one tenant; ids well-formed and unique; hosts, prefixes, clients, subnets, secrets
+ * folders, Postgres names (rotator and alternate login role included) and published Postgres
+ * addresses unique.
+ */
 function validateTenants(path: string, props: MultiTenantRuntimeProps): void {
   const v = new Validator(`Invalid props for ${path}`);
   const ts = props.tenants;
@@ -195,6 +231,9 @@ function validateTenants(path: string, props: MultiTenantRuntimeProps): void {
   ts.forEach((t, i) => v.check(TENANT_ID_PATTERN.test(t.id), `tenants.${i}.id`, `${TENANT_ID_RULE}; got "${t.id}"`));
   const fields = ["id", "prefix", "host", "clientId", "edgeSubnet", "secretsDir"] as const;
   for (const f of fields) for (const d of duplicates(ts.map((t) => t[f]))) v.add(`tenants`, `${f} "${d}" is shared by two tenants; each needs its own`);
-  for (const d of duplicates(ts.flatMap((t) => [...new Set([t.postgres.database, t.postgres.n8nRole, t.postgres.reportingRole, t.postgres.agentRole])]))) v.add("tenants", `Postgres name "${d}" is used by two tenants; each needs its own database and roles`);
+  const pgNames = (pg: PostgresBootstrapProps) => [pg.database, pg.n8nRole, ...(pg.alternateLoginRole ? [`${pg.n8nRole}_b`] : []), pg.reportingRole, pg.agentRole, ...(pg.rotatorRole === undefined ? [] : [pg.rotatorRole])];
+  for (const d of duplicates(ts.flatMap((t) => [...new Set(pgNames(t.postgres))]))) v.add("tenants", `Postgres name "${d}" is used by two tenants; each needs its own database and roles`);
+  const published = ts.flatMap((t) => (t.postgresPrivateHostBinding ? [`${t.postgresPrivateHostBinding.ip}:${t.postgresPrivateHostBinding.port ?? 5432}`] : []));
+  for (const d of duplicates(published)) v.add("tenants", `postgresPrivateHostBinding ${d} is used by two tenants' Postgres; give each its own port (tenantPostgresPort)`);
   v.throwIfAny();
 }

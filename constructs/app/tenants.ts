@@ -61,6 +61,7 @@ export function tenantPostgres(pg: PostgresBootstrapProps, id: string, connectio
     n8nRole: `${pg.n8nRole}_${id}`,
     reportingRole: `${pg.reportingRole}_${id}`,
     agentRole: `${pg.agentRole}_${id}`,
+    ...(pg.rotatorRole === undefined ? {} : { rotatorRole: `${pg.rotatorRole}_${id}` }),
     connectionLimit: connectionLimit ?? pg.connectionLimit,
   };
 }
@@ -72,3 +73,50 @@ export function duplicates<T>(values: readonly T[]): T[] {
   for (const v of values) (seen.has(v) ? dup : seen).add(v);
   return [...dup];
 }
+
+/*
+ * prod (issue 16, item 3): what each tenant owns in AWS and on the prod host. One source for
+ * prod-cloud, prod-runtime, the host agent and the review report.
+ */
+
+/** Tag on every AWS resource a tenant owns alone (its key, secrets, log groups, alarms, rotation function). */
+export { TENANT_TAG } from "../common/labels";
+
+/** The services every tenant has its own of; the others (Traefik, the socket proxy) are the shared edge. */
+export const TENANT_SERVICE_IDS: readonly string[] = ["oauth2Proxy", "n8n", "n8nRunners", "postgres"];
+
+/** The tenant's AWS namespace: secrets `<prefix>/<id>/<secret>`, log groups `/<prefix>/<id>/<logKey>`. */
+export function tenantAwsPrefix(awsPrefix: string, id: string): string {
+  return `${awsPrefix}/${id}`;
+}
+
+/** The tenant's AWS name: its key alias `alias/<prefix>-<id>`, rotation function `<prefix>-<id>-rotation`, alarms `<prefix>-<id>-…`. */
+export function tenantAwsName(awsPrefix: string, id: string): string {
+  return `${awsPrefix}-${id}`;
+}
+
+/** The tenant's backups: `s3://<bucket>/backups/<id>/` (the host role may write there for it). */
+export function tenantBackupPrefix(id: string): string {
+  return `backups/${id}/`;
+}
+
+/** The tenant's folder below the secrets folder, as the host agent names its files (`tenants/<id>/<file>`). */
+export function tenantSecretsSubdir(id: string): string {
+  return `tenants/${id}`;
+}
+
+/**
+ * The host port the tenant's Postgres is published on (the host's private address only, for the
+ * tenant's own rotation function): the base port plus the tenant's position (5432, 5433, ...).
+ */
+export function tenantPostgresPort(basePort: number, index: number): number {
+  return basePort + index;
+}
+
+/**
+ * At most this many tenants per prod host: the host's user data lists every tenant's secrets and
+ * backup (EC2 allows 16 KiB, gzipped and base64-encoded; 16 tenants take about 15.6 KiB), and the
+ * host role's one inline policy names every tenant's secrets namespace, key, log namespace and
+ * backup prefix (IAM allows 10,240 characters; 16 tenants take about 8,500).
+ */
+export const MAX_PROD_TENANTS = 16;

@@ -37,6 +37,13 @@ export interface DockerHostProps {
   /** @default 5432 */
   readonly postgresPort?: number;
   /**
+   * Tenants (issue 16): each tenant's Postgres is published at its own port, reachable only from
+   * that tenant's rotation function. When set, `postgresClientSecurityGroupIds` must be empty and
+   * `postgresPort` is unused.
+   * @default - none: one Postgres at `postgresPort`
+   */
+  readonly postgresTenantClients?: readonly { readonly tenant: string; readonly port: number; readonly securityGroupId: string }[];
+  /**
    * TCP ports the host (n8n's workflows, ACME, image pulls, AWS APIs) may connect to anywhere.
    * @default [80, 443]
    */
@@ -76,7 +83,16 @@ export class DockerHost extends Construct {
     }
     v.check(inBound(rootGb, ROOT_VOLUME_GB), "rootVolumeGb", `${boundMessage(ROOT_VOLUME_GB, " (GiB)")}, got ${rootGb}`);
     v.check(usableInSubnet(props.subnet.cidr, props.privateIp), "privateIp", `must be a usable address of the host's subnet ${props.subnet.cidr} (AWS reserves the first four and the last)`);
-    v.check(props.postgresClientSecurityGroupIds.length > 0, "postgresClientSecurityGroupIds", "must name the rotation function's security group");
+    const tenantClients = props.postgresTenantClients;
+    if (tenantClients) {
+      v.check(tenantClients.length > 0, "postgresTenantClients", "must list at least one tenant (without tenants, leave it unset)");
+      v.check(props.postgresClientSecurityGroupIds.length === 0, "postgresClientSecurityGroupIds", "must be empty with postgresTenantClients (each tenant's rotation function reaches only its own port)");
+      tenantClients.forEach((c, i) => v.check(inBound(c.port, TCP_PORT) && c.port !== 80 && c.port !== 443, `postgresTenantClients.${i}.port`, `must be a TCP port from 1 to 65535 other than 80 and 443, got ${c.port}`));
+      const ports = tenantClients.map((c) => c.port);
+      v.check(new Set(ports).size === ports.length, "postgresTenantClients", `ports must be unique (one Postgres per port), got ${ports.join(", ")}`);
+    } else {
+      v.check(props.postgresClientSecurityGroupIds.length > 0, "postgresClientSecurityGroupIds", "must name the rotation function's security group");
+    }
     const port = (p: number) => inBound(p, TCP_PORT);
     v.check(port(pgPort), "postgresPort", "must be a TCP port from 1 to 65535");
     egressPorts.forEach((p, i) => v.check(port(p), `egressTcpPorts.${i}`, `must be a TCP port from 1 to 65535, got ${p}`));
@@ -91,7 +107,9 @@ export class DockerHost extends Construct {
       // Port 80 only redirects to HTTPS (and answers ACME HTTP-01); 443 serves the editor (SSO) and webhooks.
       { description: "HTTP (redirect to HTTPS)", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] },
       { description: "HTTPS", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] },
-      { description: "Postgres from the rotation function only", protocol: "tcp", fromPort: pgPort, toPort: pgPort, securityGroups: [...props.postgresClientSecurityGroupIds] },
+      ...(tenantClients
+        ? tenantClients.map((c) => ({ description: `Postgres of tenant ${c.tenant} from its rotation function only`, protocol: "tcp", fromPort: c.port, toPort: c.port, securityGroups: [c.securityGroupId] }))
+        : [{ description: "Postgres from the rotation function only", protocol: "tcp", fromPort: pgPort, toPort: pgPort, securityGroups: [...props.postgresClientSecurityGroupIds] }]),
     ];
     const egress: SecurityGroupEgress[] = [...new Set(egressPorts)]
       .sort((a, b) => a - b)

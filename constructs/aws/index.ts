@@ -10,3 +10,4 @@ export * from "./docker-host";
 export * from "./host-role";
 export * from "./runtime-secrets";
 export * from "./runtime-log-groups";
+export * from "./tenant-cloud";

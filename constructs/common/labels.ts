@@ -63,3 +63,5 @@ export const TENANT_LABEL = `${LABEL_PREFIX}.tenant`;
  * below it labels itself with TENANT_LABEL, so no construct has to pass the id down by hand.
  */
 export const TENANT_CONTEXT = "n8n-zero-trust:tenant";
+/** AWS tag on every resource a tenant owns alone in prod-cloud (its key, secrets, log groups, alarms, rotation function). */
+export const TENANT_TAG = "n8n-zero-trust:tenant";

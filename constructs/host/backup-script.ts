@@ -4,6 +4,13 @@
  * like the secrets agent's script: its settings come from the unit's EnvironmentFile, so what runs
  * on the host is exactly what shellcheck and the tests in test/host see.
  *
+ * One script serves every backup of a host (`BackupProps.instance`, e.g. one per tenant, run by
+ * `n8n-backup-<instance>.service`): everything that differs between them (container, database,
+ * bucket and prefix, metric namespace, the temp folder BACKUP_DIR and the Docker CLI's
+ * DOCKER_CONFIG) is in that backup's own EnvironmentFile; the script names no path of its own.
+ * Its stale-temp-file cleanup only looks into its own BACKUP_DIR, so runs of two instances (each
+ * with its own folder) may overlap.
+ *
  * In the template below `\${` is a literal `${` of the shell.
  */
 

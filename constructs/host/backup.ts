@@ -28,6 +28,15 @@ export interface BackupProps {
    * the same namespace. @default "n8n-zero-trust" (`BACKUP_DEFAULT_METRIC_NAMESPACE`)
    */
   readonly metricNamespace?: string;
+  /**
+   * A name for this backup when the host runs several (one per tenant, issue 16): a tenant id,
+   * `^[a-z][a-z0-9]{0,15}$` (`BACKUP_INSTANCE_PATTERN`), not "backup". With it the backup has its
+   * own units (`n8n-backup-<instance>.service`, `.timer`), settings
+   * (`/etc/n8n-backup/<instance>.env`), temp folder (`/var/lib/n8n-backup/<instance>`) and Docker
+   * CLI folder (`/run/n8n-backup-<instance>/docker-cli`), so runs of different instances may
+   * overlap; the script is shared. See `backupPaths`. @default - the host's one backup: `n8n-backup.service`
+   */
+  readonly instance?: string;
 }
 
 /** Where the backup's pieces live on the host. */
@@ -44,6 +53,59 @@ export const BACKUP_PATHS = {
 
 export const BACKUP_SERVICE = "n8n-backup.service";
 export const BACKUP_TIMER = "n8n-backup.timer";
+
+/** A backup's `instance`: a tenant id (the same rule as `TENANT_ID_PATTERN` in constructs/app/tenants.ts). */
+export const BACKUP_INSTANCE_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+/** Not an instance name: `/etc/n8n-backup/backup.env` is the settings file of the backup without an instance. */
+export const BACKUP_RESERVED_INSTANCE = "backup";
+
+/** Where the pieces of one backup live on the host: `BACKUP_PATHS` without an instance. */
+export interface BackupPaths {
+  /** The script, shared by every instance. */
+  readonly script: string;
+  readonly env: string;
+  readonly service: string;
+  readonly timer: string;
+  /** Root-only (0700) folder for the temp dump (the service's StateDirectory). */
+  readonly dir: string;
+  /** The Docker CLI's config folder (below the service's RuntimeDirectory, tmpfs). */
+  readonly dockerConfig: string;
+}
+
+/**
+ * The paths of one backup. With an instance: `/etc/n8n-backup/<instance>.env`,
+ * `/etc/systemd/system/n8n-backup-<instance>.{service,timer}`, `/var/lib/n8n-backup/<instance>`
+ * (a StateDirectory below the shared one: systemd never removes it) and
+ * `/run/n8n-backup-<instance>/docker-cli` (its own RuntimeDirectory, not below /run/n8n-backup:
+ * systemd removes a RuntimeDirectory with everything in it when its service stops, so a nested one
+ * would vanish when the backup without an instance finishes first).
+ */
+export function backupPaths(instance?: string): BackupPaths {
+  if (instance === undefined) return BACKUP_PATHS;
+  return {
+    script: BACKUP_PATHS.script,
+    env: `/etc/n8n-backup/${instance}.env`,
+    service: `/etc/systemd/system/${backupServiceName(instance)}`,
+    timer: `/etc/systemd/system/${backupTimerName(instance)}`,
+    dir: `${BACKUP_PATHS.dir}/${instance}`,
+    dockerConfig: `/run/${backupUnitStem(instance)}/docker-cli`,
+  };
+}
+
+/** `n8n-backup` or `n8n-backup-<instance>`: the units' name without the suffix. */
+function backupUnitStem(instance?: string): string {
+  return instance === undefined ? "n8n-backup" : `n8n-backup-${instance}`;
+}
+
+/** The backup's service: `n8n-backup.service` (`BACKUP_SERVICE`) or `n8n-backup-<instance>.service`. */
+export function backupServiceName(instance?: string): string {
+  return `${backupUnitStem(instance)}.service`;
+}
+
+/** The backup's timer: `n8n-backup.timer` (`BACKUP_TIMER`) or `n8n-backup-<instance>.timer`. */
+export function backupTimerName(instance?: string): string {
+  return `${backupUnitStem(instance)}.timer`;
+}
 export const BACKUP_DEFAULT_PREFIX = "backups/";
 export const BACKUP_DEFAULT_ON_CALENDAR = "*-*-* 02:30:00 UTC";
 /** The success metric's default CloudWatch namespace (see `BackupProps.metricNamespace`). */
@@ -81,11 +143,58 @@ export function validateBackupProps(v: Validator, p: BackupProps, at = ""): void
     `${at}metricNamespace`,
     `must be a CloudWatch namespace: 1-255 of A-Z a-z 0-9 . _ / # : - written out (not a token), not starting with "AWS/", e.g. "${BACKUP_DEFAULT_METRIC_NAMESPACE}"; got ${JSON.stringify(metricNamespace)}`,
   );
+  if (p.instance !== undefined) {
+    v.check(
+      typeof p.instance === "string" && BACKUP_INSTANCE_PATTERN.test(p.instance) && p.instance !== BACKUP_RESERVED_INSTANCE,
+      `${at}instance`,
+      `must be a tenant id: a lower-case letter, then up to 15 lower-case letters or digits (^[a-z][a-z0-9]{0,15}$), not "${BACKUP_RESERVED_INSTANCE}" (the settings file of the backup without an instance), e.g. "acme"; got ${JSON.stringify(p.instance)}`,
+    );
+  }
+}
+
+/**
+ * Records every problem of several backups on one host (`at` names each one's fields, e.g.
+ * "backups[1]."): each entry's own, and between them: at most one without an instance, no
+ * instance twice, and no two backing up the same database name to the same S3 prefix or reporting
+ * it in the same metric namespace (their keys and success metrics would be indistinguishable).
+ */
+export function validateBackupSet(v: Validator, entries: readonly { readonly at: string; readonly props: BackupProps }[]): void {
+  const label = (at: string) => at.replace(/\.$/, "");
+  const instances = new Map<string, string>();
+  const destinations = new Map<string, string>();
+  const metrics = new Map<string, string>();
+  let unnamed: string | undefined;
+  for (const { at, props } of entries) {
+    validateBackupProps(v, props, at);
+    if (props.instance === undefined) {
+      v.check(unnamed === undefined, `${at}instance`, `must be set: ${unnamed} has no instance either, and only one backup per host may go without one (${BACKUP_SERVICE}); name each tenant's backup by its id`);
+      unnamed ??= label(at);
+    } else {
+      const other = instances.get(props.instance);
+      v.check(other === undefined, `${at}instance`, `"${props.instance}" is also the instance of ${other}; each instance has its own units and settings`);
+      instances.set(props.instance, label(at));
+    }
+    const destination = `s3://${props.bucket}/${props.prefix ?? BACKUP_DEFAULT_PREFIX}${props.database}-`;
+    const sameDestination = destinations.get(destination);
+    v.check(sameDestination === undefined, `${at}prefix`, `${sameDestination} also uploads to ${destination}<stamp>.dump; give each backup its own prefix (a tenant's: backups/<id>/)`);
+    destinations.set(destination, label(at));
+    const namespace = props.metricNamespace ?? BACKUP_DEFAULT_METRIC_NAMESPACE;
+    const metric = `${namespace}\n${props.database}`;
+    const sameMetric = metrics.get(metric);
+    v.check(
+      sameMetric === undefined,
+      `${at}database`,
+      `${sameMetric} also reports ${BACKUP_METRIC_NAME} for ${BACKUP_METRIC_DIMENSION}=${props.database} in namespace ${namespace}; the missing-backup alarm could not tell the two apart`,
+    );
+    metrics.set(metric, label(at));
+  }
 }
 
 /**
  * The backup's files, for cloud-init's `write_files` (or the install script): the script, its
- * settings, `n8n-backup.service` and `n8n-backup.timer`. No secret value is among them.
+ * settings, `n8n-backup.service` and `n8n-backup.timer` (with `instance`: the script,
+ * `/etc/n8n-backup/<instance>.env`, `n8n-backup-<instance>.service` and `.timer`, using
+ * `/var/lib/n8n-backup/<instance>` for the temp dump; see `backupPaths`). No secret value is among them.
  *
  * Behaviour: at `onCalendar` (missed runs are caught up after a boot, `Persistent=true`, with up to
  * 15 minutes' random delay), the service runs `pg_dump -Fc` of `database` inside
@@ -117,15 +226,18 @@ export function backupFilesUnchecked(props: BackupProps): HostFile[] {
   const onCalendar = props.onCalendar ?? BACKUP_DEFAULT_ON_CALENDAR;
   const metricNamespace = props.metricNamespace ?? BACKUP_DEFAULT_METRIC_NAMESPACE;
   const root = "root:root";
+  const instance = props.instance;
+  const paths = backupPaths(instance);
+  const stem = backupUnitStem(instance);
   const env = [
-    "# n8n-backup settings (systemd EnvironmentFile). Generated by constructs/host/backup.ts; no secret values.",
+    `# ${stem} settings (systemd EnvironmentFile). Generated by constructs/host/backup.ts; no secret values.`,
     ...awsCliEnvironment(props.region),
-    `DOCKER_CONFIG=${BACKUP_PATHS.dockerConfig}`,
+    `DOCKER_CONFIG=${paths.dockerConfig}`,
     `BACKUP_BUCKET=${props.bucket}`,
     `BACKUP_PREFIX=${prefix}`,
     `BACKUP_CONTAINER=${props.postgresContainer}`,
     `BACKUP_DATABASE=${props.database}`,
-    `BACKUP_DIR=${BACKUP_PATHS.dir}`,
+    `BACKUP_DIR=${paths.dir}`,
     `BACKUP_METRIC_NAMESPACE=${metricNamespace}`,
     "",
   ].join("\n");
@@ -139,13 +251,13 @@ After=network-online.target docker.service n8n-secrets-agent.service
 
 [Service]
 Type=oneshot
-EnvironmentFile=${BACKUP_PATHS.env}
-ExecStart=${BACKUP_PATHS.script}
+EnvironmentFile=${paths.env}
+ExecStart=${paths.script}
 TimeoutStartSec=1h
-# ${BACKUP_PATHS.dir} (0700 root, root volume) for the temp dump; /run/n8n-backup for the Docker CLI.
-StateDirectory=n8n-backup
+# ${paths.dir} (0700 root, root volume) for the temp dump; /run/${stem} for the Docker CLI.
+StateDirectory=${paths.dir.slice("/var/lib/".length)}
 StateDirectoryMode=0700
-RuntimeDirectory=n8n-backup
+RuntimeDirectory=${stem}
 RuntimeDirectoryMode=0700
 UMask=0077
 Nice=10
@@ -163,7 +275,7 @@ SystemCallArchitectures=native
 `;
 
   const timer = `[Unit]
-Description=Scheduled n8n Postgres backup to S3
+Description=Scheduled n8n Postgres backup${instance === undefined ? "" : ` of ${instance}`} to S3
 
 [Timer]
 OnCalendar=${onCalendar}
@@ -177,9 +289,39 @@ WantedBy=timers.target
 `;
 
   return [
-    { path: BACKUP_PATHS.script, permissions: "0755", owner: root, content: BACKUP_SCRIPT },
-    { path: BACKUP_PATHS.env, permissions: "0644", owner: root, content: env },
-    { path: BACKUP_PATHS.service, permissions: "0644", owner: root, content: service },
-    { path: BACKUP_PATHS.timer, permissions: "0644", owner: root, content: timer },
+    { path: paths.script, permissions: "0755", owner: root, content: BACKUP_SCRIPT },
+    { path: paths.env, permissions: "0644", owner: root, content: env },
+    { path: paths.service, permissions: "0644", owner: root, content: service },
+    { path: paths.timer, permissions: "0644", owner: root, content: timer },
   ];
+}
+
+/**
+ * The files of several backups on one host (one per tenant, each with its own `instance`): the
+ * shared script once, then each backup's settings, service and timer. Validates every entry and
+ * the rules between them (`validateBackupSet`). With one entry it is `backupFiles`.
+ *
+ * @example
+ * backupSetFiles(["acme", "beta"].map((id) => ({ instance: id, bucket: "acme-n8n-prod-backups", prefix: `backups/${id}/`,
+ *   region: "eu-central-1", postgresContainer: `n8n-${id}-postgres`, database: `n8n_${id}` })));
+ */
+export function backupSetFiles(list: readonly BackupProps[]): HostFile[] {
+  const v = new Validator("Invalid props for the host backups");
+  validateBackupSet(
+    v,
+    list.map((props, i) => ({ at: `[${i}].`, props })),
+  );
+  v.throwIfAny();
+  return backupSetFilesUnchecked(list);
+}
+
+/** `backupSetFiles` without validation, for callers that validated the list already (`hostUserData`). */
+export function backupSetFilesUnchecked(list: readonly BackupProps[]): HostFile[] {
+  const files = list.flatMap((props) => backupFilesUnchecked(props));
+  return files.filter((f, i) => f.path !== BACKUP_PATHS.script || files.findIndex((g) => g.path === BACKUP_PATHS.script) === i);
+}
+
+/** The timers of several backups, in order (what `hostUserData` enables and starts). */
+export function backupTimerNames(list: readonly BackupProps[]): string[] {
+  return list.map((p) => backupTimerName(p.instance));
 }

@@ -5,7 +5,7 @@ import { AWS_REGION, HOST_DIR, isWithin, persistentHostDirProblem, SECRETS_MANAG
 import { Validator } from "../common/validation";
 import { AGENT_SCRIPT } from "./agent-script";
 import { awsCliEnvironment, SYSTEMD_SANDBOX } from "./systemd";
-import { BACKUP_TIMER, backupFilesUnchecked, BackupProps, validateBackupProps } from "./backup";
+import { backupSetFilesUnchecked, BackupProps, backupTimerNames, validateBackupSet } from "./backup";
 
 /** One Secrets Manager secret the host agent copies into files. */
 export interface AgentSecret {
@@ -13,7 +13,9 @@ export interface AgentSecret {
   readonly secretId: string;
   /**
    * Files written from it into `secretsDir`: the whole SecretString, or one key of its JSON.
-   * A name is `[A-Za-z0-9._-]` without a leading dot, optionally below one folder (`tls/key.pem`).
+   * A name is `[A-Za-z0-9._-]` without a leading dot, optionally below up to three folders
+   * (`SECRET_FILE_MAX_FOLDERS`) named the same way: `tls/key.pem`, `tenants/acme/n8n-db-password`,
+   * `tenants/acme/tls/key.pem`. The agent creates the folders `0700 root`, like `secretsDir`.
    */
   readonly files: readonly { readonly name: string; readonly jsonKey?: string }[];
   /** Container names restarted when this secret's AWSCURRENT version changes (after the first fetch). */
@@ -55,6 +57,24 @@ export interface HostUserDataProps extends SecretsAgentProps {
   readonly acmeStorageDir: string;
   /** Scheduled Postgres backups to the backup bucket (see `backupFiles`). @default - no backups */
   readonly backup?: BackupProps;
+  /**
+   * More scheduled backups on the same host, e.g. one per tenant database (each with its own
+   * `instance`, see `backupSetFiles`). All of `backup` and `backups` are installed (the script
+   * once) and their timers enabled and started. Both may be set: at most one of all the entries
+   * may go without an `instance` (that one is `n8n-backup.service`), and no instance may repeat.
+   * @default - none besides `backup`
+   */
+  readonly backups?: readonly BackupProps[];
+}
+
+/** Every backup of the host props, `backup` first, each with the field prefix its problems are named under. */
+export function hostBackupEntries(props: Pick<HostUserDataProps, "backup" | "backups">): { readonly at: string; readonly props: BackupProps }[] {
+  return [...(props.backup === undefined ? [] : [{ at: "backup.", props: props.backup }]), ...(props.backups ?? []).map((b, i) => ({ at: `backups[${i}].`, props: b }))];
+}
+
+/** Every backup the host runs: `backup`, then `backups`. */
+export function hostBackups(props: Pick<HostUserDataProps, "backup" | "backups">): BackupProps[] {
+  return hostBackupEntries(props).map((e) => e.props);
 }
 
 /** Where the agent's pieces live on the host. */
@@ -72,8 +92,10 @@ export const AGENT_PATHS = {
 export const AGENT_SERVICE = "n8n-secrets-agent.service";
 export const AGENT_TIMER = "n8n-secrets-agent.timer";
 
+/** Folders a secret file may be below, in `secretsDir` (`tenants/<id>/tls/key.pem`: three). The agent script checks the same. */
+export const SECRET_FILE_MAX_FOLDERS = 3;
 const FILE_SEGMENT = "[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}";
-const FILE_NAME = new RegExp(`^${FILE_SEGMENT}(/${FILE_SEGMENT})?$`);
+const FILE_NAME = new RegExp(`^(${FILE_SEGMENT}/){0,${SECRET_FILE_MAX_FOLDERS}}${FILE_SEGMENT}$`);
 const JSON_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Folders under /run that belong to the system; the secrets must not land in one of them. */
@@ -109,7 +131,11 @@ function validateAgent(v: Validator, p: SecretsAgentProps): void {
     v.check(s.files.length > 0, `${at}.files`, "must name at least one file");
     s.files.forEach((f, j) => {
       const fat = `${at}.files[${j}]`;
-      v.check(FILE_NAME.test(f.name), `${fat}.name`, `must be 1 to 128 of A-Z a-z 0-9 . _ - without a leading dot, optionally below one folder ("tls/key.pem"); no "..", no absolute path; got "${f.name}"`);
+      v.check(
+        FILE_NAME.test(f.name),
+        `${fat}.name`,
+        `must be 1 to 128 of A-Z a-z 0-9 . _ - without a leading dot, optionally below up to ${SECRET_FILE_MAX_FOLDERS} folders named the same way ("tls/key.pem", "tenants/acme/tls/key.pem"); no "..", no absolute path; got "${f.name}"`,
+      );
       const other = seenFiles.get(f.name);
       v.check(other === undefined, `${fat}.name`, `"${f.name}" is also written by ${other}; each file has one source`);
       seenFiles.set(f.name, s.secretId);
@@ -119,9 +145,13 @@ function validateAgent(v: Validator, p: SecretsAgentProps): void {
       v.check(CONTAINER_NAME.test(c), `${at}.restart[${j}]`, `must be a Docker container name: a letter or digit, then letters, digits, _ . - (at most 128); got "${c}"`);
     });
   });
-  // A file in a subfolder and a file with the folder's name cannot both exist.
+  // A file in a subfolder and a file with the folder's name (at any level) cannot both exist.
   for (const name of seenFiles.keys()) {
-    if (name.includes("/")) v.check(!seenFiles.has(name.split("/")[0]), "secrets", `"${name.split("/")[0]}" is both a file and the folder of "${name}"`);
+    const segments = name.split("/");
+    for (let n = 1; n < segments.length; n++) {
+      const folder = segments.slice(0, n).join("/");
+      v.check(!seenFiles.has(folder), "secrets", `"${folder}" is both a file and the folder of "${name}"`);
+    }
   }
 }
 
@@ -251,7 +281,8 @@ export function validateHostProps(title: string, props: HostUserDataProps): { de
   const acmeProblem = persistentHostDirProblem(acme);
   v.check(acmeProblem === undefined, "acmeStorageDir", acmeProblem ?? "");
   v.check(!isWithin(acme, props.secretsDir) && !isWithin(props.secretsDir, acme), "acmeStorageDir", "must not overlap secretsDir");
-  if (props.backup !== undefined) validateBackupProps(v, props.backup, "backup.");
+  if (props.backups !== undefined && !Array.isArray(props.backups)) v.add("backups", "must be a list of backups");
+  else validateBackupSet(v, hostBackupEntries(props));
   v.throwIfAny();
   return { deployUser, keys };
 }
@@ -267,13 +298,16 @@ export function validateHostProps(title: string, props: HostUserDataProps): { de
  * the file 0600, both owned by the user): adding or revoking a key needs no new host. With no keys
  * the file is left as it is. The deploy user must exist (the user data creates it).
  *
- * With `backup` it also writes the backup's script, settings and units and enables and restarts
- * `n8n-backup.timer` (a new `onCalendar` applies at once). Without `backup` an installed backup is
- * left as it is.
+ * With `backup` (and `backups`) it also writes the backups' script, settings and units and enables
+ * and restarts their timers (`n8n-backup.timer`, `n8n-backup-<instance>.timer`; a new `onCalendar`
+ * applies at once). An installed backup that is no longer configured is left as it is (disable its
+ * timer by hand: `systemctl disable --now n8n-backup-<instance>.timer`).
  */
 export function secretsAgentInstallScript(props: HostUserDataProps): string {
   const { deployUser, keys } = validateHostProps("Invalid props for the secrets agent install script", props);
-  const files = [...secretsAgentFilesUnchecked(props), ...(props.backup ? backupFilesUnchecked(props.backup) : [])];
+  const backups = hostBackups(props);
+  const backupTimers = backupTimerNames(backups).join(" ");
+  const files = [...secretsAgentFilesUnchecked(props), ...backupSetFilesUnchecked(backups)];
   const lines = [
     "#!/bin/sh",
     "# Installs the n8n secrets agent's files (generated by constructs/host/secrets-agent.ts) and restarts it.",
@@ -333,7 +367,7 @@ export function secretsAgentInstallScript(props: HostUserDataProps): string {
     `  systemctl restart ${AGENT_TIMER}`,
     `  systemctl start ${AGENT_SERVICE}`,
     // The backup timer (with a possibly new OnCalendar); a missing backup config leaves an installed one alone.
-    ...(props.backup ? [`  systemctl enable ${BACKUP_TIMER}`, `  systemctl restart ${BACKUP_TIMER}`] : []),
+    ...(backups.length > 0 ? [`  systemctl enable ${backupTimers}`, `  systemctl restart ${backupTimers}`] : []),
     "fi",
     "",
   );

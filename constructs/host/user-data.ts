@@ -1,5 +1,5 @@
-import { BACKUP_TIMER, backupFilesUnchecked } from "./backup";
-import { AGENT_PATHS, AGENT_SERVICE, AGENT_TIMER, HostFile, HostUserDataProps, secretsAgentFilesUnchecked, validateHostProps } from "./secrets-agent";
+import { backupSetFilesUnchecked, backupTimerNames } from "./backup";
+import { AGENT_PATHS, AGENT_SERVICE, AGENT_TIMER, HostFile, hostBackups, HostUserDataProps, secretsAgentFilesUnchecked, validateHostProps } from "./secrets-agent";
 import { toYaml, YamlValue } from "./yaml";
 
 /*
@@ -48,8 +48,9 @@ const INSTALL_PACKAGES = [
  * A complete `#cloud-config` document for the Docker host (Amazon Linux 2023): installs Docker,
  * jq and the AWS CLI (retried while the host has no internet yet), hardens dockerd and sshd, creates the deploy user (member of `docker`,
  * public keys only, no password, no sudo; no default `ec2-user`), creates the ACME folder, and
- * installs and starts the secrets agent before Docker. With `backup`, it also installs the
- * Postgres backup (`backupFiles`) and enables its timer. Operators use SSM Session Manager; sshd
+ * installs and starts the secrets agent before Docker. With `backup` (and `backups`, e.g. one per
+ * tenant), it also installs the Postgres backups (`backupSetFiles`: the script once, each backup's
+ * settings and units) and enables and starts their timers. Operators use SSM Session Manager; sshd
  * only serves the deploy user's key logins on the private network.
  *
  * Contains no secret: the agent fetches them at run time with the instance role.
@@ -57,7 +58,7 @@ const INSTALL_PACKAGES = [
 export function hostUserData(props: HostUserDataProps): string {
   const { deployUser, keys } = validateHostProps("Invalid props for the host user data", props);
   const files = hostFiles(props, deployUser);
-  const backupTimer = props.backup ? [BACKUP_TIMER] : [];
+  const backupTimer = backupTimerNames(hostBackups(props));
 
   const doc: { [key: string]: YamlValue } = {
     // No `default` entry: no ec2-user. The docker group is created here if the package has not yet.
@@ -126,6 +127,6 @@ function hostFiles(props: HostUserDataProps, deployUser: string): HostFile[] {
       owner: "root:root",
       content: `# Traefik's ACME account and certificates: persistent, only the containers' uid.\nd ${props.acmeStorageDir} 0700 ${uid} ${gid} -\n`,
     },
-    ...(props.backup ? backupFilesUnchecked(props.backup) : []),
+    ...backupSetFilesUnchecked(hostBackups(props)),
   ];
 }

@@ -31,6 +31,8 @@ import { TenantSharedDatabase } from "./rules/docker/zt-ten-002-tenant-shared-da
 import { TenantSharedSecret } from "./rules/docker/zt-ten-003-tenant-shared-secret";
 import { TenantSharedKey } from "./rules/docker/zt-ten-004-tenant-shared-key";
 import { TenantSharedCookie } from "./rules/docker/zt-ten-005-tenant-shared-cookie";
+import { TenantForeignKey } from "./rules/aws/zt-ten-007-tenant-foreign-key";
+import { TenantForeignAccess } from "./rules/aws/zt-ten-008-tenant-foreign-access";
 import { TenantCrossRouting } from "./rules/docker/zt-ten-006-tenant-cross-routing";
 import { AlarmActions } from "./rules/aws/zt-aws-cw-001-alarm-actions";
 import { AlarmTopicKey } from "./rules/aws/zt-aws-cw-002-alarm-topic-key";
@@ -93,6 +95,12 @@ export const COMPONENT_RULES: readonly Rule[] = [...TRAEFIK_RULES, ...OAUTH2_PRO
  * between two tenants. They find nothing on a stack without tenant labels. Part of the docker pack.
  */
 export const TENANT_RULES: readonly Rule[] = [TenantSharedNetwork, TenantSharedDatabase, TenantSharedSecret, TenantSharedKey, TenantSharedCookie, TenantCrossRouting];
+
+/**
+ * Tenants in AWS (issue 16): a tenant's resources only on its own key, and a tenant's principals
+ * only on its own secrets, key and logs. They find nothing on a stack without tenant tags. Part of the AWS pack.
+ */
+export const TENANT_AWS_RULES: readonly Rule[] = [TenantForeignKey, TenantForeignAccess];
 
 /** Docker topology: exposure and segmentation, routing and SSO, container hardening, secrets; and each component's own settings. */
 export const DOCKER_PACK: readonly Rule[] = [
@@ -170,6 +178,7 @@ export const AWS_PACK: readonly Rule[] = [
   RdsInstanceHardening,
   ElasticacheEncryption,
   AlbWebAcl,
+  ...TENANT_AWS_RULES,
 ];
 
 export const ALL_RULES: readonly Rule[] = [...DOCKER_PACK, ...AWS_PACK];

@@ -85,14 +85,17 @@ describe("tenants in the config", () => {
     expect(withTenants((c) => (c.tenants[0].limits.connectionLimit = 1))).toEqual([{ field: "tenants.0.limits.connectionLimit", message: expect.stringMatching(/from 5 to 500/) }]);
   });
 
-  test("queue mode with tenants, and tenants in prod, are refused with a clear message", () => {
+  test("queue mode with tenants is refused with a clear message; tenants in prod are accepted (issue 16, item 3)", () => {
     expect(withTenants((c) => {
       c.n8n.mode = "queue";
       c.images.valkey = "valkey/valkey:8.1.1";
     })).toEqual([{ field: "n8n.mode", message: expect.stringMatching(/must be "regular" with tenants: queue mode with tenants is not supported yet/) }]);
     const prod = JSON.parse(readFileSync(path.join(REPO_ROOT, "config", "prod.example.json"), "utf8"));
     prod.tenants = rawTenants().tenants;
-    expect(problems(prod, prodConfigSchema)).toEqual([{ field: "tenants", message: expect.stringMatching(/is not supported in prod yet/) }]);
+    expect(problems(prod, prodConfigSchema)).toEqual([]);
+    prod.n8n = { ...prod.n8n, mode: "queue" };
+    prod.images = { ...prod.images, valkey: "valkey/valkey:8.1.1" };
+    expect(problems(prod, prodConfigSchema)).toEqual(expect.arrayContaining([{ field: "n8n.mode", message: expect.stringMatching(/must be "regular" with tenants/) }]));
   });
 
   test("no tenants or an empty list is today's single-tenant config", () => {

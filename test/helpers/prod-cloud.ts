@@ -69,8 +69,8 @@ export function synthProdCloudToDir(outdir: string, overrides: Partial<ProdCloud
  * prod-cloud exactly as main.ts builds it from config/prod.example.json (buildProdStacks), with the
  * offline provider settings and no S3 backend (terraform init must not reach S3). Returns the stack folder.
  */
-export function synthProdFromExampleConfigToDir(outdir: string): string {
-  const file = path.join(__dirname, "..", "..", "config", "prod.example.json");
+export function synthProdFromExampleConfigToDir(outdir: string, example = "prod.example.json"): string {
+  const file = path.join(__dirname, "..", "..", "config", example);
   const config = parseConfig(prodConfigSchema, JSON.parse(readFileSync(file, "utf8")), file);
   const app = new App({ outdir, skipValidation: false });
   const { cloud } = buildProdStacks(app, config, { s3Backend: false, providerOverrides: OFFLINE_PROVIDER });

@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BACKUP_PATHS, backupFiles, BackupProps } from "../../constructs/host/backup";
+import { BACKUP_PATHS, backupFiles, backupPaths, BackupProps } from "../../constructs/host/backup";
 import { readEnvironmentFile, RunResult } from "./agent-harness";
 
 /*
@@ -57,6 +57,9 @@ printf 'pg_dump %s\\n' "$*" >>"$FAKE_ROOT/argv.log"
 printf '%s' "\${PGPASSWORD-<unset>}" >"$FAKE_ROOT/pg_dump-password"
 mode=ok
 [ -f "$FAKE_ROOT/pg_dump-mode" ] && mode=$(${REAL_CAT} "$FAKE_ROOT/pg_dump-mode")
+# The database is the last word; $FAKE_ROOT/pg_dump-mode.<database> is that database's mode.
+for db in "$@"; do :; done
+[ -f "$FAKE_ROOT/pg_dump-mode.$db" ] && mode=$(${REAL_CAT} "$FAKE_ROOT/pg_dump-mode.$db")
 case $mode in
   ok) exec ${REAL_CAT} "$FAKE_ROOT/dump" ;;
   # Dies half way: a truncated dump that still starts with the magic bytes.
@@ -119,8 +122,8 @@ export type PgDumpMode = "ok" | "fail" | "garbage" | "empty" | "slow";
 
 export class BackupHarness {
   readonly root = mkdtempSync(path.join(os.tmpdir(), "zt-backup-"));
-  /** Stands in for /var/lib/n8n-backup. */
-  readonly backupDir = path.join(this.root, "var", "lib", "n8n-backup");
+  /** Stands in for /var/lib/n8n-backup (with an instance: /var/lib/n8n-backup/<instance>). */
+  readonly backupDir: string;
   readonly fakeRoot = path.join(this.root, "fake");
   readonly script: string;
   readonly env: Record<string, string>;
@@ -129,11 +132,8 @@ export class BackupHarness {
     readonly props: BackupProps,
     readonly shell = "sh",
   ) {
-    for (const f of backupFiles(props)) {
-      const target = path.join(this.root, f.path);
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
-    }
+    this.backupDir = path.join(this.root, backupPaths(props.instance).dir);
+    this.writeFiles(props);
     this.script = path.join(this.root, BACKUP_PATHS.script);
     const bin = path.join(this.root, "fake-bin");
     const containerBin = path.join(this.fakeRoot, "container-bin");
@@ -153,17 +153,56 @@ export class BackupHarness {
     }
     // The generated settings, as systemd's EnvironmentFile= would load them, with the folders
     // moved below the temp root.
-    const fromFile = readEnvironmentFile(path.join(this.root, BACKUP_PATHS.env));
+    const fromFile = readEnvironmentFile(path.join(this.root, backupPaths(props.instance).env));
     this.env = {
       ...fromFile,
       PATH: `${bin}:${process.env.PATH}`,
       LANG: "C",
       BACKUP_DIR: this.backupDir,
-      DOCKER_CONFIG: path.join(this.root, "docker-cli"),
+      DOCKER_CONFIG: props.instance === undefined ? path.join(this.root, "docker-cli") : path.join(this.root, fromFile.DOCKER_CONFIG),
       FAKE_ROOT: this.fakeRoot,
     };
     this.dockerRunning(true);
     this.container(props.postgresContainer, "running");
+  }
+
+  private writeFiles(props: BackupProps): void {
+    for (const f of backupFiles(props)) {
+      const target = path.join(this.root, f.path);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
+    }
+  }
+
+  /**
+   * Installs another backup on the same host (its files below the same root; the script is the
+   * same file) with its container running; returns its settings as its unit would load them, with
+   * its folders below the root, for `run` and `start`.
+   */
+  addBackup(props: BackupProps): Record<string, string> {
+    this.writeFiles(props);
+    this.container(props.postgresContainer, "running");
+    const p = backupPaths(props.instance);
+    const fromFile = readEnvironmentFile(path.join(this.root, p.env));
+    return { ...fromFile, PATH: this.env.PATH, LANG: "C", BACKUP_DIR: path.join(this.root, fromFile.BACKUP_DIR), DOCKER_CONFIG: path.join(this.root, fromFile.DOCKER_CONFIG), FAKE_ROOT: this.fakeRoot };
+  }
+
+  /** Starts the script with exactly `env` (e.g. another backup's, from `addBackup`) without waiting for it. */
+  start(env: Record<string, string>): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.shell, [this.script], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  /** pg_dump's mode for one database only (the others keep `pgDump`'s). */
+  pgDumpOf(database: string, mode: PgDumpMode): void {
+    writeFileSync(path.join(this.fakeRoot, `pg_dump-mode.${database}`), mode);
   }
 
   dockerRunning(running: boolean): void {
@@ -238,9 +277,9 @@ export class BackupHarness {
       });
   }
 
-  /** Files left in the backup folder (undefined: the folder does not exist). */
-  leftovers(): string[] | undefined {
-    return existsSync(this.backupDir) ? readdirSync(this.backupDir) : undefined;
+  /** Files left in the backup folder, or in `dir` (undefined: the folder does not exist). */
+  leftovers(dir = this.backupDir): string[] | undefined {
+    return existsSync(dir) ? readdirSync(dir) : undefined;
   }
 
   /** Every argv the script (and the container's shell) gave to systemctl, docker, aws, cat and pg_dump. */

@@ -239,10 +239,23 @@ describe("validation", () => {
     for (const bad of ["/run", "/run/", "/var/run/n8n", "/run/docker/x", "/run/n8n-secrets-agent", "/run/../etc", "/run/a b", "run/n8n", "/run/.x"]) expect([bad, fields(bad)]).toEqual([bad, ["secretsDir"]]);
   });
 
-  test("file names: one optional folder, no dot segments, no absolute path; container names as Docker allows", () => {
+  test("file names: up to three optional folders, no dot segments, no absolute path; container names as Docker allows", () => {
     const fields = (name: string) => problemFields(() => secretsAgentFiles({ ...PROPS, secrets: [{ secretId: "a/b", files: [{ name }], restart: ["n8n-main"] }] }));
-    for (const ok of ["n8n-db-password", "tls/key.pem", "dex-config.yaml"]) expect([ok, fields(ok)]).toEqual([ok, []]);
-    for (const bad of ["", "/abs", "a/b/c", "tls/../x", "..", ".", "a b", "a;b", "a=b", "a,b", "tls/.k", "x$(id)"]) expect([bad, fields(bad)]).toEqual([bad, ["secrets[0].files[0].name"]]);
+    for (const ok of ["n8n-db-password", "tls/key.pem", "dex-config.yaml", "a/b/c", "tenants/acme/n8n-db-password", "tenants/acme/tls/key.pem", "a_1/b-2/c.3/d"]) expect([ok, fields(ok)]).toEqual([ok, []]);
+    for (const bad of ["", "/abs", "a/b/c/d/e", "tenants/acme/tls/x/key.pem", "tls/../x", "../x", "tenants/.x", "tenants/acme/.tls/key.pem", "tenants/../acme/x", "tenants//x", "tenants/acme/", "..", ".", "a b", "a;b", "a=b", "a,b", "tls/.k", "x$(id)"]) {
+      expect([bad, fields(bad)]).toEqual([bad, ["secrets[0].files[0].name"]]);
+    }
+    expect(problemLines(() => secretsAgentFiles({ ...PROPS, secrets: [{ secretId: "a/b", files: [{ name: "tenants/.x" }], restart: [] }] }))).toEqual([
+      'secrets[0].files[0].name: must be 1 to 128 of A-Z a-z 0-9 . _ - without a leading dot, optionally below up to 3 folders named the same way ("tls/key.pem", "tenants/acme/tls/key.pem"); no "..", no absolute path; got "tenants/.x"',
+    ]);
+  });
+
+  test("a file name is not also the folder of another, at any level", () => {
+    const lines = (names: string[]) => problemLines(() => secretsAgentFiles({ ...PROPS, secrets: [{ secretId: "a/b", files: names.map((name) => ({ name })), restart: [] }] }));
+    expect(lines(["tls", "tls/key.pem"])).toEqual(['secrets: "tls" is both a file and the folder of "tls/key.pem"']);
+    expect(lines(["tenants/acme", "tenants/acme/tls/key.pem"])).toEqual(['secrets: "tenants/acme" is both a file and the folder of "tenants/acme/tls/key.pem"']);
+    expect(lines(["tenants/acme/tls", "tenants/acme/tls/key.pem"])).toEqual(['secrets: "tenants/acme/tls" is both a file and the folder of "tenants/acme/tls/key.pem"']);
+    expect(lines(["tenants/acme/tls/key.pem", "tenants/acme/tls/cert.pem", "tenants/beta/tls/key.pem", "tls/key.pem"])).toEqual([]);
   });
 });
 

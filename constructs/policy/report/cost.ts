@@ -1,5 +1,6 @@
 import { StackJson } from "../docker-model";
-import { block, isExpression, RuleContext, strings } from "../rule";
+import { block, isExpression, refTarget, RuleContext, strings } from "../rule";
+import { TENANT_TAG } from "../../app/tenants";
 import { cell, table } from "./markdown";
 
 /**
@@ -104,28 +105,49 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 /** Unit prices keep their significant digits ($0.023, $0.0416). */
 const price = (n: number) => `$${Number(n.toPrecision(3))}`;
 
+/** A quantity as the table prints it: whole, or to one decimal. */
+const qtyText = (q: number) => String(Number.isInteger(q) ? q : Number(q.toFixed(1)));
+/** An amount in whole cents, as `usd` prints it (so cents add up to what the table shows). */
+const cents = (n: number) => Math.round(Number(n.toFixed(2)) * 100);
+const usdCents = (c: number) => usd(c / 100);
+
 /** `count = 3` on a resource multiplies it; expressions count as one. */
 const countOf = (body: Record<string, any>) => (typeof body.count === "number" ? body.count : 1);
 
-/** Estimated monthly cost of the AWS resources in a stack, with the price table and assumptions used. */
-export function costSection(ctx: RuleContext, json: StackJson = {}): string {
-  const { regions, unset } = awsRegions(json);
-  // Prices of the stack's own region; without a table for it, us-east-1's, said to be for orientation only.
-  const own = regions.length === 1 && !unset ? PRICE_TABLES[regions[0]] : undefined;
-  const prices = own ?? PRICE_TABLE;
-  const p = prices.prices;
+/** One line of the estimate: a quantity at a unit price, and how the price is charged. */
+export interface CostRow {
+  readonly item: string;
+  readonly qty: number;
+  readonly unit: number;
+  readonly basis: string;
+}
+
+/** `[name, body]` of the resources of a type that an estimate prices (all of a stack's, or a subset). */
+export type ResourceSelection = (type: string) => [string, Record<string, any>][];
+
+/** A row's monthly amount, unrounded. */
+export const rowAmount = (r: CostRow) => r.qty * r.unit;
+
+/**
+ * The estimate's rows for a set of resources: the one place the prices, usage assumptions and
+ * formulas meet. `select` gives the resources to price (the whole stack's for the main table, one
+ * tenant's or the shared ones for the per-tenant split); `all` resolves what a priced resource
+ * refers to (an ECS service's task definition), wherever that lives. Every resource's amount depends
+ * on that resource alone, so the rows of disjoint selections add up to the rows of their union.
+ */
+export function costRows(select: ResourceSelection, p: PriceTable["prices"], all: ResourceSelection = select): CostRow[] {
   const a = USAGE_ASSUMPTIONS;
-  const rows: { item: string; qty: number; unit: number; basis: string }[] = [];
+  const rows: CostRow[] = [];
   const add = (item: string, qty: number, unit: number, basis: string) => {
     if (qty > 0) rows.push({ item, qty, unit, basis });
   };
-  const n = (type: string) => ctx.resources(type).reduce((s, [, b]) => s + countOf(b), 0);
+  const n = (type: string) => select(type).reduce((s, [, b]) => s + countOf(b), 0);
 
   add("KMS customer-managed keys", n("aws_kms_key"), p.kmsKeyPerMonth, `${price(p.kmsKeyPerMonth)} per key-month`);
   add("KMS requests (units of 10k)", (n("aws_kms_key") * a.kmsRequestsPerKeyPerMonth) / 10_000, p.kmsPer10kRequests, `${price(p.kmsPer10kRequests)} per 10k (assumed ${a.kmsRequestsPerKeyPerMonth} per key)`);
   add("Secrets Manager secrets", n("aws_secretsmanager_secret"), p.secretPerMonth, `${price(p.secretPerMonth)} per secret-month`);
   add("Secrets Manager API calls (units of 10k)", (n("aws_secretsmanager_secret") * a.secretApiCallsPerSecretPerMonth) / 10_000, p.secretsPer10kApiCalls, `${price(p.secretsPer10kApiCalls)} per 10k (assumed ${a.secretApiCallsPerSecretPerMonth} per secret)`);
-  const groups = ctx.resources("aws_cloudwatch_log_group");
+  const groups = select("aws_cloudwatch_log_group");
   add("CloudWatch Logs ingestion", n("aws_cloudwatch_log_group") * a.logGbIngestedPerGroupPerMonth, p.logIngestPerGb, `${price(p.logIngestPerGb)} per GB (assumed ${a.logGbIngestedPerGroupPerMonth} GB per group)`);
   // Storage at steady state: a month's ingestion times the months retained (a year when unset or longer).
   const storedGb = groups.reduce((s, [, g]) => s + countOf(g) * a.logGbIngestedPerGroupPerMonth * Math.min(12, Math.max(1, (Number(g.retention_in_days) || 365) / 30)), 0);
@@ -136,7 +158,7 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
   add("S3 Standard storage", n("aws_s3_bucket") * a.s3GbPerBucket, p.s3StandardPerGbMonth, `${price(p.s3StandardPerGbMonth)} per GB-month (assumed ${a.s3GbPerBucket} GB per bucket)`);
   add("SNS email notifications", n("aws_sns_topic_subscription"), p.snsEmailFirst1000, "first 1,000 emails a month are free");
   add("Lambda", n("aws_lambda_function"), p.lambdaPerMonthAtThisScale, "a few invocations a month stay in the free tier");
-  for (const [, i] of ctx.resources("aws_instance")) {
+  for (const [, i] of select("aws_instance")) {
     const type = String(i.instance_type);
     const rate = p.ec2PerHour[type];
     if (rate !== undefined) add(`EC2 ${type}`, countOf(i) * a.hoursPerMonth, rate, `${price(rate)} per hour`);
@@ -147,15 +169,15 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     add(`EBS ${gp2 ? "gp2" : "gp3"} root volume`, countOf(i) * gb, gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth, `${price(gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth)} per GB-month${root?.volume_size ? "" : ` (assumed ${a.ebsRootGbWhenUnset} GB)`}`);
     if (i.associate_public_ip_address === true) add("Public IPv4 address (instance)", countOf(i) * a.hoursPerMonth, p.publicIpv4PerHour, `${price(p.publicIpv4PerHour)} per hour`);
   }
-  for (const [, v] of ctx.resources("aws_ebs_volume")) {
+  for (const [, v] of select("aws_ebs_volume")) {
     const gp2 = v.type === "gp2";
     add(`EBS ${gp2 ? "gp2" : "gp3"} volume`, countOf(v) * Number(v.size ?? 0), gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth, `${price(gp2 ? p.ebsGp2PerGbMonth : p.ebsGp3PerGbMonth)} per GB-month`);
   }
   add("Elastic IP addresses", n("aws_eip") * a.hoursPerMonth, p.publicIpv4PerHour, `${price(p.publicIpv4PerHour)} per hour (public IPv4)`);
   add("NAT gateways (hours only)", n("aws_nat_gateway") * a.hoursPerMonth, p.natGatewayPerHour, `${price(p.natGatewayPerHour)} per hour, plus data processed`);
   // ECS Fargate: each service at its desired count (the plan's, i.e. the scaling minimum), sized by its task definition.
-  const taskDefs = new Map(ctx.resources("aws_ecs_task_definition"));
-  for (const [name, svc] of ctx.resources("aws_ecs_service")) {
+  const taskDefs = new Map(all("aws_ecs_task_definition"));
+  for (const [name, svc] of select("aws_ecs_service")) {
     const ref = /aws_ecs_task_definition\.([A-Za-z0-9_-]+)\./.exec(String(svc.task_definition ?? ""));
     const td = ref ? taskDefs.get(ref[1]) : undefined;
     if (!td || (svc.launch_type !== undefined && svc.launch_type !== "FARGATE")) continue;
@@ -167,13 +189,13 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     const label = String(svc.name ?? name);
     add(`Fargate ${label} (${tasks} × ${vcpu} vCPU / ${gb} GB)`, tasks * a.hoursPerMonth, rate, `${price(p.fargateVcpuPerHour[arch] ?? 0)} per vCPU-hour + ${price(p.fargateGbPerHour[arch] ?? 0)} per GB-hour (${arch}), at the desired (minimum) count`);
   }
-  const albs = ctx.resources("aws_lb").filter(([, l]) => (l.load_balancer_type ?? "application") === "application").reduce((s, [, l]) => s + countOf(l), 0);
+  const albs = select("aws_lb").filter(([, l]) => (l.load_balancer_type ?? "application") === "application").reduce((s, [, l]) => s + countOf(l), 0);
   add("Application Load Balancers (hours only)", albs * a.hoursPerMonth, p.albPerHour, `${price(p.albPerHour)} per hour, plus ${price(p.albLcuPerHour)} per LCU-hour`);
-  for (const [, acl] of ctx.resources("aws_wafv2_web_acl")) {
+  for (const [, acl] of select("aws_wafv2_web_acl")) {
     add("WAF web ACLs", countOf(acl), p.wafWebAclPerMonth, `${price(p.wafWebAclPerMonth)} per web ACL-month, plus ${price(p.wafPerMillionRequests)} per million requests`);
     add("WAF rules", countOf(acl) * (Array.isArray(acl.rule) ? acl.rule.length : acl.rule ? 1 : 0), p.wafRulePerMonth, `${price(p.wafRulePerMonth)} per rule-month`);
   }
-  for (const [, db] of ctx.resources("aws_db_instance")) {
+  for (const [, db] of select("aws_db_instance")) {
     const cls = String(db.instance_class);
     const copies = db.multi_az === true ? 2 : 1;
     const rate = db.engine === "postgres" ? p.rdsPostgresPerHour[cls] : undefined;
@@ -181,18 +203,28 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     else add(`RDS ${cls} (not in the price table)`, countOf(db), 0, "add its price to PRICE_TABLE");
     add(`RDS ${db.storage_type ?? "gp2"} storage${copies === 2 ? " (Multi-AZ)" : ""}`, countOf(db) * copies * Number(db.allocated_storage ?? 0), p.rdsGp3PerGbMonth, `${price(p.rdsGp3PerGbMonth)} per GB-month${copies === 2 ? ", primary and standby" : ""} (allocated, not the autoscaling ceiling)`);
   }
-  for (const [, rg] of ctx.resources("aws_elasticache_replication_group")) {
+  for (const [, rg] of select("aws_elasticache_replication_group")) {
     const type = String(rg.node_type);
     const nodes = countOf(rg) * (typeof rg.num_cache_clusters === "number" ? rg.num_cache_clusters : 1);
     const rate = rg.engine === "valkey" ? p.elasticacheValkeyPerHour[type] : undefined;
     if (rate !== undefined) add(`ElastiCache ${type} (Valkey)`, nodes * a.hoursPerMonth, rate, `${price(rate)} per node-hour`);
     else add(`ElastiCache ${type} (not in the price table)`, nodes, 0, "add its price to PRICE_TABLE");
   }
-  const endpointAzHours = ctx.resources("aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface").reduce((s, [, e]) => s + countOf(e) * Math.max(1, strings(e.subnet_ids).length), 0) * a.hoursPerMonth;
+  const endpointAzHours = select("aws_vpc_endpoint").filter(([, e]) => e.vpc_endpoint_type === "Interface").reduce((s, [, e]) => s + countOf(e) * Math.max(1, strings(e.subnet_ids).length), 0) * a.hoursPerMonth;
   add("VPC interface endpoints", endpointAzHours, p.vpcInterfaceEndpointPerAzHour, `${price(p.vpcInterfaceEndpointPerAzHour)} per endpoint-AZ-hour`);
+  return rows;
+}
 
+/** Estimated monthly cost of the AWS resources in a stack, with the price table and assumptions used. */
+export function costSection(ctx: RuleContext, json: StackJson = {}): string {
+  const { regions, unset } = awsRegions(json);
+  // Prices of the stack's own region; without a table for it, us-east-1's, said to be for orientation only.
+  const own = regions.length === 1 && !unset ? PRICE_TABLES[regions[0]] : undefined;
+  const prices = own ?? PRICE_TABLE;
+  const p = prices.prices;
+  const rows = costRows((type) => ctx.resources(type), p);
   if (rows.length === 0) return "";
-  const total = rows.reduce((s, r) => s + r.qty * r.unit, 0);
+  const total = rows.reduce((s, r) => s + rowAmount(r), 0);
   const region = regions.length > 0 ? regions.join(", ") : "not set in the plan";
   const statement = own
     ? `List prices for ${own.region} (the stack's region) in ${own.currency}, compiled on ${own.compiledOn} (not fetched live: check aws.amazon.com/pricing before budgeting). Data transfer, taxes and support plans are not included.`
@@ -205,10 +237,11 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     "",
     ...table(
       ["item", "quantity", "basis", perMonth],
-      rows.map((r) => [cell(r.item), String(Number.isInteger(r.qty) ? r.qty : Number(r.qty.toFixed(1))), cell(r.basis), usd(r.qty * r.unit)]),
+      rows.map((r) => [cell(r.item), qtyText(r.qty), cell(r.basis), usd(rowAmount(r))]),
     ),
     `| **total** | | | **${usd(total)}**${own ? "" : ` (${PRICE_TABLE.region} prices)`} |`,
     "",
+    ...tenantCostLines(ctx, p, total, perMonth),
     "Usage assumptions:",
     "",
     ...table(
@@ -224,4 +257,112 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
     ),
     "",
   ].join("\n");
+}
+
+/**
+ * The tenant a resource's tags name: the literal value of its `n8n-zero-trust:tenant` tag
+ * (TENANT_TAG). Undefined for a shared resource: no such tag, a value that is a Terraform
+ * expression (known only at plan time, so no tenant id), or tags that are not a map.
+ */
+export function taggedTenant(body: Record<string, any>): string | undefined {
+  const tags = body.tags;
+  if (!tags || typeof tags !== "object" || Array.isArray(tags)) return undefined;
+  const id = tags[TENANT_TAG];
+  return typeof id === "string" && id.trim() !== "" && !isExpression(id) ? id : undefined;
+}
+
+/**
+ * Priced resource types that take no tags, with the attribute naming the resource they belong to:
+ * a metric filter is its log group's (by reference, or by the group's literal name).
+ */
+const ATTACHED_TO: Readonly<Record<string, { attribute: string; type: string }>> = {
+  aws_cloudwatch_log_metric_filter: { attribute: "log_group_name", type: "aws_cloudwatch_log_group" },
+};
+
+/**
+ * The tenant a resource belongs to alone: its own TENANT_TAG, or for a type that takes no tags
+ * (ATTACHED_TO) the tag of the resource it is attached to. Undefined for a shared resource.
+ */
+export function resourceTenant(ctx: RuleContext, type: string, body: Record<string, any>): string | undefined {
+  const parent = ATTACHED_TO[type];
+  if (!parent) return taggedTenant(body);
+  const value = body[parent.attribute];
+  const ref = refTarget(value);
+  if (ref !== undefined) {
+    const target = ref.startsWith(`${parent.type}.`) ? ctx.lookup(ref) : undefined;
+    return target ? taggedTenant(target) : undefined;
+  }
+  if (typeof value !== "string" || isExpression(value)) return undefined;
+  const byName = ctx.memo(`cost.tenants.${parent.type}`, () => {
+    const names = new Map<string, string | undefined>();
+    for (const [, b] of ctx.resources(parent.type)) if (typeof b.name === "string" && !isExpression(b.name)) names.set(b.name, names.has(b.name) ? undefined : taggedTenant(b));
+    return names;
+  });
+  return byName.get(value);
+}
+
+/** One tenant's line of the split, in cents: its own resources, its share of the shared ones, their sum. */
+export interface TenantCost {
+  readonly tenant: string;
+  readonly rows: CostRow[];
+  readonly ownCents: number;
+  readonly shareCents: number;
+  readonly totalCents: number;
+}
+
+/**
+ * The stack's estimate split by tenant (empty without tagged AWS resources, tenants sorted by id):
+ * each tenant's own tagged resources priced by `costRows`, plus an even share of the untagged
+ * (shared) ones. In cents, so that the tenants' totals add up to the stack's total as printed: the
+ * shared part is what the total leaves after the tenants' own parts, and the cents it does not split
+ * evenly go one each to the first tenants by id.
+ */
+export function tenantCosts(ctx: RuleContext, p: PriceTable["prices"], total: number): { tenants: TenantCost[]; sharedCents: number; each: number; remainder: number } {
+  const all: ResourceSelection = (type) => ctx.resources(type);
+  const ids = new Set<string>();
+  for (const type of ctx.resourceTypes()) {
+    if (!type.startsWith("aws_")) continue;
+    for (const [, body] of ctx.resources(type)) {
+      const id = resourceTenant(ctx, type, body);
+      if (id !== undefined) ids.add(id);
+    }
+  }
+  if (ids.size === 0) return { tenants: [], sharedCents: 0, each: 0, remainder: 0 };
+  const sorted = [...ids].sort();
+  const own = sorted.map((tenant) => {
+    const rows = costRows((type) => all(type).filter(([, b]) => resourceTenant(ctx, type, b) === tenant), p, all);
+    return { tenant, rows, ownCents: cents(rows.reduce((s, r) => s + rowAmount(r), 0)) };
+  });
+  const sharedCents = cents(total) - own.reduce((s, t) => s + t.ownCents, 0);
+  const each = Math.floor(sharedCents / sorted.length);
+  const remainder = sharedCents - each * sorted.length;
+  const tenants = own.map((t, i) => {
+    const share = each + (i < remainder ? 1 : 0);
+    return { ...t, shareCents: share, totalCents: t.ownCents + share };
+  });
+  return { tenants, sharedCents, each, remainder };
+}
+
+/** The "Cost per tenant" subsection after the total, or nothing when no AWS resource carries TENANT_TAG. */
+function tenantCostLines(ctx: RuleContext, p: PriceTable["prices"], total: number, perMonth: string): string[] {
+  const { tenants, sharedCents, each, remainder } = tenantCosts(ctx, p, total);
+  if (tenants.length === 0) return [];
+  const n = tenants.length;
+  const split =
+    remainder === 0
+      ? `${usdCents(each)} each`
+      : `${usdCents(each + 1)} or ${usdCents(each)} each: ${remainder === 1 ? "the cent left over goes to the first tenant by id" : `the ${remainder} cents left over go one each to the first ${remainder} tenants by id`}`;
+  const sum = (f: (t: TenantCost) => number) => tenants.reduce((s, t) => s + f(t), 0);
+  return [
+    "#### Cost per tenant",
+    "",
+    `A tenant's own resources are those tagged \`${TENANT_TAG}\` with its id (its KMS key, secrets, log groups, alarms, rotation function) and the metric filters on its log groups, priced as above. The untagged (shared) resources cost ${usdCents(sharedCents)} a month, split evenly across ${n} tenant${n === 1 ? "" : "s"} (${split}). The per-tenant figures add up to the total (${usdCents(cents(total))}).`,
+    "",
+    ...table(
+      ["tenant", "own resources", "own", "share of shared", perMonth],
+      tenants.map((t) => [`\`${cell(t.tenant)}\``, t.rows.map((r) => `${cell(r.item)} (${qtyText(r.qty)}): ${usd(rowAmount(r))}`).join("<br>"), usdCents(t.ownCents), usdCents(t.shareCents), usdCents(t.totalCents)]),
+    ),
+    `| **all tenants** | | ${usdCents(sum((t) => t.ownCents))} | ${usdCents(sum((t) => t.shareCents))} | **${usdCents(sum((t) => t.totalCents))}** |`,
+    "",
+  ];
 }

@@ -1,4 +1,5 @@
 import { block, isExpression, pathOf, refsIn, refTarget, RuleContext, RuleFinding, strings } from "../../rule";
+import { TENANT_TAG } from "../../../common/labels";
 
 /*
  * Shared reading of AWS resources in Terraform JSON (hashicorp/aws 5.x): policy documents in any
@@ -359,4 +360,51 @@ export function ebsDefaultCustomerKey(ctx: RuleContext): boolean {
 /** The stack sets the account's instance metadata defaults to IMDSv2 only (or the endpoint off). */
 export function imdsV2ByDefault(ctx: RuleContext): boolean {
   return ctx.memo("ec2:imds-defaults", () => ctx.resources("aws_ec2_instance_metadata_defaults").some(([, d]) => d.http_tokens === "required" || d.http_endpoint === "disabled"));
+}
+
+/*
+ * Tenants in AWS plans (issue 16): prod-cloud tags every resource a tenant owns alone with
+ * `n8n-zero-trust:tenant = <id>`; shared resources carry no such tag.
+ */
+
+/** The literal tenant id a resource is tagged with, or undefined (shared, or the tag is an expression). */
+export function tenantOf(body: Record<string, any> | undefined): string | undefined {
+  const v = body?.tags?.[TENANT_TAG];
+  return typeof v === "string" && v.length > 0 && !isExpression(v) ? v : undefined;
+}
+
+/** Every resource with a literal tenant tag, as `[address, body]`. */
+export function taggedResources(ctx: RuleContext): [string, Record<string, any>][] {
+  return ctx.memo("ten:tagged", () => {
+    const out: [string, Record<string, any>][] = [];
+    for (const type of ctx.resourceTypes()) for (const [name, body] of ctx.resources(type)) if (tenantOf(body)) out.push([`${type}.${name}`, body]);
+    return out;
+  });
+}
+
+/** An IAM resource pattern (`*` and `?` wildcards) as an anchored regular expression. */
+export function iamPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+}
+
+/**
+ * Which tenant-tagged secrets and log groups a literal ARN pattern of a policy covers: the
+ * addresses of those whose name the pattern matches (secrets by `secret:<name>-??????`, log
+ * groups by `log-group:<name>` with or without `:log-stream:…`).
+ */
+export function literalTargets(ctx: RuleContext, arn: string): string[] {
+  if (isExpression(arn)) return [];
+  const secret = /:secret:(.+)$/.exec(arn)?.[1];
+  const logGroup = /:log-group:(.+)$/.exec(arn)?.[1];
+  if (!secret && !logGroup) return [];
+  const re = iamPattern(secret ?? logGroup!);
+  return taggedResources(ctx)
+    .filter(([address, body]) => {
+      const name = body.name;
+      if (typeof name !== "string" || isExpression(name)) return false;
+      if (secret && address.startsWith("aws_secretsmanager_secret.")) return re.test(`${name}-abcdef`) || re.test(name);
+      if (logGroup && address.startsWith("aws_cloudwatch_log_group.")) return re.test(name) || re.test(`${name}:log-stream:x`) || re.test(`${name}:*`);
+      return false;
+    })
+    .map(([address]) => address);
 }
