@@ -520,8 +520,10 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
     disrupt: async () => {
       const pid = docker(ctx, "inspect", "-f", "{{.State.Pid}}", victim);
       const before = workerExecutions(logsOf(ctx, victim));
-      killedAt = dbNow(ctx, c.postgres);
       run("kill", ["-KILL", pid]);
+      // Read after the kill: an execution created while this read or the kill was under way may be
+      // one the worker took in its last milliseconds, so the bound is the moment the kill had landed.
+      killedAt = dbNow(ctx, c.postgres);
       await sleep(500);
       // What the worker had started and not finished when it died (its log survives the restart).
       const logs = workerExecutions(logsOf(ctx, victim));
