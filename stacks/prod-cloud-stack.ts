@@ -20,7 +20,6 @@ import { AgentSecret, HostUserDataProps } from "../constructs/host/secrets-agent
 import { hostUserData } from "../constructs/host/user-data";
 import { BACKUP_METRIC_DIMENSION, BACKUP_METRIC_NAME } from "../constructs/host/backup";
 import { TenantCloud } from "../constructs/aws/tenant-cloud";
-import { partitionOf } from "../constructs/aws/iam";
 import { Validator } from "../constructs/common/validation";
 import { duplicates, MAX_PROD_TENANTS, TENANT_ID_PATTERN, TENANT_ID_RULE, TENANT_SERVICE_IDS, tenantAwsPrefix, tenantBackupPrefix, tenantSecretsSubdir } from "../constructs/app/tenants";
 
@@ -235,7 +234,7 @@ export class ProdCloudStack extends SelfContainedStack {
       this.hostRole.addToPolicy(...withSidPrefix("Backups", this.backupBucket.grantWrite("backups/")));
     } else {
       this.tenants = tenants.map((t) => this.tenantCloud(props, t, split.tenant));
-      this.grantTenantsToHost(props);
+      this.grantTenantsToHost();
     }
     if (props.host && this.network) {
       this.dockerHost = this.dockerHostOn(this.network, props, props.host, fullCatalog);
@@ -351,13 +350,10 @@ export class ProdCloudStack extends SelfContainedStack {
    * tenant's service log groups `/<prefix>/<id>/*` (never its rotation function's), and each
    * tenant's backup prefix. The shared edge's log groups as without tenants.
    */
-  private grantTenantsToHost(props: ProdCloudStackProps): void {
-    const env = props.environment;
-    const partition = partitionOf(env);
-    const namespaces = this.tenants.map((t) => `arn:${partition}:secretsmanager:${env.region}:${env.accountId}:secret:${t.namespace}/*`);
+  private grantTenantsToHost(): void {
+    const namespaces = this.tenants.map((t) => t.secretsNamespaceArn());
     for (const t of this.tenants) t.key.allowUseVia("secretsmanager");
-    // Each tenant's namespace of service log groups, `/<prefix>/<id>/*` (its rotation function logs to /aws/lambda/…, outside it).
-    const logNamespaces = this.tenants.map((t) => `arn:${partition}:logs:${env.region}:${env.accountId}:log-group:/${t.namespace}/*`);
+    const logNamespaces = this.tenants.map((t) => t.logNamespaceArn());
     this.runtimeLogGroups.grantWrite(this.hostRole);
     this.hostRole.addToPolicy(
       { Sid: "ReadTenantSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: namespaces },
@@ -398,7 +394,8 @@ export class ProdCloudStack extends SelfContainedStack {
       rootVolumeGb: host.rootVolumeGb,
       egressTcpPorts: host.egressTcpPorts,
       postgresPort: host.postgresPort,
-      postgresClientSecurityGroupIds: rotationSecurityGroupIds.slice(0, this.rotationFunction ? 1 : 0),
+      // Without tenants one group on postgresPort; with tenants one group per tenant's own port.
+      postgresClientSecurityGroupIds: this.rotationFunction ? rotationSecurityGroupIds : [],
       postgresTenantClients: this.rotationFunction ? undefined : (props.tenants ?? []).map((t, i) => ({ tenant: t.id, port: t.postgresPort, securityGroupId: rotationSecurityGroupIds[i] })),
       userData: hostUserData(prodAgentProps(prefix, props.environment.region, host.agent, props.backupBucketName, catalog, props.tenants)),
     });

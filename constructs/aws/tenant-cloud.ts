@@ -4,7 +4,7 @@ import { SECRET_FILES } from "../common/secret-files";
 import { Validator } from "../common/validation";
 import { loggedServices, RuntimeCatalog } from "../app/service-catalog";
 import { TENANT_ID_PATTERN, TENANT_ID_RULE, TENANT_TAG, tenantAwsName, tenantAwsPrefix } from "../app/tenants";
-import { AwsEnvironment } from "./iam";
+import { AwsEnvironment, partitionOf } from "./iam";
 import { CustomerManagedKey } from "./kms-key";
 import { AlarmTopic, EncryptedLogGroup, FAILED_LOGINS_PATTERN, HeartbeatAlarm, ROTATION_FAILED_PATTERN, SecurityMonitoring, SERVER_ERRORS_PATTERN } from "./monitoring";
 import { ManagedSecret } from "./managed-secret";
@@ -63,7 +63,8 @@ class TenantTags implements IAspect {
  * rules read.
  *
  * The host role's grants are not made here: the stack makes one statement per kind for all
- * tenants (`TenantCloud.hostGrants`), so the host policy stays within IAM's size limit.
+ * tenants (from `secretsNamespaceArn` and `logNamespaceArn`), so the host policy stays within
+ * IAM's size limit.
  */
 export class TenantCloud extends Construct {
   public readonly tenantId: string;
@@ -139,9 +140,15 @@ export class TenantCloud extends Construct {
     }
   }
 
-  /** The ARN patterns of the tenant's secrets namespace (`<prefix>/<id>/*`). */
+  /** The ARN pattern of the tenant's secrets namespace (`<prefix>/<id>/*`). */
   public secretsNamespaceArn(): string {
     const env = this.key.environment;
-    return `arn:${env.partition ?? "aws"}:secretsmanager:${env.region}:${env.accountId}:secret:${this.namespace}/*`;
+    return `arn:${partitionOf(env)}:secretsmanager:${env.region}:${env.accountId}:secret:${this.namespace}/*`;
+  }
+
+  /** The ARN pattern of the tenant's service log groups (`/<prefix>/<id>/*`; its rotation function logs to /aws/lambda/…, outside it). */
+  public logNamespaceArn(): string {
+    const env = this.key.environment;
+    return `arn:${partitionOf(env)}:logs:${env.region}:${env.accountId}:log-group:/${this.namespace}/*`;
   }
 }

@@ -1,6 +1,7 @@
 import { StackJson } from "../docker-model";
 import { block, isExpression, refTarget, RuleContext, strings } from "../rule";
-import { TENANT_TAG } from "../../app/tenants";
+import { TENANT_TAG } from "../../common/labels";
+import { tenantOf } from "../rules/aws/helpers";
 import { cell, table } from "./markdown";
 
 /**
@@ -260,18 +261,6 @@ export function costSection(ctx: RuleContext, json: StackJson = {}): string {
 }
 
 /**
- * The tenant a resource's tags name: the literal value of its `n8n-zero-trust:tenant` tag
- * (TENANT_TAG). Undefined for a shared resource: no such tag, a value that is a Terraform
- * expression (known only at plan time, so no tenant id), or tags that are not a map.
- */
-export function taggedTenant(body: Record<string, any>): string | undefined {
-  const tags = body.tags;
-  if (!tags || typeof tags !== "object" || Array.isArray(tags)) return undefined;
-  const id = tags[TENANT_TAG];
-  return typeof id === "string" && id.trim() !== "" && !isExpression(id) ? id : undefined;
-}
-
-/**
  * Priced resource types that take no tags, with the attribute naming the resource they belong to:
  * a metric filter is its log group's (by reference, or by the group's literal name).
  */
@@ -285,17 +274,17 @@ const ATTACHED_TO: Readonly<Record<string, { attribute: string; type: string }>>
  */
 export function resourceTenant(ctx: RuleContext, type: string, body: Record<string, any>): string | undefined {
   const parent = ATTACHED_TO[type];
-  if (!parent) return taggedTenant(body);
+  if (!parent) return tenantOf(body);
   const value = body[parent.attribute];
   const ref = refTarget(value);
   if (ref !== undefined) {
     const target = ref.startsWith(`${parent.type}.`) ? ctx.lookup(ref) : undefined;
-    return target ? taggedTenant(target) : undefined;
+    return target ? tenantOf(target) : undefined;
   }
   if (typeof value !== "string" || isExpression(value)) return undefined;
   const byName = ctx.memo(`cost.tenants.${parent.type}`, () => {
     const names = new Map<string, string | undefined>();
-    for (const [, b] of ctx.resources(parent.type)) if (typeof b.name === "string" && !isExpression(b.name)) names.set(b.name, names.has(b.name) ? undefined : taggedTenant(b));
+    for (const [, b] of ctx.resources(parent.type)) if (typeof b.name === "string" && !isExpression(b.name)) names.set(b.name, names.has(b.name) ? undefined : tenantOf(b));
     return names;
   });
   return byName.get(value);

@@ -367,10 +367,16 @@ export function imdsV2ByDefault(ctx: RuleContext): boolean {
  * `n8n-zero-trust:tenant = <id>`; shared resources carry no such tag.
  */
 
-/** The literal tenant id a resource is tagged with, or undefined (shared, or the tag is an expression). */
+/**
+ * The literal tenant id a resource is tagged with (TENANT_TAG), or undefined for a shared resource:
+ * no such tag, a value that is a Terraform expression (known only at plan time, so no tenant id),
+ * or tags that are not a map.
+ */
 export function tenantOf(body: Record<string, any> | undefined): string | undefined {
-  const v = body?.tags?.[TENANT_TAG];
-  return typeof v === "string" && v.length > 0 && !isExpression(v) ? v : undefined;
+  const tags = body?.tags;
+  if (!tags || typeof tags !== "object" || Array.isArray(tags)) return undefined;
+  const id = tags[TENANT_TAG];
+  return typeof id === "string" && id.trim() !== "" && !isExpression(id) ? id : undefined;
 }
 
 /** Every resource with a literal tenant tag, as `[address, body]`. */
