@@ -10,7 +10,7 @@
 // read once, with a code cache that holds the functions compiled by the previous run, needs
 // neither module resolution nor parsing: the whole app costs little more than the empty one.
 //
-// - The bundle is reused while every file it was built from is unchanged (same mtime and size;
+// - The bundle is reused while every file it was built from, and this runner, is unchanged (same mtime and size;
 //   one stat per file, node_modules included, so `npm ci` with other versions rebuilds it).
 // - The code cache belongs to one bundle file and one node binary and set of flags; anything else
 //   is a miss, and that run writes a new one when it exits.
@@ -114,7 +114,8 @@ async function bundle() {
     metafile: true,
     plugins: [plugin],
   });
-  const sources = Object.keys(result.metafile.inputs).map((key) => key.replace(/^run-ts-lazy:/, ""));
+  // This runner's own file too: a change to the plugin above changes what the bundle holds.
+  const sources = [...Object.keys(result.metafile.inputs).map((key) => key.replace(/^run-ts-lazy:/, "")), __filename];
   const files = sources.map((f) => {
     const s = statSync(path.resolve(root, f));
     // Changed while esbuild ran: record a state that can never match, so the next run rebuilds.
