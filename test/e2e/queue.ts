@@ -498,6 +498,25 @@ async function allHealthy(ctx: AttackContext, names: readonly string[], seconds:
 }
 
 /**
+ * Waits until `worker` runs an execution of `workflowId` (started in its log, not finished, and of
+ * that workflow in Postgres), at most `ms`; true when it does.
+ */
+async function victimHolds(ctx: AttackContext, postgres: string, schema: string, worker: string, workflowId: string, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  const wf = workflowId.replace(/[^A-Za-z0-9_-]/g, "");
+  for (;;) {
+    const logs = workerExecutions(logsOf(ctx, worker));
+    const running = [...logs.started].filter((id) => !logs.finished.has(id) && /^\d+$/.test(id));
+    if (running.length > 0) {
+      const held = sqlJson(ctx, postgres, `select count(*) from ${schema}.execution_entity where id in (${running.join(",")}) and "workflowId" = '${wf}' and status in ('new', 'running')`);
+      if (Number(held) > 0) return true;
+    }
+    if (Date.now() >= until) return false;
+    await sleep(150);
+  }
+}
+
+/**
  * A worker's process is killed (SIGKILL from the host, as the OOM killer would) in the middle of a
  * bounded load. Counted: requests sent, executions completed, stalled, recovered, retried (by the
  * caller after an error answer; by n8n: `retryOf`) and lost (accepted but never completed). n8n 2.x
@@ -513,12 +532,19 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
   let inFlightAtKill: string[] = [];
   let startedAtKill = new Set<string>();
   let killedAt = "";
+  let heldAck = false;
   const { counts, disrupted, rows } = await loadWhile(ctx, c, schema, hooks, {
     perHook: 60,
     intervalMs: 333,
     disruptAfterMs: 8000,
     disrupt: async () => {
       const pid = docker(ctx, "inspect", "-f", "{{.State.Pid}}", victim);
+      // Bull hands each job to whichever worker asks first: a kill at a fixed moment found the
+      // victim holding only the other webhook's executions (CI: 3 in flight, none of the
+      // acknowledging webhook), and the recovery of an accepted request went unexercised. The kill
+      // waits (up to 8 s, within the load) until the victim runs one of the acknowledging webhook.
+      const holdsAck = await victimHolds(ctx, c.postgres, schema, victim, hooks.ack.id, 8000);
+      heldAck = holdsAck;
       const before = workerExecutions(logsOf(ctx, victim));
       run("kill", ["-KILL", pid]);
       // Read after the kill: an execution created while this read or the kill was under way may be
@@ -529,7 +555,7 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
       const logs = workerExecutions(logsOf(ctx, victim));
       inFlightAtKill = [...logs.started].filter((id) => !logs.finished.has(id));
       startedAtKill = logs.started;
-      return { killed: victim, pid, startedBeforeKill: before.started.size, inFlightAtKill: inFlightAtKill.length };
+      return { killed: victim, pid, heldAckExecutionAtKill: holdsAck, startedBeforeKill: before.started.size, inFlightAtKill: inFlightAtKill.length };
     },
     // The lock (60 s) expires, the stalled check (30 s) fails the job, the enqueuer records it,
     // the agent's next poll (10 s) retries it: about two minutes after the kill.
@@ -549,6 +575,7 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
   const retriedByAgent = new Set([...agentLog.matchAll(/"msg":"stalled execution retried","executionId":"(\d+)"/g)].map((m) => m[1]));
   const e = new Expect()
     .ok("the killed worker had executions running", inFlightAtKill.length > 0, "nothing was running on it when it was killed: the drill proved nothing")
+    .ok("the kill landed while the killed worker ran an execution of the acknowledging webhook", heldAck, "within 8 s of load the worker ran none (Postgres and its log)")
     .ok("Docker restarted the worker (restart policy)", restarts > restartsBefore, `restart count ${restartsBefore} → ${restarts}`)
     .equal("no execution left pending (every one completed or recorded as failed)", counts.ack.pending, 0)
     .equal("every accepted request has an execution record", counts.ack.recorded >= counts.ack.accepted, true)
