@@ -499,9 +499,10 @@ async function allHealthy(ctx: AttackContext, names: readonly string[], seconds:
 
 /**
  * Waits until `worker` runs an execution of `workflowId` (started in its log, not finished, and of
- * that workflow in Postgres), at most `ms`; true when it does.
+ * that workflow in Postgres), at most `ms`. `held` says whether it does; `logs` is the worker's log
+ * as last read, just before the caller acts on it.
  */
-async function victimHolds(ctx: AttackContext, postgres: string, schema: string, worker: string, workflowId: string, ms: number): Promise<boolean> {
+async function victimHolds(ctx: AttackContext, postgres: string, schema: string, worker: string, workflowId: string, ms: number): Promise<{ held: boolean; logs: ReturnType<typeof workerExecutions> }> {
   const until = Date.now() + ms;
   const wf = workflowId.replace(/[^A-Za-z0-9_-]/g, "");
   for (;;) {
@@ -509,9 +510,9 @@ async function victimHolds(ctx: AttackContext, postgres: string, schema: string,
     const running = [...logs.started].filter((id) => !logs.finished.has(id) && /^\d+$/.test(id));
     if (running.length > 0) {
       const held = sqlJson(ctx, postgres, `select count(*) from ${schema}.execution_entity where id in (${running.join(",")}) and "workflowId" = '${wf}' and status in ('new', 'running')`);
-      if (Number(held) > 0) return true;
+      if (Number(held) > 0) return { held: true, logs };
     }
-    if (Date.now() >= until) return false;
+    if (Date.now() >= until) return { held: false, logs };
     await sleep(150);
   }
 }
@@ -543,9 +544,9 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
       // victim holding only the other webhook's executions (CI: 3 in flight, none of the
       // acknowledging webhook), and the recovery of an accepted request went unexercised. The kill
       // waits (up to 8 s, within the load) until the victim runs one of the acknowledging webhook.
-      const holdsAck = await victimHolds(ctx, c.postgres, schema, victim, hooks.ack.id, 8000);
-      heldAck = holdsAck;
-      const before = workerExecutions(logsOf(ctx, victim));
+      // Its log as read for that check is the one before the kill: no second read delays the kill.
+      const { held, logs: before } = await victimHolds(ctx, c.postgres, schema, victim, hooks.ack.id, 8000);
+      heldAck = held;
       run("kill", ["-KILL", pid]);
       // Read after the kill: an execution created while this read or the kill was under way may be
       // one the worker took in its last milliseconds, so the bound is the moment the kill had landed.
@@ -555,7 +556,7 @@ export async function drillWorkerKill(ctx: AttackContext, c: QueueContainers, sc
       const logs = workerExecutions(logsOf(ctx, victim));
       inFlightAtKill = [...logs.started].filter((id) => !logs.finished.has(id));
       startedAtKill = logs.started;
-      return { killed: victim, pid, heldAckExecutionAtKill: holdsAck, startedBeforeKill: before.started.size, inFlightAtKill: inFlightAtKill.length };
+      return { killed: victim, pid, heldAckExecutionAtKill: held, startedBeforeKill: before.started.size, inFlightAtKill: inFlightAtKill.length };
     },
     // The lock (60 s) expires, the stalled check (30 s) fails the job, the enqueuer records it,
     // the agent's next poll (10 s) retries it: about two minutes after the kill.
